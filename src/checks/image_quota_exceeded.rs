@@ -1,0 +1,116 @@
+//! # image-quota-exceeded
+//!
+//! ## What it does
+//! Adds up the custom images all plans create in a region and compares them, with the images
+//! that already exist, to the region's custom-image quota (JD Cloud `describeQuotas`, Zenlayer
+//! `DescribeImageQuota`). Reports once per region, at the entry that no longer fits, with the
+//! arithmetic in the message. Images from every plan in the run count: the quota is per
+//! account, not per plan.
+//!
+//! ## Why it matters
+//! Image creation fails when the quota is used up, usually late in a pipeline, after the
+//! instances the images were made from are already running.
+//!
+//! ## Example
+//! ```yaml
+//! images:
+//!   - name: golden-base
+//!     cloud: zenlayer
+//!     region: sa-jeddah-1a
+//!     count: 6
+//! ```
+//! ```text
+//! plan.yaml:2:11: error [image-quota-exceeded] zenlayer zone `sa-jeddah-1a` allows 5 custom images: 0 exist and the plans create 6 (0 + 6 = 6 > 5)
+//! ```
+//!
+//! ## How to fix
+//! Delete custom images you no longer need in that region, create fewer, or ask the cloud to
+//! raise the quota.
+
+use super::{Check, Need, RegionImages, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    id: "image-quota-exceeded",
+    summary: "existing plus planned custom images exceed the region's quota",
+    severity: Severity::Error,
+    needs: &[Need::Quota],
+    source: include_str!("image_quota_exceeded.rs"),
+    check: Check::Region(check),
+};
+
+fn check(r: &RegionImages) -> Option<Diagnostic> {
+    if !r.cloud.knows_image_quota() {
+        return None;
+    }
+    let quota = r.facts.quota(r.cloud, r.region).ok()?;
+    let planned: u64 = r.entries.iter().map(|(_, i)| u64::from(i.count)).sum();
+    let used = u64::from(quota.used);
+    let limit = u64::from(quota.limit);
+    if used + planned <= limit {
+        return None;
+    }
+    // Point at the entry that crosses the limit: the ones before it still fit.
+    let mut running = used;
+    let (plan, image) = r
+        .entries
+        .iter()
+        .find(|(_, image)| {
+            running += u64::from(image.count);
+            running > limit
+        })
+        .or(r.entries.last())?;
+    let breakdown = if r.entries.len() > 1 {
+        let parts: Vec<String> = r
+            .entries
+            .iter()
+            .map(|(_, i)| format!("{} {}", i.name.value, i.count))
+            .collect();
+        format!(" ({})", parts.join(", "))
+    } else {
+        String::new()
+    };
+    let d = Diagnostic::for_image_create(
+        RULE.id,
+        RULE.severity,
+        plan,
+        image,
+        format!(
+            "{} {} `{}` allows {limit} custom images: {used} exist and the plans create {planned}{breakdown} ({used} + {planned} = {} > {limit})",
+            r.cloud,
+            r.cloud.region_word(),
+            r.region,
+            used + planned
+        ),
+        "this one does not fit",
+    );
+    let free = limit.saturating_sub(used);
+    Some(d.with_help(format!(
+        "{free} more fit in `{}`; delete unused custom images there, create fewer, or ask {} to raise the quota",
+        r.region,
+        r.cloud.display_name()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::test_support::findings;
+
+    const FACTS: &str =
+        r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#;
+
+    #[test]
+    fn reports_once_at_the_entry_that_crosses_the_limit() {
+        let plan = "defaults: {cloud: zenlayer, region: FRA-A}\nimages:\n  - {name: a, count: 1}\n  - {name: b, count: 2}\n  - {name: c}\n";
+        let got = findings("image-quota-exceeded", plan, FACTS);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1, 4, "b takes the count from 4 to 6");
+        assert!(got[0].2.contains("(3 + 4 = 7 > 5)"), "{}", got[0].2);
+    }
+
+    #[test]
+    fn fits_exactly() {
+        let plan = "defaults: {cloud: zenlayer, region: FRA-A}\nimages:\n  - {name: a, count: 2}\n";
+        assert!(findings("image-quota-exceeded", plan, FACTS).is_empty());
+    }
+}

@@ -1,0 +1,369 @@
+//! The built-in rules, one file each, named after the problem they catch. Checking is pure
+//! and synchronous: plans and facts in, findings out; no I/O, no clock.
+//!
+//! Each rule file opens with its documentation (`preflight explain RULE` prints it), then its
+//! metadata (`RULE`) and a `check` function that returns early when the rule does not apply.
+
+mod architecture_mismatch;
+mod image_not_found;
+mod image_quota_exceeded;
+mod image_unavailable;
+mod instance_type_excluded;
+mod instance_type_not_included;
+mod instance_type_unknown;
+mod system_disk_too_small;
+mod unverified;
+
+use std::collections::BTreeMap;
+
+use crate::clouds::Cloud;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::facts::{Constraint, Facts, ImageInfo, ImageState};
+use crate::plan::{ImageCreate, Instance, Plan};
+use crate::policy::Policy;
+
+/// A fact a rule needs; when it is missing, the pairing is `unverified` (if the rule is on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Whether the image exists, its status, architecture and minimum disk.
+    Image,
+    /// Which instance types the image allows (only clouds that can say).
+    Constraint,
+    /// Whether the region offers the instance type, and its architecture.
+    InstanceType,
+    /// The region's custom-image quota (only clouds that can say).
+    Quota,
+}
+
+/// What a rule checks.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// One instance entry at a time.
+    Pairing(fn(&Pairing) -> Option<Diagnostic>),
+    /// The custom images all plans create in one region.
+    Region(fn(&RegionImages) -> Option<Diagnostic>),
+    /// Reports what the other enabled rules could not check.
+    Unverified,
+}
+
+/// A built-in rule: its id, documentation and check.
+pub struct Rule {
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub needs: &'static [Need],
+    /// The rule's source file; its `//!` lines are the documentation.
+    source: &'static str,
+    pub check: Check,
+}
+
+impl Rule {
+    /// The documentation: the rule file's leading `//!` comment.
+    pub fn doc(&self) -> String {
+        let mut doc = String::new();
+        for line in self.source.lines() {
+            let Some(text) = line.strip_prefix("//!") else {
+                break;
+            };
+            doc.push_str(text.strip_prefix(' ').unwrap_or(text));
+            doc.push('\n');
+        }
+        doc
+    }
+}
+
+/// Every built-in rule, in the order `preflight rules` lists them.
+pub const BUILTIN: &[&Rule] = &[
+    &instance_type_excluded::RULE,
+    &instance_type_not_included::RULE,
+    &image_not_found::RULE,
+    &image_unavailable::RULE,
+    &system_disk_too_small::RULE,
+    &instance_type_unknown::RULE,
+    &architecture_mismatch::RULE,
+    &image_quota_exceeded::RULE,
+    &unverified::RULE,
+];
+
+/// The id of the rule that reports what could not be checked; it cannot be disabled.
+pub const UNVERIFIED: &str = "unverified";
+
+pub fn builtin(id: &str) -> Option<&'static Rule> {
+    BUILTIN.iter().copied().find(|r| r.id == id)
+}
+
+/// One instance entry with the facts about it.
+pub struct Pairing<'a> {
+    pub plan: &'a Plan,
+    pub instance: &'a Instance,
+    pub facts: &'a Facts,
+}
+
+impl Pairing<'_> {
+    pub fn cloud(&self) -> Cloud {
+        self.instance.cloud.value
+    }
+
+    pub fn region(&self) -> &str {
+        &self.instance.region.value
+    }
+
+    /// The image, when the facts say it exists.
+    pub fn image(&self) -> Option<&ImageInfo> {
+        match self
+            .facts
+            .image(self.cloud(), self.region(), &self.instance.image.value)
+        {
+            Ok(ImageState::Found(info)) => Some(info),
+            _ => None,
+        }
+    }
+
+    /// The image's constraint, when the cloud has them and the facts know it.
+    pub fn constraint(&self) -> Option<&Constraint> {
+        if !self.cloud().knows_image_constraints() {
+            return None;
+        }
+        self.facts
+            .constraint(self.cloud(), self.region(), &self.instance.image.value)
+            .ok()
+    }
+
+    /// A finding of `rule` at `span`.
+    pub fn diagnostic(
+        &self,
+        rule: &Rule,
+        span: miette::SourceSpan,
+        message: String,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::for_instance(
+            rule.id,
+            rule.severity,
+            self.plan,
+            self.instance,
+            span,
+            message,
+            label,
+        )
+    }
+
+    /// Instance types of the same family as the entry's that the region offers and the
+    /// image allows, for help text. Empty when the facts cannot tell.
+    pub fn allowed_in_family(&self) -> Vec<String> {
+        let wanted = &self.instance.instance_type.value;
+        let wanted_family = family(wanted);
+        let Some(constraint) = self.constraint() else {
+            return Vec::new();
+        };
+        let offered = match self.facts.region(self.cloud(), self.region()) {
+            Ok(region) => match &region.instance_types {
+                Some(crate::facts::Fetched::Known(t)) => Some(t),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        let candidates: Vec<&String> = match (constraint, offered) {
+            (Constraint::Includes(allowed), None) => allowed.iter().collect(),
+            (_, Some(types)) => types.offered.keys().collect(),
+            _ => Vec::new(),
+        };
+        candidates
+            .into_iter()
+            .filter(|t| family(t) == wanted_family && *t != wanted)
+            .filter(|t| constraint.allows(t) == Some(true))
+            .take(5)
+            .cloned()
+            .collect()
+    }
+}
+
+/// `g.n4` for `g.n4.xlarge`, `ecs.g7` for `ecs.g7.large`.
+pub fn family(instance_type: &str) -> &str {
+    instance_type
+        .rsplit_once('.')
+        .map_or(instance_type, |(f, _)| f)
+}
+
+/// The custom images every plan creates in one region, in plan order.
+pub struct RegionImages<'a> {
+    pub cloud: Cloud,
+    pub region: &'a str,
+    pub entries: Vec<(&'a Plan, &'a ImageCreate)>,
+    pub facts: &'a Facts,
+}
+
+/// What a check run found, plus what it could not check by design.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    /// One-time remarks such as "Zenlayer has no constraint API".
+    pub notices: Vec<String>,
+    /// How many instance entries were checked.
+    pub pairings: usize,
+}
+
+/// Runs every enabled rule, built-in and from rule files, over every plan.
+pub fn run(
+    plans: &[Plan],
+    facts: &Facts,
+    policy: &Policy,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Outcome {
+    let rules: Vec<&Rule> = BUILTIN.iter().copied().filter(|r| enabled(r.id)).collect();
+    let mut out = Outcome::default();
+    let needs: Vec<Need> = rules.iter().flat_map(|r| r.needs.iter().copied()).collect();
+    let check_unverified = rules.iter().any(|r| matches!(r.check, Check::Unverified));
+
+    for plan in plans {
+        for instance in &plan.instances {
+            out.pairings += 1;
+            let pairing = Pairing {
+                plan,
+                instance,
+                facts,
+            };
+            for rule in &rules {
+                if let Check::Pairing(check) = rule.check
+                    && let Some(d) = check(&pairing)
+                {
+                    out.diagnostics.push(d);
+                }
+            }
+            out.diagnostics.extend(policy.check(&pairing, enabled));
+            if check_unverified && let Some(d) = unverified::check_pairing(&pairing, &needs) {
+                out.diagnostics.push(d);
+            }
+        }
+    }
+
+    for region in group_image_creates(plans, facts) {
+        for rule in &rules {
+            if let Check::Region(check) = rule.check
+                && let Some(d) = check(&region)
+            {
+                out.diagnostics.push(d);
+            }
+        }
+        if check_unverified && let Some(d) = unverified::check_region(&region, &needs) {
+            out.diagnostics.push(d);
+        }
+    }
+
+    out.notices = notices(plans, &needs);
+    out
+}
+
+fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionImages<'a>> {
+    let mut groups: BTreeMap<(Cloud, &str), Vec<(&Plan, &ImageCreate)>> = BTreeMap::new();
+    for plan in plans {
+        for image in &plan.images {
+            groups
+                .entry((image.cloud.value, image.region.value.as_str()))
+                .or_default()
+                .push((plan, image));
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((cloud, region), entries)| RegionImages {
+            cloud,
+            region,
+            entries,
+            facts,
+        })
+        .collect()
+}
+
+/// Said once per run: what a cloud cannot tell us, so a user knows what was not checked.
+fn notices(plans: &[Plan], needs: &[Need]) -> Vec<String> {
+    let mut notices = Vec::new();
+    let zenlayer_pairings = plans
+        .iter()
+        .flat_map(|p| &p.instances)
+        .filter(|i| !i.cloud.value.knows_image_constraints())
+        .count();
+    if zenlayer_pairings > 0 && needs.contains(&Need::Constraint) {
+        notices.push(format!(
+            "Zenlayer has no API that says which instance types an image allows, so {} not checked for that",
+            if zenlayer_pairings == 1 { "its 1 pairing was".to_string() } else { format!("its {zenlayer_pairings} pairings were") }
+        ));
+    }
+    let aliyun_images: u32 = plans
+        .iter()
+        .flat_map(|p| &p.images)
+        .filter(|i| !i.cloud.value.knows_image_quota())
+        .map(|i| i.count)
+        .sum();
+    if aliyun_images > 0 && needs.contains(&Need::Quota) {
+        notices.push(format!(
+            "Alibaba Cloud ECS has no known API for the custom-image quota; the {aliyun_images} Alibaba custom {} the plans create {} not checked against it",
+            if aliyun_images == 1 { "image" } else { "images" },
+            if aliyun_images == 1 { "was" } else { "were" }
+        ));
+    }
+    notices
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Builds plans and facts from text for the rules' unit tests.
+    use crate::facts::Facts;
+    use crate::plan::{self, Plan};
+    use crate::source::SourceFile;
+
+    pub fn plan(yaml: &str) -> Plan {
+        plan::parse(SourceFile::new("plan.yaml", yaml)).expect("test plan parses")
+    }
+
+    pub fn facts(json: &str) -> Facts {
+        Facts::from_json(&SourceFile::new("facts.json", json)).expect("test facts parse")
+    }
+
+    /// Runs every built-in rule over the plan and returns (rule, line, message) of each
+    /// finding of `rule`.
+    pub fn findings(rule: &str, yaml: &str, json: &str) -> Vec<(String, usize, String)> {
+        let plans = [plan(yaml)];
+        let facts = facts(json);
+        super::run(&plans, &facts, &crate::policy::Policy::default(), &|_| true)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| (d.rule.clone(), d.line(), d.message.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_kebab_case_and_unique_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in BUILTIN {
+            assert!(seen.insert(rule.id), "duplicate id {}", rule.id);
+            assert!(
+                rule.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                rule.id
+            );
+            let doc = rule.doc();
+            for heading in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## How to fix",
+            ] {
+                assert!(doc.contains(heading), "{} lacks {heading}", rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn family_drops_the_size() {
+        assert_eq!(family("g.n4.xlarge"), "g.n4");
+        assert_eq!(family("ecs.g7.large"), "ecs.g7");
+        assert_eq!(family("plain"), "plain");
+    }
+}

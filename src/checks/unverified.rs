@@ -1,0 +1,187 @@
+//! # unverified
+//!
+//! ## What it does
+//! Reports every pairing (and every region's planned custom images) that could not be fully
+//! checked because a fact the enabled rules need is missing: the cloud could not be reached,
+//! refused the credentials, answered with an error, or the facts file does not cover it. The
+//! message says which facts are missing and why.
+//!
+//! ## Why it matters
+//! A check that could not run is not a pass. Without `--allow-unverified`, a run with
+//! unverified pairings and no other findings exits with code 3, so a CI gate never reports
+//! "fine" when it did not look.
+//!
+//! ## Example
+//! ```yaml
+//! instances:
+//!   - name: web
+//!     cloud: jdcloud
+//!     region: cn-east-2
+//!     image: img-m5s0****29
+//!     instance_type: g.n4.xlarge
+//! ```
+//! ```text
+//! plan.yaml:5:12: warning [unverified] could not check `web`: the facts have nothing about jdcloud region `cn-east-2`
+//! ```
+//!
+//! ## How to fix
+//! Fix what the reason names (credentials, network, a facts file fetched for other plans),
+//! then run again. To let unverified pairings pass on purpose, use `--allow-unverified`, or a
+//! `# preflight-ignore: unverified -- why` comment for one entry.
+
+use super::{Check, Need, Pairing, RegionImages, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::facts::{ImageState, Missing};
+
+pub const RULE: Rule = Rule {
+    id: "unverified",
+    summary: "the facts for a pairing could not be fetched",
+    severity: Severity::Warning,
+    needs: &[],
+    source: include_str!("unverified.rs"),
+    check: Check::Unverified,
+};
+
+/// Which of the facts that `needs` asks for are missing for this pairing, and why.
+pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
+    let instance = p.instance;
+    let (cloud, region) = (p.cloud(), p.region());
+    let mut image_reasons: Vec<Missing> = Vec::new();
+    let mut type_reasons: Vec<Missing> = Vec::new();
+
+    let wants_image = needs
+        .iter()
+        .any(|n| matches!(n, Need::Image | Need::Constraint));
+    if wants_image {
+        match p.facts.image(cloud, region, &instance.image.value) {
+            Err(why) => image_reasons.push(why),
+            Ok(ImageState::Found(_))
+                if needs.contains(&Need::Constraint) && cloud.knows_image_constraints() =>
+            {
+                if let Err(why) = p.facts.constraint(cloud, region, &instance.image.value) {
+                    image_reasons.push(why);
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    if needs.contains(&Need::InstanceType)
+        && let Err(why) = p
+            .facts
+            .instance_type(cloud, region, &instance.instance_type.value)
+    {
+        type_reasons.push(why);
+    }
+    if image_reasons.is_empty() && type_reasons.is_empty() {
+        return None;
+    }
+    let span = if image_reasons.is_empty() {
+        instance.instance_type.span
+    } else {
+        instance.image.span
+    };
+    let reasons = join_reasons(image_reasons.into_iter().chain(type_reasons));
+    Some(unverified(p.diagnostic(
+        &RULE,
+        span,
+        format!("could not check `{}`: {reasons}", instance.name.value),
+        "not verified",
+    )))
+}
+
+/// Whether the quota for a region's planned images could be checked.
+pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnostic> {
+    if !needs.contains(&Need::Quota) || !r.cloud.knows_image_quota() {
+        return None;
+    }
+    let why = r.facts.quota(r.cloud, r.region).err()?;
+    let (plan, first) = r.entries.first()?;
+    Some(unverified(Diagnostic::for_image_create(
+        RULE.id,
+        RULE.severity,
+        plan,
+        first,
+        format!(
+            "could not check the custom-image quota of {} {} `{}`: {}",
+            r.cloud,
+            r.cloud.region_word(),
+            r.region,
+            why.0
+        ),
+        "not verified",
+    )))
+}
+
+fn unverified(mut d: Diagnostic) -> Diagnostic {
+    d.unverified = true;
+    d.with_help(
+        "fix what the reason names and run again; --allow-unverified lets unverified pairings pass",
+    )
+}
+
+/// One sentence per distinct reason: a region-wide failure is said once, not per fact.
+fn join_reasons(reasons: impl Iterator<Item = Missing>) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for Missing(reason) in reasons {
+        if !seen.contains(&reason) {
+            seen.push(reason);
+        }
+    }
+    seen.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::test_support::{facts, findings, plan};
+
+    const PLAN: &str = "defaults: {cloud: jdcloud, region: r}\ninstances:\n  - {name: a, image: i, instance_type: t}\n";
+
+    #[test]
+    fn missing_region_makes_every_pairing_unverified() {
+        let got = findings("unverified", PLAN, r#"{"version":1}"#);
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].2.contains("nothing about jdcloud region `r`"),
+            "{}",
+            got[0].2
+        );
+    }
+
+    #[test]
+    fn only_facts_that_enabled_rules_need_count() {
+        // The constraint is missing, but no enabled rule needs it.
+        let json = r#"{"version":1,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
+        let plans = [plan(PLAN)];
+        let f = facts(json);
+        let only_unverified = crate::checks::run(&plans, &f, &Default::default(), &|id| {
+            id == "unverified" || id == "image-not-found"
+        });
+        assert!(only_unverified.diagnostics.is_empty());
+        let with_constraints = crate::checks::run(&plans, &f, &Default::default(), &|id| {
+            id == "unverified" || id == "instance-type-excluded"
+        });
+        assert_eq!(with_constraints.diagnostics.len(), 1);
+        assert!(with_constraints.diagnostics[0].unverified);
+    }
+
+    #[test]
+    fn region_error_is_said_once() {
+        let json = r#"{"version":1,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
+        let got = findings("unverified", PLAN, json);
+        assert!(
+            got[0].2.ends_with("could not check `a`: no credentials"),
+            "{}",
+            got[0].2
+        );
+    }
+
+    #[test]
+    fn zenlayer_pairings_do_not_need_constraints() {
+        let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: i, instance_type: t}\n";
+        let json = r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}}}}}}"#;
+        let plans = [plan(plan_text)];
+        let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert_eq!(out.notices.len(), 1);
+    }
+}

@@ -1,0 +1,113 @@
+//! The command line, as clap types only. `main.rs` turns these into library calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Severity;
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "preflight",
+    version,
+    about = "Catch cloud image / instance-type pairings that would fail, before you deploy",
+    long_about = None,
+    after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 the run failed (bad input); 3 only unverified pairings."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check plan files against the clouds' facts and report each problem.
+    Validate(ValidateArgs),
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, as shown in brackets in findings.
+        rule: String,
+        /// Also look in this rule directory (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// List every rule with a one-line summary.
+    Rules {
+        /// Also list the rules in this rule directory (repeatable).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the plan file (for editor completion and validation).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Plan files, or directories to search for them (default: the current directory).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Extra rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Lowest severity that fails the run (exit code 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Turn a rule off (repeatable, or comma-separated).
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub disable: Vec<String>,
+
+    /// Check against this facts file (written by `preflight fetch`) instead of the clouds.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+
+    /// Unverified pairings do not fail the run (they are still reported).
+    #[arg(long)]
+    pub allow_unverified: bool,
+
+    /// In directories, look for files matching GLOB (repeatable; default **/*.plan.yaml,
+    /// **/*.plan.yml, **/plan.yaml, **/plan.yml).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// In directories, skip paths matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Print only the findings: no notes, no summary line.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say what was read (plans, rule files, facts) on standard error.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Note => Severity::Note,
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Findings: what would fail in the cloud, at a place in a plan. Plain data; the reporters
+//! decide how they look.
+
+use std::fmt;
+use std::str::FromStr;
+
+use miette::SourceSpan;
+use serde::Serialize;
+
+use crate::plan::{ImageCreate, Instance, Plan};
+use crate::source::SourceFile;
+
+/// How bad a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "error" => Ok(Severity::Error),
+            "warning" => Ok(Severity::Warning),
+            "note" => Ok(Severity::Note),
+            other => Err(format!(
+                "unknown severity `{other}`: use error, warning or note"
+            )),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub file: SourceFile,
+    pub span: SourceSpan,
+    pub label: String,
+    /// Other places worth showing ("the image is arm64").
+    pub related: Vec<(SourceSpan, String)>,
+    pub cloud: String,
+    pub region: String,
+    pub image: Option<String>,
+    pub instance_type: Option<String>,
+    /// The entry's name.
+    pub entry: String,
+    /// 1-based line where the entry starts (for suppression comments above it).
+    pub entry_line: usize,
+    /// True for `unverified`: it gates exit code 3, not `--fail-on`.
+    pub unverified: bool,
+}
+
+impl Diagnostic {
+    /// A finding about an instance entry, at `span`.
+    pub fn for_instance(
+        rule: &str,
+        severity: Severity,
+        plan: &Plan,
+        instance: &Instance,
+        span: SourceSpan,
+        message: String,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            rule: rule.to_string(),
+            severity,
+            message,
+            help: None,
+            file: plan.source.clone(),
+            span,
+            label: label.into(),
+            related: Vec::new(),
+            cloud: instance.cloud.value.to_string(),
+            region: instance.region.value.clone(),
+            image: Some(instance.image.value.clone()),
+            instance_type: Some(instance.instance_type.value.clone()),
+            entry: instance.name.value.clone(),
+            entry_line: instance.line,
+            unverified: false,
+        }
+    }
+
+    /// A finding about a custom-image entry, at its name.
+    pub fn for_image_create(
+        rule: &str,
+        severity: Severity,
+        plan: &Plan,
+        image: &ImageCreate,
+        message: String,
+        label: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            rule: rule.to_string(),
+            severity,
+            message,
+            help: None,
+            file: plan.source.clone(),
+            span: image.name.span,
+            label: label.into(),
+            related: Vec::new(),
+            cloud: image.cloud.value.to_string(),
+            region: image.region.value.clone(),
+            image: None,
+            instance_type: None,
+            entry: image.name.value.clone(),
+            entry_line: image.line,
+            unverified: false,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_related(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    /// 1-based line of the primary span.
+    pub fn line(&self) -> usize {
+        self.file.line_of(self.span.offset())
+    }
+}

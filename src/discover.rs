@@ -1,0 +1,151 @@
+//! Finds plan files: paths given on the command line are used as they are; directories are
+//! searched with the include and exclude globs. Hidden directories (`.git`, `.terraform`) are
+//! skipped. The result is sorted, so every run reads plans in the same order.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::error::InputError;
+
+/// What `validate` looks for in a directory when no `--include` is given.
+pub const DEFAULT_INCLUDE: &[&str] = &[
+    "**/*.plan.yaml",
+    "**/*.plan.yml",
+    "**/plan.yaml",
+    "**/plan.yml",
+];
+
+/// Every plan file under `paths`.
+pub fn plan_files(
+    paths: &[PathBuf],
+    include: &[String],
+    exclude: &[String],
+) -> Result<Vec<PathBuf>, Vec<InputError>> {
+    let include_patterns: Vec<String> = if include.is_empty() {
+        DEFAULT_INCLUDE.iter().map(|s| s.to_string()).collect()
+    } else {
+        include.to_vec()
+    };
+    let mut errors = Vec::new();
+    let include_set = glob_set(&include_patterns, "--include", &mut errors);
+    let exclude_set = glob_set(exclude, "--exclude", &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let before = found.len();
+            walk(path, path, &include_set, &exclude_set, &mut found);
+            if found.len() == before {
+                errors.push(
+                    InputError::new(
+                        "input::no-plans",
+                        format!("no plan files in `{}`", path.display()),
+                    )
+                    .with_help(format!(
+                        "preflight looks for {}; name a file directly or pass --include",
+                        include_patterns.join(", ")
+                    )),
+                );
+            }
+        } else if path.exists() {
+            found.push(path.clone());
+        } else {
+            errors.push(
+                InputError::new(
+                    "input::not-found",
+                    format!("`{}` does not exist", path.display()),
+                )
+                .with_help("pass plan files or directories that contain them"),
+            );
+        }
+    }
+    if errors.is_empty() {
+        found.sort();
+        found.dedup();
+        Ok(found)
+    } else {
+        Err(errors)
+    }
+}
+
+fn glob_set(patterns: &[String], flag: &str, errors: &mut Vec<InputError>) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        match Glob::new(p) {
+            Ok(g) => {
+                builder.add(g);
+            }
+            Err(e) => errors.push(InputError::new(
+                "input::bad-glob",
+                format!("invalid {flag} glob `{p}`: {}", e.kind()),
+            )),
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+fn walk(root: &Path, dir: &Path, include: &GlobSet, exclude: &GlobSet, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        if exclude.is_match(relative) {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if !name.to_string_lossy().starts_with('.') {
+                walk(root, &path, include, exclude, found);
+            }
+        } else if include.is_match(relative) {
+            found.push(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_plans_by_the_default_globs() {
+        let dir = std::env::temp_dir().join(format!("preflight-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in [
+            "a/web.plan.yaml",
+            "b/plan.yml",
+            "c/other.yaml",
+            ".git/x.plan.yaml",
+        ] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, "instances: []\n").expect("write");
+        }
+        let got = plan_files(std::slice::from_ref(&dir), &[], &[]).expect("finds plans");
+        let names: Vec<_> = got
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["a/web.plan.yaml", "b/plan.yml"]);
+        let excluded = plan_files(std::slice::from_ref(&dir), &[], &["a/**".into()]).expect("ok");
+        assert_eq!(excluded.len(), 1);
+        let none = plan_files(std::slice::from_ref(&dir), &["**/*.json".into()], &[]);
+        assert!(none.is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

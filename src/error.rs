@@ -1,0 +1,322 @@
+//! Failures of the run itself: a plan, rule file or facts file that cannot be read or is not
+//! valid, a bad flag value. Each becomes a miette diagnostic that points at the spot and exits
+//! with code 2. Findings about the cloud are not errors; they live in `diagnostic.rs`.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::source::{Position, SourceFile};
+
+/// One problem with the input. Plain data plus enough to draw a snippet; boxed, because
+/// it travels in `Result`s.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .0.message)]
+pub struct InputError(Box<Data>);
+
+#[derive(Debug, Clone)]
+struct Data {
+    code: &'static str,
+    message: String,
+    help: Option<String>,
+    file: Option<String>,
+    snippet: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+    position: Option<Position>,
+}
+
+impl InputError {
+    /// A problem with no file to point into (an unreadable path, a bad flag).
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self(Box::new(Data {
+            code,
+            message: message.into(),
+            help: None,
+            file: None,
+            snippet: None,
+            labels: Vec::new(),
+            position: None,
+        }))
+    }
+
+    /// A short machine-friendly kind, shown as the diagnostic code (`plan::unknown-key`).
+    pub fn code(&self) -> &'static str {
+        self.0.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    pub fn help_text(&self) -> Option<&str> {
+        self.0.help.as_deref()
+    }
+
+    /// The file, when the problem is in one.
+    pub fn file(&self) -> Option<&str> {
+        self.0.file.as_deref()
+    }
+
+    /// A problem at `span` in `file`, with `label` under it.
+    pub fn at(
+        code: &'static str,
+        file: &SourceFile,
+        span: SourceSpan,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        let label: String = label.into();
+        let mut e = Self::new(code, message);
+        e.0.file = Some(file.name().to_string());
+        e.0.snippet = Some(file.named_source());
+        e.0.labels = vec![LabeledSpan::new_primary_with_span(
+            (!label.is_empty()).then_some(label),
+            span,
+        )];
+        e.0.position = Some(file.position(span.offset()));
+        e
+    }
+
+    /// A problem about a whole file that could not be read or parsed at all.
+    pub fn in_file(code: &'static str, file: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::new(code, message);
+        e.0.file = Some(file.to_string());
+        e
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.0.help = Some(help.into());
+        self
+    }
+
+    /// A second place worth showing ("first defined here").
+    pub fn with_label(mut self, span: SourceSpan, label: impl Into<String>) -> Self {
+        self.0
+            .labels
+            .push(LabeledSpan::new_with_span(Some(label.into()), span));
+        self
+    }
+
+    /// 1-based line and column of the primary spot, when there is one.
+    pub fn position(&self) -> Option<Position> {
+        self.0.position
+    }
+}
+
+impl Diagnostic for InputError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.0.code))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0
+            .help
+            .as_deref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0
+            .snippet
+            .as_ref()
+            .map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.0.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.0.labels.iter().cloned()))
+        }
+    }
+}
+
+/// Turns a serde-saphyr error into an `InputError` at the right spot, with a friendlier
+/// message where serde's wording is for programmers, and "did you mean" for unknown keys.
+pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Error) -> InputError {
+    use serde_saphyr::Error as E;
+
+    let inner = err.without_snippet();
+    let location = inner.location();
+    let span = location.map(|loc| {
+        let s = loc.span();
+        match (s.byte_offset(), s.byte_len()) {
+            (Some(off), Some(len)) => SourceSpan::new((off as usize).into(), len as usize),
+            _ => {
+                let off = file.offset_of(loc.line() as usize, loc.column() as usize);
+                SourceSpan::new(off.into(), 0)
+            }
+        }
+    });
+    let code = match kind {
+        "plan" => "plan::syntax",
+        "rules" => "rules::syntax",
+        _ => "config::syntax",
+    };
+    let (code, message, label, help) = match inner {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let help = match crate::suggest::best(field, expected.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "the keys allowed here are {}",
+                    crate::suggest::quoted_list(expected)
+                ),
+            };
+            (
+                unknown_key_code(kind),
+                format!("unknown key `{field}`"),
+                "not a key preflight knows".to_string(),
+                Some(help),
+            )
+        }
+        E::SerdeMissingField { field, .. } => (
+            missing_key_code(kind),
+            format!("missing required key `{field}`"),
+            format!("this entry needs `{field}`"),
+            Some(format!("add `{field}:` to the entry")),
+        ),
+        E::DuplicateMappingKey { .. } => (
+            code,
+            "duplicate key".to_string(),
+            "this key is already set above".to_string(),
+            Some("remove one of the two".to_string()),
+        ),
+        E::Budget { breach, .. } => (
+            "input::too-complex",
+            format!("the {} is past preflight's safety limits: {}", human_kind(kind), budget_words(breach)),
+            "limit reached here".to_string(),
+            Some("plans never need this; if yours is generated, write the entries out or split it into several files".to_string()),
+        ),
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => (
+            "input::too-complex",
+            format!("the {} expands YAML aliases past preflight's safety limits", human_kind(kind)),
+            "limit reached here".to_string(),
+            Some("write the values out instead of nesting aliases".to_string()),
+        ),
+        E::Eof { .. } if file.text().trim().is_empty() => (
+            code,
+            format!("the {} is empty", human_kind(kind)),
+            String::new(),
+            None,
+        ),
+        other => {
+            let message = strip_location_suffix(&other.to_string());
+            match (wanted_kind(&message), span.and_then(|sp| key_at(file, sp.offset()))) {
+                (Some(wanted), Some(key)) => (
+                    code,
+                    format!("`{key}` must be {wanted}"),
+                    format!("not {wanted}"),
+                    None,
+                ),
+                _ => {
+                    let label = short_label(&message);
+                    (code, message, label, None)
+                }
+            }
+        }
+    };
+    let mut error = match span {
+        Some(span) => InputError::at(code, file, span, message, label),
+        None => InputError::in_file(code, file.name(), message),
+    };
+    if let Some(help) = help {
+        error = error.with_help(help);
+    }
+    error
+}
+
+/// What a serde type error expected, in words ("a whole number").
+fn wanted_kind(message: &str) -> Option<&'static str> {
+    let m = message.to_ascii_lowercase();
+    if ["i64", "u64", "u32", "i32", "integer"]
+        .iter()
+        .any(|t| m.contains(t))
+    {
+        Some("a whole number")
+    } else if m.contains("string") {
+        Some("a single text value")
+    } else if m.contains("sequence") {
+        Some("a list")
+    } else if m.contains("map") || m.contains("struct") {
+        Some("a mapping of keys to values")
+    } else {
+        None
+    }
+}
+
+/// The key whose value starts at `offset`, from the text before it on its line (`count: x`).
+fn key_at(file: &SourceFile, offset: usize) -> Option<String> {
+    let line_start = file.text()[..offset.min(file.text().len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let before = file.text().get(line_start..offset)?;
+    let key = before
+        .trim()
+        .trim_start_matches("- ")
+        .strip_suffix(':')?
+        .trim();
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
+    .then(|| key.to_string())
+}
+
+fn budget_words(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Aliases { aliases } => format!("{aliases} YAML aliases (at most 1,000)"),
+        B::Anchors { anchors } => format!("{anchors} YAML anchors (at most 1,000)"),
+        B::Depth { depth } => format!("nested {depth} levels deep (at most 32)"),
+        B::Nodes { nodes } => format!("{nodes} values"),
+        B::Events { events } => format!("{events} YAML events"),
+        B::ScalarBytes { total_scalar_bytes } => format!("{total_scalar_bytes} bytes of text"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn unknown_key_code(kind: &str) -> &'static str {
+    match kind {
+        "plan" => "plan::unknown-key",
+        "rules" => "rules::unknown-key",
+        _ => "config::unknown-key",
+    }
+}
+
+fn missing_key_code(kind: &str) -> &'static str {
+    match kind {
+        "plan" => "plan::missing-key",
+        "rules" => "rules::missing-key",
+        _ => "config::missing-key",
+    }
+}
+
+fn human_kind(kind: &str) -> &'static str {
+    match kind {
+        "plan" => "plan file",
+        "rules" => "rule file",
+        _ => "file",
+    }
+}
+
+/// serde-saphyr appends " at line N, column M"; the snippet already shows where.
+fn strip_location_suffix(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(", column ") => message[..i].to_string(),
+        _ => message.to_string(),
+    }
+}
+
+fn short_label(message: &str) -> String {
+    if message.starts_with("invalid type") || message.starts_with("expected ") {
+        "wrong type here".to_string()
+    } else if message.contains("budget") || message.contains("alias") {
+        "limit reached here".to_string()
+    } else {
+        "here".to_string()
+    }
+}

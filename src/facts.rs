@@ -1,0 +1,501 @@
+//! What the clouds said, as plain data: the seam between fetching and checking. The checks
+//! never know whether facts came from a cloud, the cache or a facts file.
+//!
+//! The facts file (`preflight fetch` writes it, `validate --facts` reads it) is this data as
+//! JSON, versioned by `version`. Its format is documented in `docs/facts-file.md`. Each fact is
+//! either known, or an `{"error": "reason"}` saying why it could not be fetched; a fact that is
+//! absent was never asked for. Checks treat both of the latter as "unverified", never as fine.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::clouds::Cloud;
+use crate::error::InputError;
+use crate::source::SourceFile;
+
+/// The facts-file format version this build reads and writes.
+pub const FACTS_VERSION: u32 = 1;
+
+/// Everything known about the clouds, per cloud and region (zone, for Zenlayer).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    pub version: u32,
+    /// When the facts were fetched (RFC 3339), for people reading the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
+    #[serde(default)]
+    pub clouds: BTreeMap<Cloud, BTreeMap<String, RegionFacts>>,
+    /// Why there are no facts at all (no facts file and no fetching), for unverified reasons.
+    #[serde(skip)]
+    pub absent_reason: Option<String>,
+}
+
+/// What one cloud said about one region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFacts {
+    /// Set when nothing in the region could be fetched (bad credentials, unreachable
+    /// endpoint): every fact missing here takes this reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Per image id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub images: BTreeMap<String, ImageFact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_types: Option<Fetched<InstanceTypes>>,
+    /// The custom-image quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Fetched<Quota>>,
+}
+
+/// What the cloud said about one image id in one region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ImageFact {
+    Found(ImageInfo),
+    /// The cloud says no such image exists in this region.
+    NotFound,
+    /// The image could not be looked up.
+    Error {
+        reason: String,
+    },
+}
+
+/// An image that exists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageInfo {
+    /// The status as the cloud words it (`ready`, `Available`, `Deprecated`, `AVAILABLE` …).
+    pub status: String,
+    /// Whether new instances can boot from it (ready, online, not deprecated).
+    pub usable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<Arch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_system_disk_gb: Option<u32>,
+    /// Which instance types it allows. Absent: not fetched (or the cloud cannot say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<Constraint>,
+}
+
+/// An image's instance-type constraint, in the clouds' own includes/excludes terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Constraint {
+    /// The image allows every type (JD Cloud private images).
+    None,
+    /// The image allows every type but these.
+    Excludes(BTreeSet<String>),
+    /// The image allows only these types.
+    Includes(BTreeSet<String>),
+    /// The constraint could not be fetched.
+    Error(String),
+}
+
+impl Constraint {
+    /// `Some(true)` when the type is allowed, `None` when unknown.
+    pub fn allows(&self, instance_type: &str) -> Option<bool> {
+        match self {
+            Constraint::None => Some(true),
+            Constraint::Excludes(set) => Some(!set.contains(instance_type)),
+            Constraint::Includes(set) => Some(set.contains(instance_type)),
+            Constraint::Error(_) => None,
+        }
+    }
+}
+
+/// CPU architecture, as images and instance types declare it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Arch {
+    #[serde(rename = "x86_64", alias = "X86", alias = "x86", alias = "amd64")]
+    X86_64,
+    #[serde(rename = "arm64", alias = "ARM", alias = "arm", alias = "aarch64")]
+    Arm64,
+    #[serde(rename = "i386")]
+    I386,
+}
+
+impl Arch {
+    /// Whether an image of this architecture boots on a type of `machine`'s.
+    pub fn runs_on(self, machine: Arch) -> bool {
+        self == machine || (self == Arch::I386 && machine == Arch::X86_64)
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+            Arch::I386 => "i386",
+        })
+    }
+}
+
+/// The instance types a region offers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceTypes {
+    /// True when `offered` is the region's whole catalogue, so a type not in it is not
+    /// offered. False when only some types were asked about.
+    #[serde(default)]
+    pub complete: bool,
+    #[serde(default)]
+    pub offered: BTreeMap<String, InstanceTypeInfo>,
+    /// Types asked about that the region does not offer.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub not_offered: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceTypeInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<Arch>,
+}
+
+/// A region's custom-image quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub used: u32,
+    pub limit: u32,
+}
+
+/// A fact that was fetched, or the reason it could not be: `{"error": "…"}` in JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched<T> {
+    Known(T),
+    Error(String),
+}
+
+impl<T: Serialize> Serialize for Fetched<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct ErrorForm<'a> {
+            error: &'a str,
+        }
+        match self {
+            Fetched::Known(v) => v.serialize(s),
+            Fetched::Error(reason) => ErrorForm { error: reason }.serialize(s),
+        }
+    }
+}
+
+/// How `quota` and `instance_types` are written: the fact's own fields, or only `error`.
+/// Read field by field (not buffered), so a type error points at the exact value.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuotaForm {
+    used: Option<u32>,
+    limit: Option<u32>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceTypesForm {
+    complete: Option<bool>,
+    offered: Option<BTreeMap<String, InstanceTypeInfo>>,
+    not_offered: Option<BTreeSet<String>>,
+    error: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Fetched<Quota> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match QuotaForm::deserialize(d)? {
+            QuotaForm {
+                used: None,
+                limit: None,
+                error: Some(e),
+            } => Ok(Fetched::Error(e)),
+            QuotaForm {
+                used: Some(used),
+                limit: Some(limit),
+                error: None,
+            } => Ok(Fetched::Known(Quota { used, limit })),
+            _ => Err(D::Error::custom(
+                "a quota is either `used` and `limit`, or only `error`",
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Fetched<InstanceTypes> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let form = InstanceTypesForm::deserialize(d)?;
+        match form.error {
+            Some(e)
+                if form.complete.is_none()
+                    && form.offered.is_none()
+                    && form.not_offered.is_none() =>
+            {
+                Ok(Fetched::Error(e))
+            }
+            Some(_) => Err(D::Error::custom(
+                "instance types are either `offered` (with `complete`, `not_offered`), or only `error`",
+            )),
+            None => Ok(Fetched::Known(InstanceTypes {
+                complete: form.complete.unwrap_or(false),
+                offered: form.offered.unwrap_or_default(),
+                not_offered: form.not_offered.unwrap_or_default(),
+            })),
+        }
+    }
+}
+
+/// Why a fact is not known; becomes the reason of an `unverified` finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing(pub String);
+
+/// What is known about an image.
+#[derive(Debug, Clone, Copy)]
+pub enum ImageState<'a> {
+    Found(&'a ImageInfo),
+    NotFound,
+}
+
+impl Facts {
+    pub fn new() -> Self {
+        Facts {
+            version: FACTS_VERSION,
+            ..Facts::default()
+        }
+    }
+
+    /// No facts, with the reason every pairing will be unverified.
+    pub fn absent(reason: impl Into<String>) -> Self {
+        Facts {
+            absent_reason: Some(reason.into()),
+            ..Facts::new()
+        }
+    }
+
+    pub fn region(&self, cloud: Cloud, region: &str) -> Result<&RegionFacts, Missing> {
+        if let Some(reason) = &self.absent_reason {
+            return Err(Missing(reason.clone()));
+        }
+        self.clouds
+            .get(&cloud)
+            .and_then(|regions| regions.get(region))
+            .ok_or_else(|| {
+                Missing(format!(
+                    "the facts have nothing about {cloud} {} `{region}`",
+                    cloud.region_word()
+                ))
+            })
+    }
+
+    pub fn image(&self, cloud: Cloud, region: &str, id: &str) -> Result<ImageState<'_>, Missing> {
+        let facts = self.region(cloud, region)?;
+        match facts.images.get(id) {
+            Some(ImageFact::Found(info)) => Ok(ImageState::Found(info)),
+            Some(ImageFact::NotFound) => Ok(ImageState::NotFound),
+            Some(ImageFact::Error { reason }) => Err(Missing(format!(
+                "image `{id}` could not be looked up: {reason}"
+            ))),
+            None => Err(facts.missing(format!("the facts have nothing about image `{id}`"))),
+        }
+    }
+
+    /// The image's constraint, when the image exists and its constraint was fetched.
+    pub fn constraint(&self, cloud: Cloud, region: &str, id: &str) -> Result<&Constraint, Missing> {
+        match self.image(cloud, region, id)? {
+            ImageState::NotFound => Err(Missing(format!("image `{id}` does not exist"))),
+            ImageState::Found(info) => match &info.constraint {
+                Some(Constraint::Error(reason)) => Err(Missing(format!(
+                    "the instance types image `{id}` allows could not be fetched: {reason}"
+                ))),
+                Some(c) => Ok(c),
+                None => Err(Missing(format!(
+                    "the facts do not say which instance types image `{id}` allows"
+                ))),
+            },
+        }
+    }
+
+    /// `Some(info)` when the region offers the type, `None` when it does not.
+    pub fn instance_type(
+        &self,
+        cloud: Cloud,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<&InstanceTypeInfo>, Missing> {
+        let facts = self.region(cloud, region)?;
+        let types = facts.instance_types(cloud, region)?;
+        if let Some(info) = types.offered.get(name) {
+            Ok(Some(info))
+        } else if types.complete || types.not_offered.contains(name) {
+            Ok(None)
+        } else {
+            Err(facts.missing(format!(
+                "the facts do not say whether {} offers `{name}` in `{region}`",
+                cloud.display_name()
+            )))
+        }
+    }
+
+    pub fn quota(&self, cloud: Cloud, region: &str) -> Result<Quota, Missing> {
+        let facts = self.region(cloud, region)?;
+        match &facts.quota {
+            Some(Fetched::Known(q)) => Ok(*q),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "the custom-image quota could not be fetched: {reason}"
+            ))),
+            None => Err(facts.missing(format!(
+                "the facts have no custom-image quota for `{region}`"
+            ))),
+        }
+    }
+
+    /// Reads a facts file; a broken one is an input error pointing at the spot.
+    pub fn from_json(file: &SourceFile) -> Result<Facts, InputError> {
+        let facts: Facts = serde_json::from_str(file.text()).map_err(|e| {
+            let offset = file.offset_of(e.line(), e.column());
+            InputError::at(
+                "facts::invalid",
+                file,
+                miette::SourceSpan::new(offset.into(), 0),
+                format!("invalid facts file: {}", strip_serde_position(&e.to_string())),
+                "here",
+            )
+            .with_help("facts files are written by `preflight fetch`; docs/facts-file.md describes the format")
+        })?;
+        if facts.version != FACTS_VERSION {
+            return Err(InputError::in_file(
+                "facts::version",
+                file.name(),
+                format!(
+                    "this facts file is version {}, and this preflight reads version {FACTS_VERSION}",
+                    facts.version
+                ),
+            )
+            .with_help("fetch the facts again with this preflight, or use the preflight that wrote them"));
+        }
+        Ok(facts)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+impl RegionFacts {
+    fn instance_types(&self, cloud: Cloud, region: &str) -> Result<&InstanceTypes, Missing> {
+        match &self.instance_types {
+            Some(Fetched::Known(t)) => Ok(t),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "the instance types of {} `{region}` could not be fetched: {reason}",
+                cloud.region_word()
+            ))),
+            None => Err(self.missing(format!("the facts have no instance types for `{region}`"))),
+        }
+    }
+
+    /// A missing fact's reason: the region's error when there is one, else `otherwise`.
+    fn missing(&self, otherwise: String) -> Missing {
+        Missing(self.error.clone().unwrap_or(otherwise))
+    }
+}
+
+fn strip_serde_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "version": 1,
+      "clouds": {
+        "jdcloud": {
+          "cn-north-1": {
+            "images": {
+              "img-m5s0****29": {
+                "state": "found", "status": "ready", "usable": true,
+                "architecture": "x86_64", "min_system_disk_gb": 40,
+                "constraint": {"excludes": ["p.c1p40g.3large"]}
+              },
+              "img-gone": {"state": "not_found"},
+              "img-err": {"state": "error", "reason": "HTTP 500"}
+            },
+            "instance_types": {"offered": {"g.n4.xlarge": {"architecture": "X86"}}, "not_offered": ["x.y"]},
+            "quota": {"error": "timed out"}
+          }
+        }
+      }
+    }"#;
+
+    fn sample() -> Facts {
+        Facts::from_json(&SourceFile::new("facts.json", SAMPLE)).expect("sample parses")
+    }
+
+    #[test]
+    fn reads_every_kind_of_fact() {
+        let f = sample();
+        let c = Cloud::Jdcloud;
+        let constraint = f.constraint(c, "cn-north-1", "img-m5s0****29").unwrap();
+        assert_eq!(constraint.allows("p.c1p40g.3large"), Some(false));
+        assert_eq!(constraint.allows("g.n4.xlarge"), Some(true));
+        assert!(matches!(
+            f.image(c, "cn-north-1", "img-gone"),
+            Ok(ImageState::NotFound)
+        ));
+        assert!(
+            f.image(c, "cn-north-1", "img-err")
+                .unwrap_err()
+                .0
+                .contains("HTTP 500")
+        );
+        assert!(f.image(c, "cn-north-1", "img-other").is_err());
+        let t = f
+            .instance_type(c, "cn-north-1", "g.n4.xlarge")
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.architecture, Some(Arch::X86_64));
+        assert!(f.instance_type(c, "cn-north-1", "x.y").unwrap().is_none());
+        assert!(f.instance_type(c, "cn-north-1", "never.asked").is_err());
+        assert!(
+            f.quota(c, "cn-north-1")
+                .unwrap_err()
+                .0
+                .contains("timed out")
+        );
+        assert!(f.region(Cloud::Aliyun, "cn-hangzhou").is_err());
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let f = sample();
+        let again = Facts::from_json(&SourceFile::new("f", f.to_json())).unwrap();
+        assert_eq!(f, again);
+    }
+
+    #[test]
+    fn region_error_explains_every_missing_fact() {
+        let text = r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
+        let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
+        let why = f.image(Cloud::Zenlayer, "FRA-A", "img-1").unwrap_err();
+        assert_eq!(why.0, "no credentials");
+    }
+
+    #[test]
+    fn bad_files_point_at_the_spot() {
+        let text = "{\"version\": 1,\n \"clouds\": {\"gcp\": {}}}";
+        let err = Facts::from_json(&SourceFile::new("f", text)).unwrap_err();
+        assert_eq!(err.position().map(|p| p.line), Some(2));
+        let err = Facts::from_json(&SourceFile::new("f", r#"{"version": 2}"#)).unwrap_err();
+        assert!(err.message().contains("version 2"));
+    }
+}

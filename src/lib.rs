@@ -1,0 +1,247 @@
+//! preflight checks, before a deploy, the (cloud, region, image, instance type) pairings and
+//! custom-image creations in plan files against what the clouds say.
+//!
+//! The pipeline, one module per step:
+//! ```text
+//! paths ─▶ discover ─▶ plan::parse ─▶ facts (file; the clouds later) ─▶ checks + policy ─▶ report
+//! ```
+//! Parsing keeps every value's span; checks are pure functions of plans, facts and policy;
+//! reporters render the findings. The library never prints: `main.rs` owns the terminal.
+
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod checks;
+pub mod cli;
+pub mod clouds;
+pub mod diagnostic;
+pub mod discover;
+pub mod error;
+pub mod facts;
+pub mod plan;
+pub mod policy;
+pub mod report;
+pub mod source;
+pub mod suggest;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use diagnostic::Severity;
+use error::InputError;
+use facts::Facts;
+use plan::Plan;
+use policy::Policy;
+use report::Report;
+use source::SourceFile;
+
+/// What `validate` needs to know, independent of how it was asked (flags, config, tests).
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub rule_dirs: Vec<PathBuf>,
+    pub facts: Option<PathBuf>,
+    pub disable: Vec<String>,
+}
+
+/// Runs the whole pipeline. Input problems end up in `Report::errors`; nothing is checked then.
+pub fn validate(options: &ValidateOptions) -> Report {
+    let mut errors = Vec::new();
+    let policy = Policy::load(&options.rule_dirs).unwrap_or_else(|mut e| {
+        errors.append(&mut e);
+        Policy::default()
+    });
+    let known = policy.known_ids();
+    for id in &options.disable {
+        if id == checks::UNVERIFIED {
+            errors.push(
+                InputError::new("input::bad-flag", "`unverified` cannot be disabled").with_help(
+                    "use --allow-unverified to let unverified pairings pass; they are still shown",
+                ),
+            );
+        } else if !known.contains(id) {
+            let mut e =
+                InputError::new("input::bad-flag", format!("--disable: unknown rule `{id}`"));
+            e = e.with_help(match suggest::best(id, known.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "`preflight rules` lists every rule id".to_string(),
+            });
+            errors.push(e);
+        }
+    }
+
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    let mut plans: Vec<Plan> = Vec::new();
+    match discover::plan_files(&paths, &options.include, &options.exclude) {
+        Ok(files) => {
+            for path in files {
+                match read_source(&path, "plan")
+                    .map_err(|e| vec![e])
+                    .and_then(plan::parse)
+                {
+                    Ok(plan) => {
+                        errors.extend(plan::suppress::check_rule_ids(
+                            &plan.source,
+                            &plan.suppressions,
+                            &known,
+                        ));
+                        plans.push(plan);
+                    }
+                    Err(mut e) => errors.append(&mut e),
+                }
+            }
+        }
+        Err(mut e) => errors.append(&mut e),
+    }
+
+    let facts = match &options.facts {
+        Some(path) => read_source(path, "facts")
+            .and_then(|file| Facts::from_json(&file))
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                Facts::new()
+            }),
+        None => Facts::absent(
+            "no facts to check against: pass --facts FILE (a facts file written by `preflight fetch`)",
+        ),
+    };
+
+    if !errors.is_empty() {
+        return Report {
+            plans: plans.len(),
+            errors,
+            ..Report::default()
+        };
+    }
+    check(&plans, &facts, &policy, &|id| {
+        !options.disable.iter().any(|d| d == id)
+    })
+}
+
+/// The pure part: plans, facts and policy in, a report out.
+pub fn check(
+    plans: &[Plan],
+    facts: &Facts,
+    policy: &Policy,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Report {
+    let outcome = checks::run(plans, facts, policy, enabled);
+    let mut report = Report {
+        plans: plans.len(),
+        pairings: outcome.pairings,
+        notices: outcome.notices,
+        ..Report::default()
+    };
+    for d in outcome.diagnostics {
+        let suppressed = plans
+            .iter()
+            .find(|p| p.path() == d.file.name())
+            .is_some_and(|p| {
+                p.suppressions
+                    .iter()
+                    .any(|s| s.covers(&d.rule, d.line(), Some(d.entry_line)))
+            });
+        if suppressed {
+            report.suppressed += 1;
+        } else {
+            report.diagnostics.push(d);
+        }
+    }
+    report.sort();
+    report
+}
+
+/// The process exit code for a finished report (product contract §5).
+pub fn exit_code(report: &Report, fail_on: Severity, allow_unverified: bool) -> u8 {
+    if !report.errors.is_empty() {
+        return 2;
+    }
+    let failing = report
+        .diagnostics
+        .iter()
+        .any(|d| !d.unverified && d.severity >= fail_on);
+    if failing {
+        1
+    } else if !allow_unverified && report.diagnostics.iter().any(|d| d.unverified) {
+        3
+    } else {
+        0
+    }
+}
+
+/// Reads a file the user named as text, refusing what is too big or not UTF-8.
+pub fn read_source(path: &Path, kind: &'static str) -> Result<SourceFile, InputError> {
+    let shown = path.display().to_string();
+    let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    let code = match kind {
+        "plan" => "plan::unreadable",
+        "facts" => "facts::unreadable",
+        _ => "rules::unreadable",
+    };
+    let unreadable = |e: &io::Error| {
+        InputError::in_file(
+            code,
+            &shown,
+            format!("cannot read `{shown}`: {}", io_reason(e)),
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(&e))?;
+    if meta.is_dir() {
+        return Err(InputError::in_file(
+            code,
+            &shown,
+            format!("`{shown}` is a directory"),
+        ));
+    }
+    if meta.len() > plan::MAX_PLAN_BYTES as u64 {
+        return Err(InputError::in_file(
+            code,
+            &shown,
+            format!(
+                "`{shown}` is {} MiB; preflight reads files up to {} MiB",
+                meta.len() / (1024 * 1024),
+                plan::MAX_PLAN_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        InputError::in_file(
+            code,
+            &shown,
+            format!("`{shown}` is not UTF-8 text (first bad byte on line {line})"),
+        )
+        .with_help("save the file as UTF-8")
+    })?;
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    Ok(SourceFile::new(shown, text))
+}
+
+/// An I/O error in words, without "(os error 2)".
+pub fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}

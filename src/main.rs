@@ -1,0 +1,205 @@
+//! The `preflight` binary: parse the command line, run, map the outcome to an exit code.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use preflight::cli::{Cli, Command, ValidateArgs};
+use preflight::error::InputError;
+use preflight::policy::Policy;
+use preflight::report::{Format, HumanStyle, Report};
+use preflight::{ValidateOptions, checks, plan, suggest};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate(args),
+        Command::Explain { rule, rules } => explain(&rule, &rules),
+        Command::Rules { rules } => list_rules(&rules),
+        Command::Schema => print_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&plan::json_schema()).unwrap_or_default()
+        ))
+        .map(|()| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // A closed pipe (`preflight rules | head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "preflight: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn validate(args: ValidateArgs) -> io::Result<u8> {
+    let options = ValidateOptions {
+        paths: args.paths,
+        include: args.include,
+        exclude: args.exclude,
+        rule_dirs: args.rules,
+        facts: args.facts,
+        disable: args.disable,
+    };
+    let mut report = preflight::validate(&options);
+    let code = preflight::exit_code(&report, args.fail_on.into(), args.allow_unverified);
+    if args.verbose > 0 {
+        let mut err = io::stderr().lock();
+        writeln!(
+            err,
+            "preflight: {} plan(s), {} pairing(s); facts from {}",
+            report.plans,
+            report.pairings,
+            options
+                .facts
+                .as_ref()
+                .map_or("nowhere".to_string(), |p| p.display().to_string())
+        )?;
+    }
+    if args.quiet {
+        report.notices.clear();
+    }
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let style = HumanStyle {
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        width: std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|&w: &usize| w >= 40)
+            .unwrap_or(100),
+    };
+    let mut buffer = Vec::new();
+    if args.format == Format::Human {
+        if !report.errors.is_empty() {
+            let err_style = HumanStyle {
+                color: io::stderr().is_terminal() && style.color,
+                ..style
+            };
+            report.write_errors(&err_style, &mut io::stderr().lock())?;
+            return Ok(code);
+        }
+        write_human(&report, &style, args.quiet, &mut buffer)?;
+    } else {
+        report.write(args.format, &style, &mut buffer)?;
+    }
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &buffer) {
+                let _ = writeln!(
+                    io::stderr(),
+                    "preflight: cannot write `{}`: {}",
+                    path.display(),
+                    preflight::io_reason(&e)
+                );
+                return Ok(2);
+            }
+        }
+        None => io::stdout().lock().write_all(&buffer)?,
+    }
+    Ok(code)
+}
+
+/// Human output; `--quiet` keeps only the findings.
+fn write_human(
+    report: &Report,
+    style: &HumanStyle,
+    quiet: bool,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    report.write(Format::Human, style, out)?;
+    if quiet {
+        // The summary is the last line; drop it.
+        if let Some(end) = out[..out.len().saturating_sub(1)]
+            .iter()
+            .rposition(|&b| b == b'\n')
+        {
+            out.truncate(end + 1);
+        } else {
+            out.clear();
+        }
+    }
+    Ok(())
+}
+
+fn explain(rule: &str, dirs: &[std::path::PathBuf]) -> io::Result<u8> {
+    if let Some(r) = checks::builtin(rule) {
+        return print_stdout(&r.doc()).map(|()| 0);
+    }
+    let policy = match Policy::load(dirs) {
+        Ok(p) => p,
+        Err(errors) => return print_input_errors(&errors),
+    };
+    if let Some(r) = policy.get(rule) {
+        let mut text = format!("# {}\n\n{}\n", r.id, r.message);
+        if let Some(d) = &r.description {
+            text.push('\n');
+            text.push_str(d.trim_end());
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "\nSeverity: {}. Defined in {}.\n",
+            r.severity, r.origin
+        ));
+        return print_stdout(&text).map(|()| 0);
+    }
+    let known = policy.known_ids();
+    let mut e = InputError::new("input::unknown-rule", format!("unknown rule `{rule}`"));
+    e = e.with_help(
+        match suggest::best(rule, known.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`preflight rules` lists every rule id".to_string(),
+        },
+    );
+    print_input_errors(&[e])
+}
+
+fn list_rules(dirs: &[std::path::PathBuf]) -> io::Result<u8> {
+    let policy = match Policy::load(dirs) {
+        Ok(p) => p,
+        Err(errors) => return print_input_errors(&errors),
+    };
+    let mut rows: Vec<(String, String, String)> = checks::BUILTIN
+        .iter()
+        .map(|r| {
+            (
+                r.id.to_string(),
+                r.severity.to_string(),
+                r.summary.to_string(),
+            )
+        })
+        .collect();
+    rows.extend(policy.rules.iter().map(|r| {
+        (
+            r.id.clone(),
+            r.severity.to_string(),
+            format!("{} ({})", r.message, r.origin),
+        )
+    }));
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for (id, severity, summary) in rows {
+        text.push_str(&format!("{id:width$}  {severity:7}  {summary}\n"));
+    }
+    print_stdout(&text).map(|()| 0)
+}
+
+fn print_input_errors(errors: &[InputError]) -> io::Result<u8> {
+    let report = Report {
+        errors: errors.to_vec(),
+        ..Report::default()
+    };
+    let style = HumanStyle {
+        color: io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        width: 100,
+    };
+    report.write_errors(&style, &mut io::stderr().lock())?;
+    Ok(2)
+}
+
+fn print_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}

@@ -1,0 +1,386 @@
+//! Plans: the YAML a user writes, parsed into values that remember where they were written.
+//! `parse` is the only code that reads plan YAML; once a `Plan` exists it is valid (every entry
+//! has a known cloud, a region, a unique name, a count of at least 1), and nothing downstream
+//! checks again.
+
+mod raw;
+pub mod suppress;
+
+use std::collections::HashMap;
+
+use miette::SourceSpan;
+
+use crate::clouds::Cloud;
+use crate::error::{self, InputError};
+use crate::source::SourceFile;
+pub use raw::RawPlan;
+pub use raw::Sp;
+pub use suppress::Suppression;
+
+/// Plans larger than this are refused before parsing: no real plan comes close.
+pub const MAX_PLAN_BYTES: usize = 64 * 1024 * 1024;
+
+/// A value from the plan and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value<T> {
+    pub value: T,
+    pub span: SourceSpan,
+}
+
+/// One instance entry: a (cloud, region, image, instance type) pairing at a place in a plan.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub name: Value<String>,
+    /// Where `cloud` was set: on the entry or in `defaults`.
+    pub cloud: Value<Cloud>,
+    pub region: Value<String>,
+    pub image: Value<String>,
+    pub instance_type: Value<String>,
+    pub count: u32,
+    pub system_disk_gb: Option<Value<u32>>,
+    /// 1-based line where the entry starts.
+    pub line: usize,
+}
+
+/// One custom-image entry: images the deploy creates in a region.
+#[derive(Debug, Clone)]
+pub struct ImageCreate {
+    pub name: Value<String>,
+    pub cloud: Value<Cloud>,
+    pub region: Value<String>,
+    pub count: u32,
+    pub line: usize,
+}
+
+/// A parsed, valid plan file.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub source: SourceFile,
+    pub instances: Vec<Instance>,
+    pub images: Vec<ImageCreate>,
+    pub suppressions: Vec<Suppression>,
+}
+
+impl Plan {
+    /// The path the user gave (or discovery found).
+    pub fn path(&self) -> &str {
+        self.source.name()
+    }
+}
+
+/// Parses one plan file. Every problem found is returned, not just the first, where the YAML
+/// itself could be read.
+pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
+    if source.text().len() > MAX_PLAN_BYTES {
+        return Err(vec![InputError::in_file(
+            "plan::too-large",
+            source.name(),
+            format!(
+                "the plan is {} MiB; preflight reads plans up to {} MiB",
+                source.text().len() / (1024 * 1024),
+                MAX_PLAN_BYTES / (1024 * 1024)
+            ),
+        )]);
+    }
+    let has_content = source
+        .text()
+        .lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    if !has_content {
+        return Err(vec![
+            InputError::in_file("plan::empty", source.name(), "the plan file is empty")
+                .with_help("a plan lists `instances:` and/or `images:`; `preflight schema` describes the format"),
+        ]);
+    }
+    let raw: RawPlan = serde_saphyr::from_str_with_options(source.text(), yaml_options())
+        .map_err(|e| vec![error::from_yaml("plan", &source, &e)])?;
+    if raw.instances.is_none() && raw.images.is_none() {
+        return Err(vec![
+            InputError::at(
+                "plan::empty",
+                &source,
+                SourceSpan::new(0.into(), 0),
+                "the plan has neither `instances` nor `images`, so there is nothing to check",
+                "",
+            )
+            .with_help("add an `instances:` list (or `instances: []` to say so on purpose)"),
+        ]);
+    }
+    Builder::new(&source).build(raw)
+}
+
+/// Options shared by every YAML file preflight reads: strict booleans, duplicate keys refused,
+/// and budgets that stop alias bombs and absurd nesting long before memory runs out, while
+/// leaving room for plans with hundreds of thousands of entries.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        budget: serde_saphyr::budget! {
+            max_depth: 32,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_nodes: 8_000_000,
+            max_events: 16_000_000,
+            max_total_scalar_bytes: MAX_PLAN_BYTES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000,
+        },
+    }
+}
+
+/// Turns raw entries into checked ones, collecting every problem.
+struct Builder<'a> {
+    source: &'a SourceFile,
+    errors: Vec<InputError>,
+    default_cloud: Option<Value<Cloud>>,
+    default_region: Option<Value<String>>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(source: &'a SourceFile) -> Self {
+        Self {
+            source,
+            errors: Vec::new(),
+            default_cloud: None,
+            default_region: None,
+        }
+    }
+
+    fn build(mut self, raw: RawPlan) -> Result<Plan, Vec<InputError>> {
+        if let Some(defaults) = &raw.defaults {
+            self.default_cloud = defaults.cloud.as_ref().and_then(|c| self.cloud(c));
+            self.default_region = defaults
+                .region
+                .as_ref()
+                .and_then(|r| self.text(r, "region"));
+        }
+        let instances: Vec<Instance> = raw
+            .instances
+            .iter()
+            .flat_map(|list| list.get())
+            .filter_map(|entry| self.instance(entry))
+            .collect();
+        let images: Vec<ImageCreate> = raw
+            .images
+            .iter()
+            .flat_map(|list| list.get())
+            .filter_map(|entry| self.image(entry))
+            .collect();
+        self.unique_names(instances.iter().map(|i| &i.name), "instance");
+        self.unique_names(images.iter().map(|i| &i.name), "image");
+        let suppressions = match suppress::parse(self.source) {
+            Ok(s) => s,
+            Err(mut e) => {
+                self.errors.append(&mut e);
+                Vec::new()
+            }
+        };
+        if self.errors.is_empty() {
+            Ok(Plan {
+                source: self.source.clone(),
+                instances,
+                images,
+                suppressions,
+            })
+        } else {
+            Err(self.errors)
+        }
+    }
+
+    fn instance(&mut self, entry: &Sp<raw::RawInstance>) -> Option<Instance> {
+        let raw = entry.get();
+        let line = self.source.line_of(entry.span(self.source).offset());
+        let name = self.text(&raw.name, "name");
+        let image = self.text(&raw.image, "image");
+        let instance_type = self.text(&raw.instance_type, "instance_type");
+        let (cloud, region) = self.placement(raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
+        let count = self.count(raw.count.as_ref());
+        let system_disk_gb = raw.system_disk_gb.as_ref().and_then(|d| {
+            let span = d.span(self.source);
+            self.whole_number(*d.get(), span, "system_disk_gb", 1, 1_000_000)
+                .map(|value| Value { value, span })
+        });
+        Some(Instance {
+            name: name?,
+            cloud: cloud?,
+            region: region?,
+            image: image?,
+            instance_type: instance_type?,
+            count: count?,
+            system_disk_gb,
+            line,
+        })
+    }
+
+    fn image(&mut self, entry: &Sp<raw::RawImage>) -> Option<ImageCreate> {
+        let raw = entry.get();
+        let line = self.source.line_of(entry.span(self.source).offset());
+        let name = self.text(&raw.name, "name");
+        let (cloud, region) = self.placement(raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
+        let count = self.count(raw.count.as_ref());
+        Some(ImageCreate {
+            name: name?,
+            cloud: cloud?,
+            region: region?,
+            count: count?,
+            line,
+        })
+    }
+
+    /// The entry's cloud and region, from the entry or else from `defaults`.
+    fn placement(
+        &mut self,
+        cloud: Option<&Sp<String>>,
+        region: Option<&Sp<String>>,
+        name: &Sp<String>,
+    ) -> (Option<Value<Cloud>>, Option<Value<String>>) {
+        let name_span = name.span(self.source);
+        let cloud = match cloud {
+            Some(c) => self.cloud(c),
+            None => {
+                if self.default_cloud.is_none() {
+                    self.missing(name_span, name.get(), "cloud");
+                }
+                self.default_cloud.clone()
+            }
+        };
+        let region = match region {
+            Some(r) => self.text(r, "region"),
+            None => {
+                if self.default_region.is_none() {
+                    self.missing(name_span, name.get(), "region");
+                }
+                self.default_region.clone()
+            }
+        };
+        (cloud, region)
+    }
+
+    fn missing(&mut self, span: SourceSpan, name: &str, key: &str) {
+        self.errors.push(
+            InputError::at(
+                "plan::missing-key",
+                self.source,
+                span,
+                format!("entry `{name}` has no {key}"),
+                format!("no `{key}` here or in `defaults`"),
+            )
+            .with_help(format!(
+                "add `{key}:` to this entry, or set `defaults.{key}` for the whole plan"
+            )),
+        );
+    }
+
+    fn cloud(&mut self, value: &Sp<String>) -> Option<Value<Cloud>> {
+        let span = value.span(self.source);
+        match Cloud::parse(value.get()) {
+            Some(cloud) => Some(Value { value: cloud, span }),
+            None => {
+                let names = Cloud::ALL.map(Cloud::as_str);
+                let help = match crate::suggest::best(value.get(), names) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("preflight knows {}", crate::suggest::quoted_list(&names)),
+                };
+                self.errors.push(
+                    InputError::at(
+                        "plan::unknown-cloud",
+                        self.source,
+                        span,
+                        format!("unknown cloud `{}`", value.get()),
+                        "not a cloud preflight knows",
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, value: &Sp<String>, key: &str) -> Option<Value<String>> {
+        let span = value.span(self.source);
+        let text = value.get().trim();
+        if text.is_empty() {
+            self.errors.push(InputError::at(
+                "plan::empty-value",
+                self.source,
+                span,
+                format!("`{key}` is empty"),
+                "needs a value",
+            ));
+            return None;
+        }
+        Some(Value {
+            value: text.to_string(),
+            span,
+        })
+    }
+
+    fn count(&mut self, value: Option<&Sp<i64>>) -> Option<u32> {
+        match value {
+            None => Some(1),
+            Some(v) => {
+                let span = v.span(self.source);
+                self.whole_number(*v.get(), span, "count", 1, 1_000_000)
+            }
+        }
+    }
+
+    fn whole_number(
+        &mut self,
+        n: i64,
+        span: SourceSpan,
+        key: &str,
+        min: i64,
+        max: i64,
+    ) -> Option<u32> {
+        if (min..=max).contains(&n) {
+            return u32::try_from(n).ok();
+        }
+        self.errors.push(
+            InputError::at(
+                "plan::out-of-range",
+                self.source,
+                span,
+                format!("`{key}` must be between {min} and {max}, not {n}"),
+                "out of range",
+            )
+            .with_help(if n < min && key == "count" {
+                "remove the entry to create none; `count` defaults to 1".to_string()
+            } else {
+                format!("use a whole number from {min} to {max}")
+            }),
+        );
+        None
+    }
+
+    fn unique_names<'v>(&mut self, names: impl Iterator<Item = &'v Value<String>>, what: &str) {
+        let mut seen: HashMap<&str, SourceSpan> = HashMap::new();
+        for name in names {
+            if let Some(first) = seen.get(name.value.as_str()) {
+                self.errors.push(
+                    InputError::at(
+                        "plan::duplicate-name",
+                        self.source,
+                        name.span,
+                        format!("duplicate {what} name `{}`", name.value),
+                        "used again here",
+                    )
+                    .with_label(*first, "first used here")
+                    .with_help(format!("give each {what} entry its own name")),
+                );
+            } else {
+                seen.insert(&name.value, name.span);
+            }
+        }
+    }
+}
+
+/// The JSON Schema (draft-07, as yaml-language-server expects) of the plan file.
+pub fn json_schema() -> serde_json::Value {
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<RawPlan>();
+    serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,128 @@
+//! The plan file exactly as written: serde types whose values remember their spans. These are
+//! also what `preflight schema` describes. Nothing outside `plan/` sees them: `parse` turns
+//! them into the checked `Plan`.
+
+use std::borrow::Cow;
+
+use miette::SourceSpan;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::source::SourceFile;
+
+/// A value with the place it was written. Transparent to serde and to the schema.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Sp<T>(pub serde_saphyr::Spanned<T>);
+
+impl<T> Sp<T> {
+    pub fn get(&self) -> &T {
+        &self.0.value
+    }
+
+    /// Where the value was written; where the parser kept no byte offset, from line and column.
+    pub fn span(&self, file: &SourceFile) -> SourceSpan {
+        let loc = &self.0.referenced;
+        let s = loc.span();
+        match (s.byte_offset(), s.byte_len()) {
+            (Some(off), Some(len)) => SourceSpan::new((off as usize).into(), len as usize),
+            _ => SourceSpan::new(
+                file.offset_of(loc.line() as usize, loc.column() as usize)
+                    .into(),
+                0,
+            ),
+        }
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// The clouds preflight checks, as written in plans.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "Cloud")]
+#[allow(dead_code)] // only describes the allowed strings in the schema
+pub enum CloudName {
+    Jdcloud,
+    Aliyun,
+    Zenlayer,
+}
+
+/// A preflight plan: the instances a deploy will create and the custom images it will make.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "preflight plan")]
+pub struct RawPlan {
+    /// Values every entry inherits unless it sets its own.
+    #[serde(default)]
+    pub defaults: Option<RawDefaults>,
+    /// Instances the deploy creates; each is checked as a (cloud, region, image, type) pairing.
+    #[serde(default)]
+    pub instances: Option<Sp<Vec<Sp<RawInstance>>>>,
+    /// Custom images the deploy creates; they count against the region's image quota.
+    #[serde(default)]
+    pub images: Option<Sp<Vec<Sp<RawImage>>>>,
+}
+
+/// Defaults for `cloud` and `region`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Defaults")]
+pub struct RawDefaults {
+    /// jdcloud, aliyun or zenlayer.
+    #[schemars(with = "Option<CloudName>")]
+    pub cloud: Option<Sp<String>>,
+    /// The region id (for Zenlayer, the zone id such as `FRA-A`).
+    pub region: Option<Sp<String>>,
+}
+
+/// One kind of instance the deploy creates.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Instance")]
+pub struct RawInstance {
+    /// A name for the entry, unique among the plan's instances.
+    pub name: Sp<String>,
+    /// jdcloud, aliyun or zenlayer; defaults to `defaults.cloud`.
+    #[schemars(with = "Option<CloudName>")]
+    pub cloud: Option<Sp<String>>,
+    /// The region id (for Zenlayer, the zone id); defaults to `defaults.region`.
+    pub region: Option<Sp<String>>,
+    /// The image id the instances boot from.
+    pub image: Sp<String>,
+    /// The instance type (JD Cloud and Alibaba) or instance config (Zenlayer).
+    pub instance_type: Sp<String>,
+    /// How many instances of this kind; at least 1.
+    #[schemars(range(min = 1))]
+    pub count: Option<Sp<i64>>,
+    /// System disk size in GB; checked against the image's minimum.
+    #[schemars(range(min = 1))]
+    pub system_disk_gb: Option<Sp<i64>>,
+}
+
+/// A custom image the deploy creates.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Image")]
+pub struct RawImage {
+    /// A name for the entry, unique among the plan's images.
+    pub name: Sp<String>,
+    /// jdcloud, aliyun or zenlayer; defaults to `defaults.cloud`.
+    #[schemars(with = "Option<CloudName>")]
+    pub cloud: Option<Sp<String>>,
+    /// The region id (for Zenlayer, the zone id); defaults to `defaults.region`.
+    pub region: Option<Sp<String>>,
+    /// How many images of this kind; at least 1.
+    #[schemars(range(min = 1))]
+    pub count: Option<Sp<i64>>,
+}

@@ -1,0 +1,476 @@
+//! Rule files: declarative policies on (plan, cloud, region, image, entry) → instance type,
+//! written as globs (globset syntax) in the clouds' own includes/excludes terms. The packs in
+//! `rules/builtin/` are compiled into the binary and always on; `--rules DIR` adds more.
+//! Every glob is compiled once, here; a broken rule file is an input error with a span.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use miette::SourceSpan;
+use serde::Deserialize;
+
+use crate::checks::{self, Pairing};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::{self, InputError};
+use crate::plan::{Sp, yaml_options};
+use crate::source::SourceFile;
+
+/// The packs shipped in `rules/builtin/`, compiled in so they work wherever the binary goes.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
+    "rules/builtin/clouds.yaml",
+    include_str!("../rules/builtin/clouds.yaml"),
+)];
+
+/// Every rule from every rule file, ready to match.
+#[derive(Debug, Default)]
+pub struct Policy {
+    pub rules: Vec<PolicyRule>,
+}
+
+/// One rule from a rule file.
+#[derive(Debug)]
+pub struct PolicyRule {
+    pub id: String,
+    pub message: String,
+    pub description: Option<String>,
+    pub severity: Severity,
+    /// The rule file it came from.
+    pub origin: String,
+    when: When,
+    includes: Option<Patterns>,
+    excludes: Option<Patterns>,
+}
+
+#[derive(Debug, Default)]
+struct When {
+    plan: Option<GlobMatcher>,
+    cloud: Option<GlobMatcher>,
+    region: Option<GlobMatcher>,
+    image: Option<GlobMatcher>,
+    instance: Option<GlobMatcher>,
+}
+
+#[derive(Debug)]
+struct Patterns {
+    set: GlobSet,
+    sources: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Sp<String>,
+    message: Sp<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    severity: Option<Sp<String>>,
+    #[serde(default)]
+    when: Option<RawWhen>,
+    #[serde(default)]
+    includes: Option<Sp<Vec<Sp<String>>>>,
+    #[serde(default)]
+    excludes: Option<Sp<Vec<Sp<String>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWhen {
+    plan: Option<Sp<String>>,
+    cloud: Option<Sp<String>>,
+    region: Option<Sp<String>>,
+    image: Option<Sp<String>>,
+    instance: Option<Sp<String>>,
+}
+
+impl Policy {
+    /// The built-in packs plus every `*.yaml`/`*.yml` file in `dirs`. All problems in all
+    /// files are returned together.
+    pub fn load(dirs: &[impl AsRef<Path>]) -> Result<Policy, Vec<InputError>> {
+        let mut files: Vec<SourceFile> = BUILTIN_PACKS
+            .iter()
+            .map(|(name, text)| SourceFile::new(*name, *text))
+            .collect();
+        let mut errors = Vec::new();
+        for dir in dirs {
+            match read_dir(dir.as_ref()) {
+                Ok(mut found) => files.append(&mut found),
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut policy = Policy::default();
+        let mut seen: HashMap<String, (SourceFile, SourceSpan)> = HashMap::new();
+        for file in &files {
+            match compile_file(file) {
+                Ok(rules) => {
+                    for (rule, span) in rules {
+                        if let Some((first_file, first_span)) = seen.get(&rule.id) {
+                            let mut e = InputError::at(
+                                "rules::duplicate-id",
+                                file,
+                                span,
+                                format!("rule `{}` is defined twice", rule.id),
+                                "defined again here",
+                            );
+                            e = if first_file.name() == file.name() {
+                                e.with_label(*first_span, "first defined here")
+                            } else {
+                                e.with_help(format!("it is also defined in {}", first_file.name()))
+                            };
+                            errors.push(e);
+                            continue;
+                        }
+                        seen.insert(rule.id.clone(), (file.clone(), span));
+                        policy.rules.push(rule);
+                    }
+                }
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(policy)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&PolicyRule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every rule id: built-in rules and rule-file rules.
+    pub fn known_ids(&self) -> BTreeSet<String> {
+        checks::BUILTIN
+            .iter()
+            .map(|r| r.id.to_string())
+            .chain(self.rules.iter().map(|r| r.id.clone()))
+            .collect()
+    }
+
+    /// Findings of the enabled rule-file rules for one pairing.
+    pub fn check(&self, p: &Pairing, enabled: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+        self.rules
+            .iter()
+            .filter(|r| enabled(&r.id))
+            .filter_map(|r| r.check(p))
+            .collect()
+    }
+}
+
+impl PolicyRule {
+    fn applies(&self, p: &Pairing) -> bool {
+        let i = p.instance;
+        let plan_path = p.plan.path().trim_start_matches("./");
+        let matches =
+            |m: &Option<GlobMatcher>, value: &str| m.as_ref().is_none_or(|g| g.is_match(value));
+        matches(&self.when.plan, plan_path)
+            && matches(&self.when.cloud, i.cloud.value.as_str())
+            && matches(&self.when.region, &i.region.value)
+            && matches(&self.when.image, &i.image.value)
+            && matches(&self.when.instance, &i.name.value)
+    }
+
+    fn check(&self, p: &Pairing) -> Option<Diagnostic> {
+        if !self.applies(p) {
+            return None;
+        }
+        let wanted = &p.instance.instance_type.value;
+        let label = if let Some(excl) = &self.excludes
+            && let Some(&hit) = excl.set.matches(wanted).first()
+        {
+            format!("matches excluded pattern `{}`", excl.sources[hit])
+        } else if let Some(incl) = &self.includes
+            && !incl.set.is_match(wanted)
+        {
+            let patterns: Vec<&str> = incl.sources.iter().map(String::as_str).collect();
+            format!("matches none of {}", crate::suggest::quoted_list(&patterns))
+        } else {
+            return None;
+        };
+        let d = Diagnostic::for_instance(
+            &self.id,
+            self.severity,
+            p.plan,
+            p.instance,
+            p.instance.instance_type.span,
+            format!("{} (`{wanted}`)", self.message),
+            label,
+        );
+        Some(d.with_help(format!(
+            "policy `{}` from {}; `preflight explain {}` says more",
+            self.id, self.origin, self.id
+        )))
+    }
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
+    let shown = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        InputError::new(
+            "rules::unreadable",
+            format!(
+                "cannot read rule directory `{shown}`: {}",
+                crate::io_reason(&e)
+            ),
+        )
+        .with_help("--rules takes a directory of *.yaml rule files")
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| crate::read_source(&p, "rules"))
+        .collect()
+}
+
+fn compile_file(file: &SourceFile) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
+    let raw: RawFile = serde_saphyr::from_str_with_options(file.text(), yaml_options())
+        .map_err(|e| vec![error::from_yaml("rules", file, &e)])?;
+    let mut errors = Vec::new();
+    let mut rules = Vec::new();
+    for r in raw.rules {
+        match compile_rule(file, r) {
+            Ok(rule) => rules.push(rule),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        Err(errors)
+    }
+}
+
+fn compile_rule(
+    file: &SourceFile,
+    r: RawRule,
+) -> Result<(PolicyRule, SourceSpan), Vec<InputError>> {
+    let mut errors = Vec::new();
+    let id_span = r.id.span(file);
+    let id = r.id.get().clone();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        errors.push(
+            InputError::at("rules::bad-id", file, id_span, format!("rule id `{id}` is not kebab-case"), "here")
+                .with_help("use lowercase letters, digits and dashes, named after the problem: `no-gpu-in-dev`"),
+        );
+    } else if checks::builtin(&id).is_some() {
+        errors.push(InputError::at(
+            "rules::duplicate-id",
+            file,
+            id_span,
+            format!("`{id}` is a built-in rule"),
+            "choose another id",
+        ));
+    }
+    let severity = match &r.severity {
+        None => Severity::Error,
+        Some(s) => s.get().parse().unwrap_or_else(|msg: String| {
+            let mut e = InputError::at(
+                "rules::bad-severity",
+                file,
+                s.span(file),
+                msg,
+                "not a severity",
+            );
+            if let Some(best) = crate::suggest::best(s.get(), ["error", "warning", "note"]) {
+                e = e.with_help(format!("did you mean `{best}`?"));
+            }
+            errors.push(e);
+            Severity::Error
+        }),
+    };
+    let mut glob = |g: &Option<Sp<String>>, literal_separator: bool| -> Option<GlobMatcher> {
+        let g = g.as_ref()?;
+        match GlobBuilder::new(g.get())
+            .literal_separator(literal_separator)
+            .build()
+        {
+            Ok(glob) => Some(glob.compile_matcher()),
+            Err(e) => {
+                errors.push(bad_glob(file, g, &e));
+                None
+            }
+        }
+    };
+    let when = match &r.when {
+        Some(w) => When {
+            plan: glob(&w.plan, true),
+            cloud: glob(&w.cloud, false),
+            region: glob(&w.region, false),
+            image: glob(&w.image, false),
+            instance: glob(&w.instance, false),
+        },
+        None => When::default(),
+    };
+    let mut patterns = |list: &Option<Sp<Vec<Sp<String>>>>| -> Option<Patterns> {
+        let list = list.as_ref()?;
+        let mut builder = GlobSetBuilder::new();
+        let mut sources = Vec::new();
+        for p in list.get() {
+            match Glob::new(p.get()) {
+                Ok(g) => {
+                    builder.add(g);
+                    sources.push(p.get().clone());
+                }
+                Err(e) => errors.push(bad_glob(file, p, &e)),
+            }
+        }
+        builder.build().ok().map(|set| Patterns { set, sources })
+    };
+    let includes = patterns(&r.includes);
+    let excludes = patterns(&r.excludes);
+    if r.includes.is_none() && r.excludes.is_none() {
+        errors.push(
+            InputError::at("rules::no-patterns", file, id_span, format!("rule `{id}` has neither `includes` nor `excludes`"), "matches nothing")
+                .with_help("add `excludes: [\"pattern\"]` (types to refuse) or `includes: [\"pattern\"]` (the only types to allow)"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        PolicyRule {
+            id,
+            message: r.message.get().clone(),
+            description: r.description,
+            severity,
+            origin: file.name().to_string(),
+            when,
+            includes,
+            excludes,
+        },
+        id_span,
+    ))
+}
+
+fn bad_glob(file: &SourceFile, at: &Sp<String>, e: &globset::Error) -> InputError {
+    InputError::at(
+        "rules::bad-glob",
+        file,
+        at.span(file),
+        format!("invalid glob `{}`: {}", at.get(), e.kind()),
+        "not a valid glob",
+    )
+    .with_help("patterns use globset syntax: `*`, `?`, `[abc]`, `{a,b}`, `**` in paths")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::plan;
+    use crate::facts::Facts;
+
+    fn compile(text: &str) -> Result<Vec<PolicyRule>, Vec<InputError>> {
+        compile_file(&SourceFile::new("r.yaml", text))
+            .map(|v| v.into_iter().map(|(r, _)| r).collect())
+    }
+
+    fn ids_flagged(rules: &str, plan_text: &str) -> Vec<String> {
+        let policy = Policy {
+            rules: compile(rules).expect("rules compile"),
+        };
+        let plan = plan(plan_text);
+        let facts = Facts::new();
+        plan.instances
+            .iter()
+            .flat_map(|i| {
+                policy.check(
+                    &Pairing {
+                        plan: &plan,
+                        instance: i,
+                        facts: &facts,
+                    },
+                    &|_| true,
+                )
+            })
+            .map(|d| d.entry)
+            .collect()
+    }
+
+    const PLAN: &str = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n  - {name: web-1, image: img-a, instance_type: g.n4.large}\n  - {name: gpu, image: img-a, instance_type: p.c1p40g.large}\n  - {name: web-2, cloud: aliyun, region: cn-hangzhou, image: m-1, instance_type: g7.large}\n";
+
+    #[test]
+    fn excludes_and_when_globs() {
+        let rules = "rules:\n  - id: no-gpu\n    message: no GPUs\n    when: {cloud: jdcloud, region: 'cn-*'}\n    excludes: ['p.*']\n";
+        assert_eq!(ids_flagged(rules, PLAN), ["gpu"]);
+    }
+
+    #[test]
+    fn includes_flag_what_matches_none() {
+        let rules = "rules:\n  - id: ecs-prefix\n    message: m\n    when: {cloud: aliyun}\n    includes: ['ecs.*']\n";
+        assert_eq!(ids_flagged(rules, PLAN), ["web-2"]);
+    }
+
+    #[test]
+    fn instance_and_plan_globs() {
+        let rules = "rules:\n  - id: web-small\n    message: m\n    when: {instance: 'web-*', plan: '*.yaml'}\n    excludes: ['*.large']\n";
+        assert_eq!(ids_flagged(rules, PLAN), ["web-1", "web-2"]);
+        let other_plan = "rules:\n  - id: web-small\n    message: m\n    when: {plan: 'envs/dev/**'}\n    excludes: ['*']\n";
+        assert!(ids_flagged(other_plan, PLAN).is_empty());
+    }
+
+    #[test]
+    fn broken_rules_point_at_the_spot() {
+        let err =
+            compile("rules:\n  - id: x\n    message: m\n    excludes: ['p.[']\n").unwrap_err();
+        assert_eq!(err[0].code(), "rules::bad-glob");
+        assert_eq!(err[0].position().map(|p| p.line), Some(4));
+        let err =
+            compile("rules:\n  - id: Bad_Id\n    message: m\n    excludes: ['x']\n").unwrap_err();
+        assert_eq!(err[0].code(), "rules::bad-id");
+        let err = compile("rules:\n  - id: image-not-found\n    message: m\n    excludes: ['x']\n")
+            .unwrap_err();
+        assert_eq!(err[0].code(), "rules::duplicate-id");
+        let err =
+            compile("rules:\n  - id: x\n    message: m\n    severity: eror\n    excludes: ['x']\n")
+                .unwrap_err();
+        assert_eq!(err[0].help_text(), Some("did you mean `error`?"));
+        let err = compile("rules:\n  - id: x\n    message: m\n").unwrap_err();
+        assert_eq!(err[0].code(), "rules::no-patterns");
+    }
+
+    #[test]
+    fn builtin_packs_compile() {
+        let policy = Policy::load(&[] as &[&str]).expect("built-in packs compile");
+        assert!(!policy.rules.is_empty());
+    }
+
+    #[test]
+    fn every_shipped_builtin_file_is_compiled_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/builtin");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("rules/builtin exists")
+            .map(|e| {
+                format!(
+                    "rules/builtin/{}",
+                    e.expect("entry").file_name().to_string_lossy()
+                )
+            })
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = BUILTIN_PACKS.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
+    }
+
+    #[test]
+    fn shipped_examples_compile() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/examples");
+        Policy::load(&[dir]).expect("examples compile");
+    }
+}

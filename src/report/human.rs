@@ -1,0 +1,172 @@
+//! The terminal format: each finding as a miette diagnostic with the plan snippet, then the
+//! notices and a one-line summary. Colour only on a terminal and without `NO_COLOR`.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, ReportHandler};
+
+use super::{Report, plural};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::error::InputError;
+
+/// How to draw: decided once by the caller from the terminal and environment.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanStyle {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl HumanStyle {
+    fn handler(&self) -> GraphicalReportHandler {
+        let theme = if self.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        GraphicalReportHandler::new_themed(theme)
+            .with_width(self.width)
+            .with_links(false)
+    }
+}
+
+pub(super) fn write(report: &Report, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
+    let handler = style.handler();
+    for d in &report.diagnostics {
+        render(&handler, &Finding(d), out)?;
+    }
+    for notice in &report.notices {
+        writeln!(out, "note: {notice}")?;
+    }
+    writeln!(out, "{}", summary_line(report))
+}
+
+pub(super) fn write_errors(
+    errors: &[InputError],
+    style: &HumanStyle,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let handler = style.handler();
+    for e in errors {
+        render(&handler, e, out)?;
+    }
+    writeln!(
+        out,
+        "preflight: {}; nothing was checked",
+        plural(errors.len(), "input error", "input errors")
+    )
+}
+
+fn render(
+    handler: &GraphicalReportHandler,
+    diagnostic: &dyn miette::Diagnostic,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut text = String::new();
+    struct Render<'a>(&'a GraphicalReportHandler, &'a dyn miette::Diagnostic);
+    impl fmt::Display for Render<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.debug(self.1, f)
+        }
+    }
+    fmt::write(&mut text, format_args!("{}", Render(handler, diagnostic)))
+        .map_err(|_| io::Error::other("could not render a diagnostic"))?;
+    writeln!(out, "{}", text.trim_end())?;
+    writeln!(out)
+}
+
+/// `Found 3 problems (2 errors, 1 warning) and 1 unverified pairing in 2 plans …`
+fn summary_line(report: &Report) -> String {
+    let s = report.summary();
+    let problems = s.errors + s.warnings + s.notes;
+    let mut parts = Vec::new();
+    for (n, one, many) in [
+        (s.errors, "error", "errors"),
+        (s.warnings, "warning", "warnings"),
+        (s.notes, "note", "notes"),
+    ] {
+        if n > 0 {
+            parts.push(plural(n, one, many));
+        }
+    }
+    let scope = format!(
+        "{} in {}",
+        plural(s.pairings, "pairing", "pairings"),
+        plural(s.plans, "plan", "plans")
+    );
+    let mut line = if problems == 0 && s.unverified == 0 {
+        format!("All {scope} passed")
+    } else if problems == 0 {
+        format!(
+            "No problems found in {scope}, but {} could not be checked",
+            plural(s.unverified, "pairing", "pairings")
+        )
+    } else {
+        let mut line = format!(
+            "Found {} ({}) in {scope}",
+            plural(problems, "problem", "problems"),
+            parts.join(", ")
+        );
+        if s.unverified > 0 {
+            line.push_str(&format!("; {} unverified", s.unverified));
+        }
+        line
+    };
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", s.suppressed));
+    }
+    line.push('.');
+    line
+}
+
+/// A finding as miette sees it.
+struct Finding<'a>(&'a Diagnostic);
+
+impl fmt::Debug for Finding<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for Finding<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Finding<'_> {}
+
+impl miette::Diagnostic for Finding<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.0.rule))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.0.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.0.file.text_source())
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let d = self.0;
+        let primary = LabeledSpan::new_primary_with_span(Some(d.label.clone()), d.span);
+        let related = d
+            .related
+            .iter()
+            .map(|(span, label)| LabeledSpan::new_with_span(Some(label.clone()), *span));
+        Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+}

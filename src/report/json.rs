@@ -1,0 +1,96 @@
+//! `--format json`: one object, stable for scripts (product contract §5). Lines and columns are
+//! 1-based; columns count characters; `end_column` is exclusive, as in SARIF.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Report, Summary};
+use crate::diagnostic::Severity;
+
+/// The version of this JSON shape.
+const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    summary: Summary,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: Vec<JsonError<'a>>,
+    notices: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    cloud: &'a str,
+    region: &'a str,
+    image: Option<&'a str>,
+    instance_type: Option<&'a str>,
+    entry: &'a str,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    code: &'a str,
+    help: Option<&'a str>,
+}
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let diagnostics = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (start, end) = d.file.range(d.span);
+            JsonDiagnostic {
+                rule: &d.rule,
+                severity: d.severity,
+                message: &d.message,
+                file: d.file.name(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                cloud: &d.cloud,
+                region: &d.region,
+                image: d.image.as_deref(),
+                instance_type: d.instance_type.as_deref(),
+                entry: &d.entry,
+                help: d.help.as_deref(),
+            }
+        })
+        .collect();
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| JsonError {
+            message: e.message(),
+            file: e.file(),
+            line: e.position().map(|p| p.line),
+            column: e.position().map(|p| p.column),
+            code: e.code(),
+            help: e.help_text(),
+        })
+        .collect();
+    let output = Output {
+        version: VERSION,
+        summary: report.summary(),
+        diagnostics,
+        errors,
+        notices: &report.notices,
+    };
+    serde_json::to_writer_pretty(&mut *out, &output).map_err(io::Error::other)?;
+    writeln!(out)
+}

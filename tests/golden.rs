@@ -1,0 +1,111 @@
+//! Golden cases: every folder in `testdata/cases/` holds an `args` file (the command line,
+//! split on white space), the inputs it names, and the exact expected transcripts. A `validate`
+//! case runs once per format (`human.out`, `json.out`, `compact.out`); any other command runs
+//! once (`out`). Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use snapbox::Data;
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases")
+}
+
+fn case_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+        .expect("testdata/cases exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Runs the binary in `dir` and returns a transcript: exit code, stdout, stderr.
+fn transcript(dir: &Path, args: &[String]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .output()
+        .expect("the binary runs");
+    let mut text = format!(
+        "$ preflight {}\nexit: {}\n--- stdout\n{}",
+        args.join(" "),
+        output
+            .status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    if !output.stderr.is_empty() {
+        text.push_str("--- stderr\n");
+        text.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+    text
+}
+
+#[test]
+fn golden_cases() {
+    let dirs = case_dirs();
+    assert!(
+        dirs.len() >= 20,
+        "expected the golden cases, found {}",
+        dirs.len()
+    );
+    for dir in dirs {
+        let args_text = std::fs::read_to_string(dir.join("args"))
+            .unwrap_or_else(|_| panic!("{} has no args file", dir.display()));
+        let args: Vec<String> = args_text.split_whitespace().map(str::to_string).collect();
+        if args.first().map(String::as_str) == Some("validate") {
+            for format in ["human", "json", "compact"] {
+                let mut with_format = args.clone();
+                with_format.extend(["--format".to_string(), format.to_string()]);
+                let expected = dir.join(format!("{format}.out"));
+                snapbox::assert_data_eq!(
+                    transcript(&dir, &with_format),
+                    Data::read_from(&expected, None).raw()
+                );
+            }
+        } else {
+            snapbox::assert_data_eq!(
+                transcript(&dir, &args),
+                Data::read_from(&dir.join("out"), None).raw()
+            );
+        }
+    }
+}
+
+/// Each built-in rule's documentation shows a plan and the exact finding; both must be what
+/// the rule's golden case really holds, so the docs cannot drift from the tool.
+#[test]
+fn rule_docs_show_their_golden_case() {
+    for rule in preflight::checks::BUILTIN {
+        let dir = cases_dir().join(rule.id);
+        let doc = rule.doc();
+        let plan = std::fs::read_to_string(dir.join("plan.yaml"))
+            .unwrap_or_else(|_| panic!("rule {} has no golden case", rule.id));
+        let yaml = fenced(&doc, "yaml").unwrap_or_else(|| panic!("{}: no yaml example", rule.id));
+        assert_eq!(
+            yaml, plan,
+            "{}: the doc's example plan differs from the case",
+            rule.id
+        );
+        let compact = std::fs::read_to_string(dir.join("compact.out")).expect("compact.out");
+        let line = fenced(&doc, "text").unwrap_or_else(|| panic!("{}: no text example", rule.id));
+        assert!(
+            compact.lines().any(|l| format!("{l}\n") == line),
+            "{}: the doc's example output\n{line}is not in compact.out:\n{compact}",
+            rule.id
+        );
+    }
+}
+
+/// The body of the first fenced block tagged `lang`.
+fn fenced(doc: &str, lang: &str) -> Option<String> {
+    let start = doc.find(&format!("```{lang}\n"))? + lang.len() + 4;
+    let end = doc[start..].find("```")? + start;
+    Some(doc[start..end].to_string())
+}
