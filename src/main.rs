@@ -194,7 +194,7 @@ fn print_input_errors(errors: &[InputError]) -> io::Result<u8> {
         color: io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         width: 100,
     };
-    report.write_errors(&style, &mut io::stderr().lock())?;
+    report.write_errors_only(&style, &mut io::stderr().lock())?;
     Ok(2)
 }
 

@@ -50,11 +50,7 @@ pub(super) fn write_errors(
     for e in errors {
         render(&handler, e, out)?;
     }
-    writeln!(
-        out,
-        "preflight: {}; nothing was checked",
-        plural(errors.len(), "input error", "input errors")
-    )
+    Ok(())
 }
 
 fn render(

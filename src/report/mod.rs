@@ -89,8 +89,18 @@ impl Report {
         }
     }
 
-    /// Input errors as miette diagnostics, for stderr.
+    /// Input errors as miette diagnostics, for stderr, then "nothing was checked".
     pub fn write_errors(&self, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
+        human::write_errors(&self.errors, style, out)?;
+        writeln!(
+            out,
+            "preflight: {}; nothing was checked",
+            plural(self.errors.len(), "input error", "input errors")
+        )
+    }
+
+    /// Input errors alone, for commands that check nothing (`explain`, `rules`).
+    pub fn write_errors_only(&self, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
         human::write_errors(&self.errors, style, out)
     }
 }

@@ -1,0 +1,152 @@
+//! Parse + check throughput: generates plans of 1k, 10k and 100k instances over three clouds
+//! and ~300 images, with a facts file that covers them (and a few findings), then times the
+//! whole `validate` (read, parse, load facts, check, sort), the plan parse alone (and the YAML
+//! deserializer inside it), and the pure check alone. Medians of several runs.
+//! Run with `cargo bench --bench validate`; it prints a table, it asserts nothing.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use preflight::facts::{
+    Constraint, Facts, Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota,
+    RegionFacts,
+};
+use preflight::{ValidateOptions, clouds::Cloud};
+
+const CLOUDS: [(Cloud, &str); 3] = [
+    (Cloud::Jdcloud, "cn-north-1"),
+    (Cloud::Aliyun, "cn-hangzhou"),
+    (Cloud::Zenlayer, "FRA-A"),
+];
+const IMAGES_PER_CLOUD: usize = 100;
+const TYPES: [&str; 6] = [
+    "a.x1.large",
+    "a.x1.xlarge",
+    "a.x1.2xlarge",
+    "b.y2.large",
+    "b.y2.xlarge",
+    "c.z3.large",
+];
+
+fn plan_text(instances: usize) -> String {
+    let mut text = String::from("instances:\n");
+    for i in 0..instances {
+        let (cloud, region) = CLOUDS[i % 3];
+        let image = i % IMAGES_PER_CLOUD;
+        let ty = TYPES[i % TYPES.len()];
+        let _ = write!(
+            text,
+            "  - name: vm-{i}\n    cloud: {cloud}\n    region: {region}\n    image: img-{image}\n    instance_type: {ty}\n    count: 2\n    system_disk_gb: 40\n"
+        );
+    }
+    text.push_str(
+        "images:\n  - name: golden\n    cloud: jdcloud\n    region: cn-north-1\n    count: 2\n",
+    );
+    text
+}
+
+fn facts() -> Facts {
+    let mut facts = Facts::new();
+    for (cloud, region) in CLOUDS {
+        let mut r = RegionFacts::default();
+        for i in 0..IMAGES_PER_CLOUD {
+            r.images.insert(
+                format!("img-{i}"),
+                ImageFact::Found(ImageInfo {
+                    status: "ready".into(),
+                    usable: i % 50 != 7,
+                    architecture: None,
+                    min_system_disk_gb: Some(20),
+                    constraint: Some(Constraint::Excludes(["c.z3.large".to_string()].into())),
+                }),
+            );
+        }
+        r.instance_types = Some(Fetched::Known(InstanceTypes {
+            complete: true,
+            offered: TYPES
+                .iter()
+                .map(|t| (t.to_string(), InstanceTypeInfo::default()))
+                .collect(),
+            not_offered: Default::default(),
+        }));
+        r.quota = Some(Fetched::Known(Quota { used: 1, limit: 10 }));
+        facts
+            .clouds
+            .entry(cloud)
+            .or_default()
+            .insert(region.to_string(), r);
+    }
+    facts
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        last = Some(f());
+        times.push(start.elapsed());
+    }
+    times.sort();
+    (times[times.len() / 2], last.expect("at least one run"))
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("preflight-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let facts_path = dir.join("facts.json");
+    std::fs::write(&facts_path, facts().to_json()).expect("write facts");
+    println!(
+        "{:>9}  {:>8}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
+        "instances", "plan KiB", "validate", "parse", "(YAML)", "check", "findings"
+    );
+    for n in [1_000, 10_000, 100_000] {
+        let plan_path = dir.join(format!("bench-{n}.plan.yaml"));
+        let text = plan_text(n);
+        std::fs::write(&plan_path, &text).expect("write plan");
+        let options = ValidateOptions {
+            paths: vec![plan_path.clone()],
+            include: vec![],
+            exclude: vec![],
+            rule_dirs: vec![],
+            facts: Some(facts_path.clone()),
+            disable: vec![],
+        };
+        let runs = if n >= 100_000 { 3 } else { 7 };
+        let (full, report) = time(runs, || preflight::validate(&options));
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        let plans =
+            [
+                preflight::plan::parse(preflight::read_source(&plan_path, "plan").expect("read"))
+                    .expect("parse"),
+            ];
+        let policy = preflight::policy::Policy::load(&[] as &[&str]).expect("packs");
+        let facts = facts();
+        let (check, _) = time(runs, || {
+            preflight::check(&plans, &facts, &policy, &|_| true)
+        });
+        let source = preflight::read_source(&plan_path, "plan").expect("read");
+        let (parse, _) = time(runs, || {
+            preflight::plan::parse(source.clone()).expect("parse")
+        });
+        let (yaml, _) = time(runs, || {
+            serde_saphyr::from_str_with_options::<preflight::plan::RawPlan>(
+                source.text(),
+                preflight::plan::yaml_options(),
+            )
+            .expect("yaml")
+        });
+
+        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+        println!(
+            "{n:>9}  {:>8}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
+            text.len() / 1024,
+            ms(full),
+            ms(parse),
+            ms(yaml),
+            ms(check),
+            report.diagnostics.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
