@@ -84,23 +84,14 @@ impl Diagnostic {
         message: String,
         label: impl Into<String>,
     ) -> Self {
-        Diagnostic {
-            rule: rule.to_string(),
-            severity,
-            message,
-            help: None,
-            file: plan.source.clone(),
-            span,
-            label: label.into(),
-            related: Vec::new(),
-            cloud: instance.cloud.value.to_string(),
-            region: instance.region.value.clone(),
-            image: Some(instance.image.value.clone()),
-            instance_type: Some(instance.instance_type.value.clone()),
-            entry: instance.name.value.clone(),
-            entry_line: instance.line,
-            unverified: false,
-        }
+        let mut d = Self::in_entry(rule, severity, plan, span, message, label.into());
+        d.cloud = instance.cloud.value.to_string();
+        d.region = instance.region.value.clone();
+        d.image = Some(instance.image.value.clone());
+        d.instance_type = Some(instance.instance_type.value.clone());
+        d.entry = instance.name.value.clone();
+        d.entry_line = instance.line;
+        d
     }
 
     /// A finding about a custom-image entry, at its name.
@@ -112,21 +103,38 @@ impl Diagnostic {
         message: String,
         label: impl Into<String>,
     ) -> Self {
+        let mut d = Self::in_entry(rule, severity, plan, image.name.span, message, label.into());
+        d.cloud = image.cloud.value.to_string();
+        d.region = image.region.value.clone();
+        d.entry = image.name.value.clone();
+        d.entry_line = image.line;
+        d
+    }
+
+    /// The parts every finding has; the constructors above fill in the entry.
+    fn in_entry(
+        rule: &str,
+        severity: Severity,
+        plan: &Plan,
+        span: SourceSpan,
+        message: String,
+        label: String,
+    ) -> Self {
         Diagnostic {
             rule: rule.to_string(),
             severity,
             message,
             help: None,
             file: plan.source.clone(),
-            span: image.name.span,
-            label: label.into(),
+            span,
+            label,
             related: Vec::new(),
-            cloud: image.cloud.value.to_string(),
-            region: image.region.value.clone(),
+            cloud: String::new(),
+            region: String::new(),
             image: None,
             instance_type: None,
-            entry: image.name.value.clone(),
-            entry_line: image.line,
+            entry: String::new(),
+            entry_line: 0,
             unverified: false,
         }
     }
