@@ -311,6 +311,23 @@ impl<'a> Builder<'a> {
             ));
             return None;
         }
+        // Cloud ids never contain white space; one that does is a folded or pasted typo.
+        let forbidden = |c: char| c.is_control() || (key != "name" && c.is_whitespace());
+        if text.chars().any(forbidden) {
+            self.errors.push(
+                InputError::at(
+                    "plan::bad-value",
+                    self.source,
+                    span,
+                    format!("`{key}` contains white space or a control character: {text:?}"),
+                    "not a valid id",
+                )
+                .with_help(
+                    "ids are one word; check for a line break inside quotes or a pasted tab",
+                ),
+            );
+            return None;
+        }
         Some(Value {
             value: text.to_string(),
             span,
