@@ -63,3 +63,8 @@ impl fmt::Display for Cloud {
         f.write_str(self.as_str())
     }
 }
+
+pub mod aliyun;
+pub mod jdcloud;
+pub mod sign;
+pub mod zenlayer;

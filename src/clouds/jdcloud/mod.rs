@@ -1,0 +1,3 @@
+//! JD Cloud VM (`vm.jdcloud-api.com`): the signer, and the client that fetches facts.
+
+pub mod sign;

@@ -1,0 +1,4 @@
+//! Zenlayer VM (`console.zenlayer.com/api/v2/vm`): the signer, and the client that fetches
+//! facts.
+
+pub mod sign;
