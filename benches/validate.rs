@@ -111,6 +111,7 @@ fn main() {
             rule_dirs: vec![],
             facts: Some(facts_path.clone()),
             disable: vec![],
+            fetch: None,
         };
         let runs = if n >= 100_000 { 3 } else { 7 };
         let (full, report) = time(runs, || preflight::validate(&options));

@@ -40,6 +40,47 @@ pub enum Command {
     },
     /// Print the JSON Schema of the plan file (for editor completion and validation).
     Schema,
+    /// Fetch every fact the plans need from the clouds and write a facts file, for hermetic
+    /// runs with `validate --facts`.
+    Fetch(FetchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Plan files, or directories to search for them (default: the current directory).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Where to write the facts file.
+    #[arg(long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+
+    /// In directories, look for files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// In directories, skip paths matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Log each request (method, host, operation, status, latency) on standard error.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// How to reach the clouds.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// Overall deadline for fetching, in seconds; what is not answered by then is unverified.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+
+    /// Requests in flight at once, across all clouds.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +113,13 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
 
+    /// Never touch the network: use --facts only (without it, every pairing is unverified).
+    #[arg(long)]
+    pub offline: bool,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+
     /// Unverified pairings do not fail the run (they are still reported).
     #[arg(long)]
     pub allow_unverified: bool,
@@ -89,7 +137,7 @@ pub struct ValidateArgs {
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Say what was read (plans, rule files, facts) on standard error.
+    /// Say what was read on standard error; log each request to the clouds.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

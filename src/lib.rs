@@ -35,14 +35,17 @@ use report::Report;
 use source::SourceFile;
 
 /// What `validate` needs to know, independent of how it was asked (flags, config, tests).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ValidateOptions {
     pub paths: Vec<PathBuf>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub rule_dirs: Vec<PathBuf>,
+    /// Check against this facts file instead of asking the clouds.
     pub facts: Option<PathBuf>,
     pub disable: Vec<String>,
+    /// How to ask the clouds; `None` means offline.
+    pub fetch: Option<clouds::FetchConfig>,
 }
 
 /// Runs the whole pipeline. Input problems end up in `Report::errors`; nothing is checked then.
@@ -71,32 +74,14 @@ pub fn validate(options: &ValidateOptions) -> Report {
         }
     }
 
-    let paths = if options.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        options.paths.clone()
-    };
-    let mut plans: Vec<Plan> = Vec::new();
-    match discover::plan_files(&paths, &options.include, &options.exclude) {
-        Ok(files) => {
-            for path in files {
-                match read_source(&path, "plan")
-                    .map_err(|e| vec![e])
-                    .and_then(plan::parse)
-                {
-                    Ok(plan) => {
-                        errors.extend(plan::suppress::check_rule_ids(
-                            &plan.source,
-                            &plan.suppressions,
-                            &known,
-                        ));
-                        plans.push(plan);
-                    }
-                    Err(mut e) => errors.append(&mut e),
-                }
-            }
-        }
-        Err(mut e) => errors.append(&mut e),
+    let (plans, mut plan_errors) = read_plans(options);
+    errors.append(&mut plan_errors);
+    for plan in &plans {
+        errors.extend(plan::suppress::check_rule_ids(
+            &plan.source,
+            &plan.suppressions,
+            &known,
+        ));
     }
 
     let facts = match &options.facts {
@@ -106,9 +91,7 @@ pub fn validate(options: &ValidateOptions) -> Report {
                 errors.push(e);
                 Facts::new()
             }),
-        None => Facts::absent(
-            "no facts to check against: pass --facts FILE (a facts file written by `preflight fetch`)",
-        ),
+        None => Facts::new(),
     };
 
     if !errors.is_empty() {
@@ -118,9 +101,66 @@ pub fn validate(options: &ValidateOptions) -> Report {
             ..Report::default()
         };
     }
-    check(&plans, &facts, &policy, &|id| {
+    let mut requests = 0;
+    let facts = match (&options.facts, &options.fetch) {
+        (Some(_), _) => facts,
+        (None, Some(config)) => {
+            let fetched = clouds::fetch(&clouds::Needs::from_plans(&plans), config);
+            requests = fetched.requests;
+            fetched.facts
+        }
+        (None, None) => Facts::absent(
+            "--offline and no facts file: pass --facts FILE (written by `preflight fetch`)",
+        ),
+    };
+    let mut report = check(&plans, &facts, &policy, &|id| {
         !options.disable.iter().any(|d| d == id)
-    })
+    });
+    report.requests = requests;
+    report
+}
+
+/// `preflight fetch`: every fact the plans need, from the clouds, as a facts file's data,
+/// and the number of requests it took.
+pub fn fetch_facts(options: &ValidateOptions) -> Result<(Facts, usize), Vec<InputError>> {
+    let (plans, errors) = read_plans(options);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let Some(config) = &options.fetch else {
+        return Err(vec![InputError::new(
+            "input::bad-flag",
+            "`fetch` asks the clouds, so it cannot run offline",
+        )]);
+    };
+    let fetched = clouds::fetch(&clouds::Needs::from_plans(&plans), config);
+    Ok((fetched.facts, fetched.requests))
+}
+
+/// Discovers and parses every plan; all problems are collected.
+fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
+    let paths = if options.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        options.paths.clone()
+    };
+    let mut plans = Vec::new();
+    let mut errors = Vec::new();
+    match discover::plan_files(&paths, &options.include, &options.exclude) {
+        Ok(files) => {
+            for path in files {
+                match read_source(&path, "plan")
+                    .map_err(|e| vec![e])
+                    .and_then(plan::parse)
+                {
+                    Ok(plan) => plans.push(plan),
+                    Err(mut e) => errors.append(&mut e),
+                }
+            }
+        }
+        Err(mut e) => errors.append(&mut e),
+    }
+    (plans, errors)
 }
 
 /// The pure part: plans, facts and policy in, a report out.

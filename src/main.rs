@@ -4,7 +4,11 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use preflight::cli::{Cli, Command, ValidateArgs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use preflight::cli::{Cli, Command, FetchArgs, NetworkArgs, ValidateArgs};
+use preflight::clouds::FetchConfig;
 use preflight::error::InputError;
 use preflight::policy::Policy;
 use preflight::report::{Format, HumanStyle, Report};
@@ -16,6 +20,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Explain { rule, rules } => explain(&rule, &rules),
         Command::Rules { rules } => list_rules(&rules),
+        Command::Fetch(args) => fetch(args),
         Command::Schema => print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&plan::json_schema()).unwrap_or_default()
@@ -33,7 +38,87 @@ fn main() -> ExitCode {
     }
 }
 
+/// Endpoints from the environment, limits from the flags, request logging for `-v`.
+fn fetch_config(network: &NetworkArgs, verbose: u8) -> Result<FetchConfig, InputError> {
+    let env: preflight::clouds::EnvLookup = Arc::new(|k: &str| std::env::var(k).ok());
+    let mut config =
+        FetchConfig::from_env(env).map_err(|e| InputError::new("input::bad-endpoint", e))?;
+    if !(network.timeout.is_finite() && network.timeout > 0.0) {
+        return Err(InputError::new(
+            "input::bad-flag",
+            format!(
+                "--timeout must be a positive number of seconds, not {}",
+                network.timeout
+            ),
+        ));
+    }
+    config.timeout = Duration::from_secs_f64(network.timeout.min(86_400.0));
+    config.request_timeout = config.request_timeout.min(config.timeout);
+    config.concurrency = usize::from(network.concurrency);
+    if verbose > 0 {
+        config.log = Some(Arc::new(|line: String| {
+            let _ = writeln!(io::stderr(), "preflight: {line}");
+        }));
+    }
+    Ok(config)
+}
+
+fn fetch(args: FetchArgs) -> io::Result<u8> {
+    let config = match fetch_config(&args.network, args.verbose) {
+        Ok(c) => c,
+        Err(e) => return print_input_errors(&[e]),
+    };
+    let options = ValidateOptions {
+        paths: args.paths,
+        include: args.include,
+        exclude: args.exclude,
+        rule_dirs: Vec::new(),
+        facts: None,
+        disable: Vec::new(),
+        fetch: Some(config),
+    };
+    let (facts, requests) = match preflight::fetch_facts(&options) {
+        Ok(f) => f,
+        Err(errors) => return print_input_errors(&errors),
+    };
+    if let Err(e) = std::fs::write(&args.output, facts.to_json()) {
+        let _ = writeln!(
+            io::stderr(),
+            "preflight: cannot write `{}`: {}",
+            args.output.display(),
+            preflight::io_reason(&e)
+        );
+        return Ok(2);
+    }
+    let failed = facts
+        .clouds
+        .values()
+        .flat_map(|regions| regions.values())
+        .filter(|r| r.error.is_some())
+        .count();
+    let mut err = io::stderr().lock();
+    writeln!(
+        err,
+        "preflight: wrote {} ({requests} requests){}",
+        args.output.display(),
+        if failed > 0 {
+            format!("; {failed} region(s) could not be fetched, see their `error`")
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(0)
+}
+
 fn validate(args: ValidateArgs) -> io::Result<u8> {
+    let fetch = if args.offline || args.facts.is_some() {
+        None
+    } else {
+        match fetch_config(&args.network, args.verbose) {
+            Ok(c) => Some(c),
+            Err(e) => return print_input_errors(&[e]),
+        }
+    };
     let options = ValidateOptions {
         paths: args.paths,
         include: args.include,
@@ -41,20 +126,21 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         rule_dirs: args.rules,
         facts: args.facts,
         disable: args.disable,
+        fetch,
     };
     let mut report = preflight::validate(&options);
     let code = preflight::exit_code(&report, args.fail_on.into(), args.allow_unverified);
     if args.verbose > 0 {
         let mut err = io::stderr().lock();
+        let source = match (&options.facts, &options.fetch) {
+            (Some(p), _) => p.display().to_string(),
+            (None, Some(_)) => format!("the clouds ({} requests)", report.requests),
+            (None, None) => "nowhere (--offline)".to_string(),
+        };
         writeln!(
             err,
-            "preflight: {} plan(s), {} pairing(s); facts from {}",
-            report.plans,
-            report.pairings,
-            options
-                .facts
-                .as_ref()
-                .map_or("nowhere".to_string(), |p| p.display().to_string())
+            "preflight: {} plan(s), {} pairing(s); facts from {source}",
+            report.plans, report.pairings
         )?;
     }
     if args.quiet {

@@ -14,8 +14,10 @@ fn preflight(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(args)
         .current_dir(dir)
+        // Hermetic: no credentials or endpoints from the machine, no CLI config files.
+        .env_clear()
+        .env("HOME", "/nonexistent-preflight-home")
         .env("NO_COLOR", "1")
-        .env_remove("COLUMNS")
         .output()
         .expect("the binary runs")
 }
@@ -87,7 +89,7 @@ fn bad_flag_values_exit_2_and_name_the_choices() {
 
 #[test]
 fn unverified_cannot_be_disabled() {
-    let dir = case("no-facts");
+    let dir = case("missing-credentials");
     let out = preflight(&dir, &["validate", "plan.yaml", "--disable", "unverified"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-unverified"));

@@ -24,6 +24,7 @@ fn bundled_example_facts_and_plan_are_valid() {
         rule_dirs: vec![],
         facts: Some(format!("{root}/examples/facts.json").into()),
         disable: vec![],
+        fetch: None,
     };
     let report = preflight::validate(&options);
     assert!(report.errors.is_empty(), "{:?}", report.errors);

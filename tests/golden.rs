@@ -27,8 +27,10 @@ fn transcript(dir: &Path, args: &[String]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(args)
         .current_dir(dir)
+        // Hermetic: no credentials or endpoints from the machine, no CLI config files.
+        .env_clear()
+        .env("HOME", "/nonexistent-preflight-home")
         .env("NO_COLOR", "1")
-        .env_remove("COLUMNS")
         .output()
         .expect("the binary runs");
     let mut text = format!(

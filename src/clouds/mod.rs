@@ -1,9 +1,19 @@
-//! The three clouds preflight knows, and what each can tell us. The network clients that
-//! fetch facts from them will live beside this file; for now facts come from a facts file.
+//! The three clouds preflight knows, what each can tell us, and fetching it: the only code that
+//! touches the network. `fetch` turns the deduplicated needs of all plans into the fewest
+//! signed requests, runs them concurrently (bounded), and answers with `Facts`, recording every
+//! fact it could not get and why.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::facts::{Facts, RegionFacts};
+use crate::plan::Plan;
 
 /// A cloud, by the name plans use for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -65,6 +75,329 @@ impl fmt::Display for Cloud {
 }
 
 pub mod aliyun;
+pub mod credentials;
+pub mod http;
 pub mod jdcloud;
 pub mod sign;
 pub mod zenlayer;
+
+use credentials::Credentials;
+use http::Http;
+
+/// What the plans ask about, per cloud and region.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Needs {
+    pub regions: BTreeMap<(Cloud, String), RegionNeeds>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RegionNeeds {
+    pub images: BTreeSet<String>,
+    pub instance_types: BTreeSet<String>,
+    /// The plans create custom images here, so the quota matters.
+    pub quota: bool,
+}
+
+impl Needs {
+    pub fn from_plans(plans: &[Plan]) -> Needs {
+        let mut needs = Needs::default();
+        for plan in plans {
+            for i in &plan.instances {
+                let r = needs
+                    .regions
+                    .entry((i.cloud.value, i.region.value.clone()))
+                    .or_default();
+                r.images.insert(i.image.value.clone());
+                r.instance_types.insert(i.instance_type.value.clone());
+            }
+            for image in &plan.images {
+                if image.cloud.value.knows_image_quota() {
+                    needs
+                        .regions
+                        .entry((image.cloud.value, image.region.value.clone()))
+                        .or_default()
+                        .quota = true;
+                }
+            }
+        }
+        needs
+    }
+
+    fn clouds(&self) -> BTreeSet<Cloud> {
+        self.regions.keys().map(|(c, _)| *c).collect()
+    }
+
+    fn of(&self, cloud: Cloud) -> Vec<(String, RegionNeeds)> {
+        self.regions
+            .iter()
+            .filter(|((c, _), _)| *c == cloud)
+            .map(|((_, r), n)| (r.clone(), n.clone()))
+            .collect()
+    }
+}
+
+/// Where a cloud's API is: scheme and `host[:port]`; each cloud keeps its own paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub scheme: String,
+    pub authority: String,
+}
+
+impl Endpoint {
+    /// Reads an override such as `http://127.0.0.1:8080`. Plain http is allowed only for
+    /// loopback hosts: signed requests never cross a network in the clear.
+    pub fn parse(text: &str) -> Result<Endpoint, String> {
+        let text = text.trim();
+        let (scheme, rest) = text
+            .split_once("://")
+            .ok_or_else(|| format!("`{text}` is not a URL: write it as https://host[:port]"))?;
+        let authority = rest.trim_end_matches('/');
+        if authority.is_empty() || authority.contains('/') || authority.contains('@') {
+            return Err(format!(
+                "`{text}`: give only the scheme, host and port; preflight adds each cloud's paths"
+            ));
+        }
+        match scheme {
+            "https" => {}
+            "http" if is_loopback(authority) => {}
+            "http" => {
+                return Err(format!(
+                    "`{text}`: plain http is allowed only for loopback hosts; use https"
+                ));
+            }
+            other => return Err(format!("`{text}`: unknown scheme `{other}`; use https")),
+        }
+        Ok(Endpoint {
+            scheme: scheme.to_string(),
+            authority: authority.to_string(),
+        })
+    }
+
+    /// The cloud's real endpoint for a region.
+    pub fn real(cloud: Cloud, region: &str) -> Endpoint {
+        let authority = match cloud {
+            Cloud::Jdcloud => "vm.jdcloud-api.com".to_string(),
+            Cloud::Aliyun if region == "cn-hangzhou" => "ecs-cn-hangzhou.aliyuncs.com".to_string(),
+            Cloud::Aliyun => format!("ecs.{region}.aliyuncs.com"),
+            Cloud::Zenlayer => "console.zenlayer.com".to_string(),
+        };
+        Endpoint {
+            scheme: "https".to_string(),
+            authority,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+}
+
+fn is_loopback(authority: &str) -> bool {
+    let host = if let Some(rest) = authority.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Environment lookups, shared with the fetching tasks.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Receives one line per request and retry, for `-v`.
+pub type Log = Arc<dyn Fn(String) + Send + Sync>;
+
+/// How to fetch: endpoints, limits, time.
+#[derive(Clone)]
+pub struct FetchConfig {
+    /// Overrides of the real endpoints, per cloud.
+    pub endpoints: BTreeMap<Cloud, Endpoint>,
+    /// Requests in flight at once, across all clouds.
+    pub concurrency: usize,
+    /// The overall deadline for all fetching.
+    pub timeout: Duration,
+    pub request_timeout: Duration,
+    /// Further tries after a transient fault.
+    pub retries: u32,
+    /// Environment lookups (credentials).
+    pub env: EnvLookup,
+    pub home: Option<PathBuf>,
+    /// Receives one line per request and retry, for `-v`.
+    pub log: Option<Log>,
+}
+
+impl FetchConfig {
+    /// Defaults, with endpoint overrides from `PREFLIGHT_*_ENDPOINT` in `env`.
+    pub fn from_env(env: EnvLookup) -> Result<FetchConfig, String> {
+        let mut endpoints = BTreeMap::new();
+        for cloud in Cloud::ALL {
+            let var = format!("PREFLIGHT_{}_ENDPOINT", cloud.as_str().to_ascii_uppercase());
+            if let Some(value) = env(&var).filter(|v| !v.trim().is_empty()) {
+                endpoints.insert(
+                    cloud,
+                    Endpoint::parse(&value).map_err(|e| format!("{var}: {e}"))?,
+                );
+            }
+        }
+        let home = env("HOME").map(PathBuf::from);
+        Ok(FetchConfig {
+            endpoints,
+            concurrency: 16,
+            timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(10),
+            retries: 3,
+            env,
+            home,
+            log: None,
+        })
+    }
+
+    fn endpoint(&self, cloud: Cloud, region: &str) -> Endpoint {
+        self.endpoints
+            .get(&cloud)
+            .cloned()
+            .unwrap_or_else(|| Endpoint::real(cloud, region))
+    }
+}
+
+/// What a fetch produced.
+pub struct Fetched {
+    pub facts: Facts,
+    /// HTTP requests sent, retries included.
+    pub requests: usize,
+}
+
+/// Everything a cloud client needs for one cloud.
+pub struct Client {
+    pub http: Arc<Http>,
+    pub credentials: Credentials,
+    pub config: FetchConfig,
+}
+
+/// Fetches every fact `needs` asks for. Never fails as a whole: what could not be fetched is
+/// recorded, with the reason, in the facts.
+pub fn fetch(needs: &Needs, config: &FetchConfig) -> Fetched {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return failed_everywhere(needs, &format!("cannot start the network runtime: {e}"));
+        }
+    };
+    runtime.block_on(fetch_async(needs, config))
+}
+
+async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
+    let deadline = tokio::time::Instant::now() + config.timeout;
+    let http = match Http::new(
+        config.concurrency,
+        deadline,
+        config.request_timeout,
+        config.retries,
+        config.log.clone(),
+    ) {
+        Ok(h) => Arc::new(h),
+        Err(e) => return failed_everywhere(needs, &e),
+    };
+    let mut facts = Facts::new();
+    facts.fetched_at = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let mut tasks = Vec::new();
+    for cloud in needs.clouds() {
+        let regions = needs.of(cloud);
+        match credentials::find(cloud, &*config.env, config.home.as_deref()) {
+            Err(why) => {
+                for (region, _) in regions {
+                    facts.clouds.entry(cloud).or_default().insert(
+                        region,
+                        RegionFacts {
+                            error: Some(why.clone()),
+                            ..RegionFacts::default()
+                        },
+                    );
+                }
+            }
+            Ok(credentials) => {
+                let client = Arc::new(Client {
+                    http: Arc::clone(&http),
+                    credentials,
+                    config: config.clone(),
+                });
+                tasks.push(tokio::spawn(async move {
+                    let answered = match cloud {
+                        Cloud::Jdcloud => jdcloud::fetch(client, regions).await,
+                        Cloud::Aliyun => aliyun::fetch(client, regions).await,
+                        Cloud::Zenlayer => zenlayer::fetch(client, regions).await,
+                    };
+                    (cloud, answered)
+                }));
+            }
+        }
+    }
+    for task in tasks {
+        if let Ok((cloud, regions)) = task.await {
+            facts.clouds.entry(cloud).or_default().extend(regions);
+        }
+    }
+    Fetched {
+        requests: http.requests(),
+        facts,
+    }
+}
+
+fn failed_everywhere(needs: &Needs, why: &str) -> Fetched {
+    let mut facts = Facts::new();
+    for (cloud, region) in needs.regions.keys() {
+        facts.clouds.entry(*cloud).or_default().insert(
+            region.clone(),
+            RegionFacts {
+                error: Some(why.to_string()),
+                ..RegionFacts::default()
+            },
+        );
+    }
+    Fetched { facts, requests: 0 }
+}
+
+/// Runs futures concurrently on the current runtime; results in the order given.
+pub async fn all<T, F>(futures: Vec<F>) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        if let Ok(v) = h.await {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// `a`, `b`: chunks of at most `n` owned items.
+pub fn chunks(items: &BTreeSet<String>, n: usize) -> Vec<Vec<String>> {
+    let all: Vec<String> = items.iter().cloned().collect();
+    all.chunks(n.max(1)).map(<[String]>::to_vec).collect()
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        assert!(Endpoint::parse("http://127.0.0.1:8080").is_ok());
+        assert!(Endpoint::parse("http://localhost:1/").is_ok());
+        assert!(Endpoint::parse("http://[::1]:9").is_ok());
+        assert!(Endpoint::parse("http://10.0.0.1:8080").is_err());
+        assert!(Endpoint::parse("http://example.com").is_err());
+        assert!(Endpoint::parse("https://example.com:8443").is_ok());
+        assert!(Endpoint::parse("https://example.com/v1").is_err());
+        assert!(Endpoint::parse("ftp://x").is_err());
+    }
+}

@@ -35,6 +35,8 @@ pub struct Report {
     pub notices: Vec<String>,
     /// Input errors: when any exist, nothing was checked.
     pub errors: Vec<InputError>,
+    /// HTTP requests sent to the clouds (retries included).
+    pub requests: usize,
 }
 
 /// The counts every format prints.

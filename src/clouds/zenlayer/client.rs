@@ -1,0 +1,257 @@
+//! Fetches Zenlayer facts for some zones: per zone, `DescribeImages` with all the plans'
+//! `imageIds` and `DescribeZoneInstanceConfigInfos` (the zone's whole catalogue), and one
+//! `DescribeImageQuota` for every zone where the plans create images. Zenlayer has no
+//! image/instance-type constraint API, so constraints are never asked.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::sign;
+use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
+use crate::clouds::sign::now;
+use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks};
+use crate::facts::{
+    Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota, RegionFacts,
+};
+
+const VERSION: &str = "2026-04-01";
+const PAGE: usize = 1000;
+
+pub async fn fetch(
+    client: Arc<Client>,
+    zones: Vec<(String, RegionNeeds)>,
+) -> Vec<(String, RegionFacts)> {
+    let quota_zones: Vec<String> = zones
+        .iter()
+        .filter(|(_, n)| n.quota)
+        .map(|(z, _)| z.clone())
+        .collect();
+    let per_zone = all(zones
+        .into_iter()
+        .map(|(zone, needs)| {
+            let client = Arc::clone(&client);
+            async move {
+                let facts = fetch_zone(&client, &zone, &needs).await;
+                (zone, facts, needs.quota)
+            }
+        })
+        .collect());
+    let (per_zone, quotas) = tokio::join!(per_zone, quotas(&client, &quota_zones));
+    per_zone
+        .into_iter()
+        .map(|(zone, mut facts, wants_quota)| {
+            if wants_quota {
+                facts.quota = Some(match &quotas {
+                    Err(reason) => Fetched::Error(reason.clone()),
+                    Ok(map) => match map.get(&zone) {
+                        Some(q) => Fetched::Known(*q),
+                        None => Fetched::Error(format!(
+                            "DescribeImageQuota: Zenlayer said nothing about zone `{zone}`"
+                        )),
+                    },
+                });
+            }
+            (zone, facts)
+        })
+        .collect()
+}
+
+async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> RegionFacts {
+    let image_chunks = chunks(&needs.images, PAGE);
+    let images = all(image_chunks
+        .iter()
+        .map(|ids| {
+            let client = Arc::clone(client);
+            let body = json!({"zoneId": zone, "imageIds": ids, "pageSize": PAGE});
+            async move { post(&client, "DescribeImages", &body).await }
+        })
+        .collect());
+    let types_body = json!({"instanceChargeType": "POSTPAID", "zoneId": zone});
+    let types = post(client, "DescribeZoneInstanceConfigInfos", &types_body);
+    let (images, types) = tokio::join!(images, types);
+
+    let mut facts = RegionFacts {
+        instance_types: Some(match types {
+            Ok(Answer::Json(r)) => match r["instanceTypeQuotaSet"].as_array() {
+                Some(list) => Fetched::Known(InstanceTypes {
+                    complete: true,
+                    offered: list
+                        .iter()
+                        .filter_map(|t| {
+                            Some((
+                                t["instanceType"].as_str()?.to_string(),
+                                InstanceTypeInfo::default(),
+                            ))
+                        })
+                        .collect(),
+                    not_offered: Default::default(),
+                }),
+                None => Fetched::Error(shape("DescribeZoneInstanceConfigInfos")),
+            },
+            Ok(Answer::NotFound(m)) => {
+                Fetched::Error(format!("DescribeZoneInstanceConfigInfos: {m}"))
+            }
+            Err(reason) => Fetched::Error(format!("DescribeZoneInstanceConfigInfos: {reason}")),
+        }),
+        ..RegionFacts::default()
+    };
+    for (ids, answer) in image_chunks.iter().zip(images) {
+        let found: Result<BTreeMap<String, Value>, String> = match answer {
+            Ok(Answer::Json(r)) => r["dataSet"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|i| Some((i["imageId"].as_str()?.to_string(), i.clone())))
+                        .collect()
+                })
+                .ok_or_else(|| shape("DescribeImages")),
+            Ok(Answer::NotFound(m)) => Err(format!("DescribeImages: {m}")),
+            Err(reason) => Err(format!("DescribeImages: {reason}")),
+        };
+        for id in ids {
+            let fact = match &found {
+                Err(reason) => ImageFact::Error {
+                    reason: reason.clone(),
+                },
+                Ok(map) => match map.get(id) {
+                    None => ImageFact::NotFound,
+                    Some(i) => {
+                        let status = i["imageStatus"].as_str().unwrap_or("unknown").to_string();
+                        ImageFact::Found(ImageInfo {
+                            usable: status == "AVAILABLE",
+                            status,
+                            architecture: None,
+                            min_system_disk_gb: None,
+                            constraint: None,
+                        })
+                    }
+                },
+            };
+            facts.images.insert(id.clone(), fact);
+        }
+    }
+    facts
+}
+
+/// Per zone: (count, maxCount). Accepts the SDK's `images[].zoneId` and the docs'
+/// `imageRegionQuota[].regionId`, numbers or numeric strings.
+async fn quotas(client: &Arc<Client>, zones: &[String]) -> Result<BTreeMap<String, Quota>, String> {
+    if zones.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let r = match post(client, "DescribeImageQuota", &json!({"zoneIds": zones})).await {
+        Ok(Answer::Json(r)) => r,
+        Ok(Answer::NotFound(m)) => return Err(format!("DescribeImageQuota: {m}")),
+        Err(reason) => return Err(format!("DescribeImageQuota: {reason}")),
+    };
+    let list = r["images"]
+        .as_array()
+        .or_else(|| r["imageRegionQuota"].as_array())
+        .ok_or_else(|| shape("DescribeImageQuota"))?;
+    let number = |v: &Value| {
+        v.as_u64()
+            .or_else(|| v.as_str()?.trim().parse().ok())
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    Ok(list
+        .iter()
+        .filter_map(|q| {
+            let zone = q["zoneId"].as_str().or_else(|| q["regionId"].as_str())?;
+            Some((
+                zone.to_string(),
+                Quota {
+                    used: number(&q["count"])?,
+                    limit: number(&q["maxCount"])?,
+                },
+            ))
+        })
+        .collect())
+}
+
+fn shape(action: &str) -> String {
+    format!("{action}: Zenlayer's answer has an unexpected shape")
+}
+
+/// A signed call: POST `/api/v2/vm`, the action in a header, the parameters as JSON.
+async fn post(client: &Client, action: &str, body: &Value) -> Result<Answer, String> {
+    let endpoint = client.config.endpoint(Cloud::Zenlayer, "");
+    let body = serde_json::to_vec(body).unwrap_or_default();
+    let build = || {
+        let timestamp = now();
+        let content_type = "application/json";
+        let signature = sign::sign(
+            &client.credentials.access_key_id,
+            client.credentials.secret.expose(),
+            timestamp,
+            content_type,
+            &endpoint.authority,
+            &body,
+        );
+        let headers = [
+            ("x-zc-version", VERSION.to_string()),
+            ("x-zc-service", "vm".to_string()),
+            ("x-zc-action", action.to_string()),
+            ("content-type", content_type.to_string()),
+            ("x-zc-signature-method", sign::ALGORITHM.to_string()),
+            ("x-zc-timestamp", timestamp.to_string()),
+            ("authorization", signature.authorization),
+        ];
+        Call {
+            method: reqwest::Method::POST,
+            url: format!("{}/api/v2/vm", endpoint.base()),
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            body: body.clone(),
+        }
+    };
+    client
+        .http
+        .send(Cloud::Zenlayer, action, build, classify)
+        .await
+}
+
+/// Zenlayer's answers: `{"requestId", "response": …}`, or `{"requestId", "code", "message"}`
+/// with a non-200 status.
+pub fn classify(r: &Response) -> Class {
+    let json: Option<Value> = serde_json::from_slice(&r.body).ok();
+    let code = json
+        .as_ref()
+        .and_then(|j| j["code"].as_str())
+        .unwrap_or("")
+        .to_string();
+    let message = json
+        .as_ref()
+        .and_then(|j| j["message"].as_str())
+        .unwrap_or("")
+        .to_string();
+    match (r.status, json) {
+        (200, Some(j)) if code.is_empty() && j["response"].is_object() => {
+            Class::Ok(j["response"].clone())
+        }
+        (200, Some(_)) if code.is_empty() => Class::Fail(shape("the call")),
+        (200, None) => Class::Fail("Zenlayer's answer is not valid JSON".to_string()),
+        _ if r.status == 429 || code == "REQUEST_LIMIT_EXCEEDED" || r.status >= 500 => {
+            Class::Retry {
+                reason: format!("Zenlayer answered HTTP {} {code}", r.status)
+                    .trim_end()
+                    .to_string(),
+                after: retry_after(&r.headers),
+            }
+        }
+        (403, _) if r.headers.contains_key("cf-mitigated") => Class::Fail(
+            "Zenlayer's Cloudflare front blocked the request with a challenge".to_string(),
+        ),
+        (401 | 403, _) => Class::Fail(format!(
+            "Zenlayer refused the credentials (HTTP {} {code}: {message})",
+            r.status
+        )),
+        _ if r.status == 404 || code.ends_with("_NOT_FOUND") => {
+            Class::NotFound(format!("{code}: {message}"))
+        }
+        (status, _) => Class::Fail(format!("Zenlayer answered HTTP {status} {code}: {message}")),
+    }
+}
