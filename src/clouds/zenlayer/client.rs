@@ -68,12 +68,18 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
             async move { post(&client, "DescribeImages", &body).await }
         })
         .collect());
-    let types_body = json!({"instanceChargeType": "POSTPAID", "zoneId": zone});
-    let types = post(client, "DescribeZoneInstanceConfigInfos", &types_body);
+    // A zone where the plans only create images needs no catalogue.
+    let types = async {
+        if needs.instance_types.is_empty() {
+            return None;
+        }
+        let body = json!({"instanceChargeType": "POSTPAID", "zoneId": zone});
+        Some(post(client, "DescribeZoneInstanceConfigInfos", &body).await)
+    };
     let (images, types) = tokio::join!(images, types);
 
     let mut facts = RegionFacts {
-        instance_types: Some(match types {
+        instance_types: types.map(|types| match types {
             Ok(Answer::Json(r)) => match r["instanceTypeQuotaSet"].as_array() {
                 Some(list) => Fetched::Known(InstanceTypes {
                     complete: true,

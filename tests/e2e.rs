@@ -1,0 +1,501 @@
+//! End to end: the real binary, signed requests, against the fake cloud on loopback.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use serde_json::Value;
+use support::fake_cloud::{ALI_SK, FakeCloud, Fault, JD_SK, ZL_SK};
+
+/// A plan that trips every rule across the three clouds.
+const PLAN: &str = "\
+instances:
+  - {name: jd-ok, cloud: jdcloud, region: cn-north-1, image: img-m5s0****29, instance_type: g.n4.xlarge}
+  - {name: jd-excluded, cloud: jdcloud, region: cn-north-1, image: img-m5s0****29, instance_type: p.c1p40g.3large}
+  - {name: jd-arm, cloud: jdcloud, region: cn-north-1, image: img-arm, instance_type: g.n4.xlarge}
+  - {name: jd-typo, cloud: jdcloud, region: cn-north-1, image: img-m5s0****29, instance_type: g.n4.xlarg}
+  - {name: jd-disk, cloud: jdcloud, region: cn-north-1, image: img-m5s0****29, instance_type: g.n4.xlarge, system_disk_gb: 20}
+  - {name: ali-not-included, cloud: aliyun, region: cn-hangzhou, image: ubuntu_16_0402_64_20G_alibase_20180409.vhd, instance_type: ecs.g7.large}
+  - {name: ali-deprecated, cloud: aliyun, region: cn-hangzhou, image: centos_7_04_64_20G_alibase_201701015.vhd, instance_type: ecs.t1.small}
+  - {name: zl-missing, cloud: zenlayer, region: FRA-A, image: img-gone, instance_type: z2a.cpu.1}
+  - {name: zl-ok, cloud: zenlayer, region: FRA-A, image: img-zl-ubuntu, instance_type: z2a.cpu.1}
+images:
+  - {name: golden, cloud: zenlayer, region: sa-jeddah-1a, count: 6}
+  - {name: jd-golden, cloud: jdcloud, region: cn-north-1, count: 1}
+";
+
+/// The fewest requests PLAN needs: JD 4 (images, constraints, types, quota), Alibaba 4
+/// (images, one support list per image, types), Zenlayer 3 (images and types in FRA-A, one
+/// quota call).
+const MINIMUM: &[&str] = &[
+    "aliyun.DescribeImageSupportInstanceTypes",
+    "aliyun.DescribeImageSupportInstanceTypes",
+    "aliyun.DescribeImages",
+    "aliyun.DescribeInstanceTypes",
+    "jdcloud.describeImageConstraintsBatch",
+    "jdcloud.describeImages",
+    "jdcloud.describeInstanceTypes",
+    "jdcloud.describeQuotas",
+    "zenlayer.DescribeImageQuota",
+    "zenlayer.DescribeImages",
+    "zenlayer.DescribeZoneInstanceConfigInfos",
+];
+
+async fn world() -> FakeCloud {
+    let fake = FakeCloud::start().await;
+    let excludes: &[&str] = &["p.c1p40g.3large", "g.n4.large"];
+    fake.jd_image(
+        "cn-north-1",
+        "img-m5s0****29",
+        "ready",
+        "x86_64",
+        40,
+        Some(("excludes", excludes)),
+    );
+    fake.jd_image("cn-north-1", "img-arm", "ready", "arm64", 20, None);
+    fake.jd_type("cn-north-1", "g.n4.xlarge", "x86_64");
+    fake.jd_type("cn-north-1", "p.c1p40g.3large", "x86_64");
+    fake.quota("jdcloud", "cn-north-1", 3, 10);
+    let t1: &[&str] = &["ecs.t1.small", "ecs.t1.xsmall"];
+    fake.ali_image(
+        "cn-hangzhou",
+        "ubuntu_16_0402_64_20G_alibase_20180409.vhd",
+        "Available",
+        "x86_64",
+        20,
+        t1,
+    );
+    fake.ali_image(
+        "cn-hangzhou",
+        "centos_7_04_64_20G_alibase_201701015.vhd",
+        "Deprecated",
+        "x86_64",
+        20,
+        t1,
+    );
+    fake.ali_type("cn-hangzhou", "ecs.g7.large", "X86");
+    fake.ali_type("cn-hangzhou", "ecs.t1.small", "X86");
+    fake.zl_image("FRA-A", "img-zl-ubuntu", "AVAILABLE");
+    fake.zl_type("FRA-A", "z2a.cpu.1");
+    fake.quota("zenlayer", "sa-jeddah-1a", 0, 5);
+    fake
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    /// (entry, rule) of every finding.
+    fn findings(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                (
+                    d["entry"].as_str().unwrap_or("").to_string(),
+                    d["rule"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn reason(&self, entry: &str) -> String {
+        self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["entry"] == entry && d["rule"] == "unverified")
+            .and_then(|d| d["message"].as_str())
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+/// Runs the binary in a fresh directory holding `plan.yaml`, with `env` only.
+async fn run(plan: &str, env: Vec<(String, String)>, args: &[&str]) -> Run {
+    let dir = std::env::temp_dir().join(format!(
+        "preflight-e2e-{}-{}",
+        std::process::id(),
+        uuid_like()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("plan.yaml"), plan).expect("plan");
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let cwd: PathBuf = dir.clone();
+    let out: Output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(&args)
+            .current_dir(&cwd)
+            .env_clear()
+            .env("HOME", "/nonexistent-preflight-home")
+            .env("NO_COLOR", "1")
+            .envs(env)
+            .output()
+            .expect("binary runs")
+    })
+    .await
+    .expect("join");
+    let _ = std::fs::remove_dir_all(&dir);
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn uuid_like() -> u128 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    u128::from(N.fetch_add(1, Ordering::Relaxed))
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+const EVERY_RULE: &[(&str, &str)] = &[
+    ("ali-deprecated", "image-unavailable"),
+    ("ali-not-included", "instance-type-not-included"),
+    ("golden", "image-quota-exceeded"),
+    ("jd-arm", "architecture-mismatch"),
+    ("jd-disk", "system-disk-too-small"),
+    ("jd-excluded", "instance-type-excluded"),
+    ("jd-typo", "instance-type-unknown"),
+    ("zl-missing", "image-not-found"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_rule_through_the_network_in_the_fewest_requests() {
+    let fake = world().await;
+    let r = run(
+        PLAN,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.findings(), pairs(EVERY_RULE));
+    assert_eq!(fake.bad_signatures(), 0, "every request was signed right");
+    assert_eq!(sorted(fake.requests()), MINIMUM);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_faults_are_retried_and_leave_no_trace() {
+    let fake = world().await;
+    fake.fail_next("jdcloud.describeImages", &[Fault::Status(503, r#"{"requestId":"x","error":{"code":503,"status":"UNAVAILABLE","message":"try later"}}"#.into(), vec![])]);
+    fake.fail_next(
+        "aliyun.DescribeInstanceTypes",
+        &[Fault::Status(
+            400,
+            r#"{"RequestId":"x","Code":"Throttling.User","Message":"slow down"}"#.into(),
+            vec![("x-acs-retry-after".into(), "50".into())],
+        )],
+    );
+    fake.fail_next(
+        "zenlayer.DescribeImages",
+        &[Fault::Status(
+            429,
+            r#"{"requestId":"x","code":"REQUEST_LIMIT_EXCEEDED","message":"slow"}"#.into(),
+            vec![("retry-after".into(), "0".into())],
+        )],
+    );
+    fake.fail_next("jdcloud.describeQuotas", &[Fault::Reset]);
+    let r = run(
+        PLAN,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert_eq!(
+        r.findings(),
+        pairs(EVERY_RULE),
+        "{}",
+        r.reason("ali-deprecated")
+    );
+    assert_eq!(
+        fake.requests().len(),
+        MINIMUM.len() + 4,
+        "one retry per fault"
+    );
+    assert_eq!(fake.bad_signatures(), 0, "retries are signed afresh");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn persistent_faults_make_only_the_affected_pairings_unverified() {
+    let cases: Vec<(&str, Fault, &str)> = vec![
+        ("jdcloud.describeImageConstraintsBatch", Fault::Status(500, r#"{"requestId":"x","error":{"code":500,"status":"INTERNAL","message":"boom"}}"#.into(), vec![]), "gave up after 4 tries"),
+        ("jdcloud.describeImageConstraintsBatch", Fault::Garbage, "not valid JSON"),
+        ("jdcloud.describeImageConstraintsBatch", Fault::WrongShape, "unexpected shape"),
+        ("jdcloud.describeImageConstraintsBatch", Fault::Status(403, r#"{"requestId":"x","error":{"code":403,"status":"HTTP_FORBIDDEN","message":"no permission"}}"#.into(), vec![]), "refused the credentials"),
+    ];
+    for (op, fault, says) in cases {
+        let fake = world().await;
+        fake.fail_always(op, fault.clone());
+        let r = run(
+            PLAN,
+            fake.env(),
+            &["validate", "plan.yaml", "--format", "json"],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{fault:?}: other findings still fail the run");
+        let found = r.findings();
+        // JD pairings whose image exists are unverified; every other cloud's findings stand.
+        for entry in ["jd-ok", "jd-excluded", "jd-arm", "jd-typo", "jd-disk"] {
+            assert!(
+                found.contains(&(entry.into(), "unverified".into())),
+                "{fault:?}: {entry} {found:?}"
+            );
+            assert!(
+                r.reason(entry).contains(says),
+                "{fault:?}: {}",
+                r.reason(entry)
+            );
+        }
+        for kept in [
+            "image-unavailable",
+            "instance-type-not-included",
+            "image-quota-exceeded",
+            "image-not-found",
+            "architecture-mismatch",
+            "instance-type-unknown",
+            "system-disk-too-small",
+        ] {
+            assert!(
+                found.iter().any(|(_, rule)| rule == kept),
+                "{fault:?}: lost {kept}"
+            );
+        }
+        assert!(
+            !found
+                .iter()
+                .any(|(_, rule)| rule == "instance-type-excluded"),
+            "not decided without facts"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_unverified_exits_3() {
+    let fake = world().await;
+    fake.fail_always(
+        "aliyun.DescribeImages",
+        Fault::Status(
+            503,
+            r#"{"RequestId":"x","Code":"ServiceUnavailable","Message":"down"}"#.into(),
+            vec![],
+        ),
+    );
+    let plan = "instances:\n  - {name: a, cloud: aliyun, region: cn-hangzhou, image: ubuntu_16_0402_64_20G_alibase_20180409.vhd, instance_type: ecs.t1.small}\n";
+    let r = run(
+        plan,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert!(
+        r.reason("a").contains("ServiceUnavailable"),
+        "{}",
+        r.reason("a")
+    );
+    let allowed = run(
+        plan,
+        fake.env(),
+        &["validate", "plan.yaml", "--allow-unverified"],
+    )
+    .await;
+    assert_eq!(allowed.code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_secrets_are_auth_errors_and_never_printed() {
+    let fake = world().await;
+    let mut env = fake.env();
+    for (k, v) in env.iter_mut() {
+        if k.ends_with("SECRET") || k.ends_with("SECRET_KEY") {
+            *v = format!("{v}-wrong");
+        }
+    }
+    let r = run(
+        PLAN,
+        env,
+        &["validate", "plan.yaml", "--format", "json", "-v"],
+    )
+    .await;
+    assert_eq!(
+        fake.bad_signatures(),
+        fake.requests().len(),
+        "the fake checked them all"
+    );
+    assert!(
+        r.reason("jd-ok")
+            .contains("JD Cloud refused the credentials"),
+        "{}",
+        r.reason("jd-ok")
+    );
+    assert!(
+        r.reason("ali-deprecated").contains("SignatureDoesNotMatch"),
+        "{}",
+        r.reason("ali-deprecated")
+    );
+    assert!(
+        r.reason("zl-ok")
+            .contains("Zenlayer refused the credentials"),
+        "{}",
+        r.reason("zl-ok")
+    );
+    for secret in [JD_SK, ALI_SK, ZL_SK] {
+        assert!(
+            !r.stdout.contains(secret) && !r.stderr.contains(secret),
+            "{secret} leaked"
+        );
+    }
+    assert!(
+        r.stderr.contains("describeImages: HTTP 401"),
+        "-v logs requests: {}",
+        r.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_credentials_for_one_cloud_leave_the_others_checked() {
+    let fake = world().await;
+    let env: Vec<(String, String)> = fake
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("ZENLAYER"))
+        .collect();
+    let r = run(PLAN, env, &["validate", "plan.yaml", "--format", "json"]).await;
+    assert!(
+        r.reason("zl-ok").contains("ZENLAYER_ACCESS_KEY_ID"),
+        "{}",
+        r.reason("zl-ok")
+    );
+    let found = r.findings();
+    assert!(found.contains(&("jd-excluded".into(), "instance-type-excluded".into())));
+    assert!(
+        found.contains(&("golden".into(), "unverified".into())),
+        "quota unverified too"
+    );
+    assert!(
+        !fake.requests().iter().any(|op| op.starts_with("zenlayer.")),
+        "no unsigned requests"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deadline_turns_a_hang_into_unverified() {
+    let fake = world().await;
+    fake.fail_always("zenlayer.DescribeZoneInstanceConfigInfos", Fault::Hang);
+    let r = run(
+        PLAN,
+        fake.env(),
+        &[
+            "validate",
+            "plan.yaml",
+            "--format",
+            "json",
+            "--timeout",
+            "2",
+        ],
+    )
+    .await;
+    assert!(
+        r.reason("zl-ok").contains("--timeout"),
+        "{}",
+        r.reason("zl-ok")
+    );
+    assert!(
+        r.findings()
+            .contains(&("jd-excluded".into(), "instance-type-excluded".into()))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fetch_then_validate_with_the_facts_file_gives_the_same_findings() {
+    let fake = world().await;
+    let direct = run(
+        PLAN,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    let dir = std::env::temp_dir().join(format!("preflight-e2e-facts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let facts = dir.join("facts.json");
+    let facts_arg = facts.to_str().expect("utf-8").to_string();
+    let fetched = run(
+        PLAN,
+        fake.env(),
+        &["fetch", "plan.yaml", "--output", &facts_arg],
+    )
+    .await;
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    let requests_before = fake.requests().len();
+    let offline = run(
+        PLAN,
+        vec![],
+        &[
+            "validate",
+            "plan.yaml",
+            "--format",
+            "json",
+            "--facts",
+            &facts_arg,
+        ],
+    )
+    .await;
+    assert_eq!(
+        fake.requests().len(),
+        requests_before,
+        "--facts makes no requests"
+    );
+    assert_eq!(offline.findings(), direct.findings());
+    assert_eq!(offline.code, direct.code);
+    let written = std::fs::read_to_string(&facts).expect("facts written");
+    assert!(
+        !written.contains(JD_SK) && !written.contains("JDAKfake0001"),
+        "no credentials in facts files"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_a_remote_host_is_refused() {
+    let r = run(
+        PLAN,
+        vec![(
+            "PREFLIGHT_JDCLOUD_ENDPOINT".into(),
+            "http://192.0.2.1:8080".into(),
+        )],
+        &["validate", "plan.yaml"],
+    )
+    .await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("plain http is allowed only for loopback"),
+        "{}",
+        r.stderr
+    );
+}
