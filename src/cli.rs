@@ -81,6 +81,14 @@ pub struct NetworkArgs {
     /// Requests in flight at once, across all clouds.
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+
+    /// Neither read nor write the cache of the clouds' answers.
+    #[arg(long, conflicts_with = "refresh")]
+    pub no_cache: bool,
+
+    /// Ask the clouds again even for answers still in the cache (and cache the new ones).
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -113,8 +121,9 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub facts: Option<PathBuf>,
 
-    /// Never touch the network: use --facts only (without it, every pairing is unverified).
-    #[arg(long)]
+    /// Never touch the network: use --facts, or the cache of earlier runs; what is in neither
+    /// is unverified.
+    #[arg(long, conflicts_with = "refresh")]
     pub offline: bool,
 
     #[command(flatten)]

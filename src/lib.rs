@@ -10,6 +10,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod cache;
 pub mod checks;
 pub mod cli;
 pub mod clouds;
@@ -101,22 +102,22 @@ pub fn validate(options: &ValidateOptions) -> Report {
             ..Report::default()
         };
     }
-    let mut requests = 0;
+    let (mut requests, mut cache_hits) = (0, 0);
     let facts = match (&options.facts, &options.fetch) {
         (Some(_), _) => facts,
         (None, Some(config)) => {
             let fetched = clouds::fetch(&clouds::Needs::from_plans(&plans), config);
             requests = fetched.requests;
+            cache_hits = fetched.cache_hits;
             fetched.facts
         }
-        (None, None) => Facts::absent(
-            "--offline and no facts file: pass --facts FILE (written by `preflight fetch`)",
-        ),
+        (None, None) => Facts::absent("no facts file and no way to ask the clouds"),
     };
     let mut report = check(&plans, &facts, &policy, &|id| {
         !options.disable.iter().any(|d| d == id)
     });
     report.requests = requests;
+    report.cache_hits = cache_hits;
     report
 }
 

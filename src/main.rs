@@ -55,6 +55,17 @@ fn fetch_config(network: &NetworkArgs, verbose: u8) -> Result<FetchConfig, Input
     config.timeout = Duration::from_secs_f64(network.timeout.min(86_400.0));
     config.request_timeout = config.request_timeout.min(config.timeout);
     config.concurrency = usize::from(network.concurrency);
+    if network.no_cache {
+        config.cache = None;
+    } else if network.refresh {
+        config.cache = config.cache.map(|c| {
+            preflight::cache::Cache::new(
+                c.dir().to_path_buf(),
+                preflight::cache::DEFAULT_TTL,
+                false,
+            )
+        });
+    }
     if verbose > 0 {
         config.log = Some(Arc::new(|line: String| {
             let _ = writeln!(io::stderr(), "preflight: {line}");
@@ -111,11 +122,14 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
 }
 
 fn validate(args: ValidateArgs) -> io::Result<u8> {
-    let fetch = if args.offline || args.facts.is_some() {
+    let fetch = if args.facts.is_some() {
         None
     } else {
         match fetch_config(&args.network, args.verbose) {
-            Ok(c) => Some(c),
+            Ok(mut c) => {
+                c.offline = args.offline;
+                Some(c)
+            }
             Err(e) => return print_input_errors(&[e]),
         }
     };
@@ -134,8 +148,11 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         let mut err = io::stderr().lock();
         let source = match (&options.facts, &options.fetch) {
             (Some(p), _) => p.display().to_string(),
-            (None, Some(_)) => format!("the clouds ({} requests)", report.requests),
-            (None, None) => "nowhere (--offline)".to_string(),
+            (None, Some(_)) => format!(
+                "the clouds ({} requests, {} answers from the cache)",
+                report.requests, report.cache_hits
+            ),
+            (None, None) => "nowhere".to_string(),
         };
         writeln!(
             err,

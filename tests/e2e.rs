@@ -499,3 +499,82 @@ async fn plain_http_to_a_remote_host_is_refused() {
         r.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_within_the_ttl_asks_nothing() {
+    let fake = world().await;
+    let cache = std::env::temp_dir().join(format!("preflight-e2e-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let mut env = fake.env();
+    env.push((
+        "PREFLIGHT_CACHE_DIR".into(),
+        cache.to_str().expect("utf-8").into(),
+    ));
+    let args = ["validate", "plan.yaml", "--format", "json"];
+
+    let first = run(PLAN, env.clone(), &args).await;
+    assert_eq!(fake.requests().len(), MINIMUM.len());
+    let second = run(PLAN, env.clone(), &args).await;
+    assert_eq!(
+        fake.requests().len(),
+        MINIMUM.len(),
+        "the second run made requests"
+    );
+    assert_eq!(second.findings(), first.findings());
+
+    let offline = run(
+        PLAN,
+        env.clone(),
+        &["validate", "plan.yaml", "--format", "json", "--offline"],
+    )
+    .await;
+    assert_eq!(
+        fake.requests().len(),
+        MINIMUM.len(),
+        "--offline made requests"
+    );
+    assert_eq!(offline.findings(), first.findings());
+
+    run(PLAN, env.clone(), &["validate", "plan.yaml", "--refresh"]).await;
+    assert_eq!(
+        fake.requests().len(),
+        2 * MINIMUM.len(),
+        "--refresh asks again"
+    );
+    run(PLAN, env.clone(), &["validate", "plan.yaml", "--no-cache"]).await;
+    assert_eq!(
+        fake.requests().len(),
+        3 * MINIMUM.len(),
+        "--no-cache asks again"
+    );
+
+    // Nothing in the cache holds a secret or the access key id.
+    for entry in std::fs::read_dir(&cache).expect("cache dir") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("cache file");
+        for secret in [
+            JD_SK,
+            ALI_SK,
+            ZL_SK,
+            "JDAKfake0001",
+            "LTAIfake0001",
+            "ZLAKfake0001",
+        ] {
+            assert!(!text.contains(secret), "{secret} in the cache");
+        }
+    }
+
+    let _ = std::fs::remove_dir_all(&cache);
+    let empty = run(
+        PLAN,
+        env,
+        &["validate", "plan.yaml", "--format", "json", "--offline"],
+    )
+    .await;
+    assert_eq!(fake.requests().len(), 3 * MINIMUM.len());
+    assert!(
+        empty.reason("jd-ok").contains("not in the cache"),
+        "{}",
+        empty.reason("jd-ok")
+    );
+    assert_eq!(empty.code, 3);
+}

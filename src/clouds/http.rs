@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::Cloud;
+use crate::cache::{Cache, Stored};
 
 /// Larger answers are refused: no answer preflight asks for comes close.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -51,17 +52,16 @@ pub struct Http {
     request_timeout: Duration,
     retries: u32,
     requests: AtomicUsize,
+    cache_hits: AtomicUsize,
     log: Option<super::Log>,
+    cache: Option<Cache>,
+    /// Answer from the cache only; a miss is a failure.
+    offline: bool,
 }
 
 impl Http {
-    pub fn new(
-        concurrency: usize,
-        deadline: Instant,
-        request_timeout: Duration,
-        retries: u32,
-        log: Option<super::Log>,
-    ) -> Result<Http, String> {
+    pub fn new(config: &super::FetchConfig, deadline: Instant) -> Result<Http, String> {
+        let request_timeout = config.request_timeout;
         // reqwest needs a process-wide rustls provider; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -71,12 +71,15 @@ impl Http {
             .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
         Ok(Http {
             client,
-            limit: Semaphore::new(concurrency.max(1)),
+            limit: Semaphore::new(config.concurrency.max(1)),
             deadline,
             request_timeout,
-            retries,
+            retries: config.retries,
             requests: AtomicUsize::new(0),
-            log,
+            cache_hits: AtomicUsize::new(0),
+            log: config.log.clone(),
+            cache: config.cache.clone(),
+            offline: config.offline,
         })
     }
 
@@ -85,8 +88,59 @@ impl Http {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Sends `build()`'s request until it succeeds, fails for good, or time runs out.
+    /// Answers served from the cache.
+    pub fn cache_hits(&self) -> usize {
+        self.cache_hits.load(Ordering::Relaxed)
+    }
+
+    /// Answers from the cache when it has a fresh answer for the same request (`scope` names
+    /// the account, hashed); otherwise sends it and caches a success or a not-found.
     pub async fn send(
+        &self,
+        cloud: Cloud,
+        operation: &str,
+        scope: &str,
+        build: impl Fn() -> Call,
+        classify: impl Fn(&Response) -> Class,
+    ) -> Result<Answer, String> {
+        let probe = build();
+        let key = Cache::key(&[
+            cloud.as_str().as_bytes(),
+            scope.as_bytes(),
+            probe.method.as_str().as_bytes(),
+            probe.url.as_bytes(),
+            &probe.body,
+        ]);
+        let now = crate::clouds::sign::now();
+        if let Some(cache) = &self.cache
+            && let Some(stored) = cache.get(&key, now)
+        {
+            self.cache_hits.fetch_add(1, Ordering::Relaxed);
+            self.note(format!("{cloud} {operation}: from the cache"));
+            return Ok(match stored {
+                Stored::Json(v) => Answer::Json(v),
+                Stored::NotFound(m) => Answer::NotFound(m),
+            });
+        }
+        if self.offline {
+            return Err(format!(
+                "{operation} is not in the cache, and --offline forbids asking {}",
+                cloud.display_name()
+            ));
+        }
+        let answer = self.send_now(cloud, operation, build, classify).await;
+        if let (Some(cache), Ok(a)) = (&self.cache, &answer) {
+            let stored = match a {
+                Answer::Json(v) => Stored::Json(v.clone()),
+                Answer::NotFound(m) => Stored::NotFound(m.clone()),
+            };
+            cache.put(&key, operation, &stored, crate::clouds::sign::now());
+        }
+        answer
+    }
+
+    /// Sends `build()`'s request until it succeeds, fails for good, or time runs out.
+    async fn send_now(
         &self,
         cloud: Cloud,
         operation: &str,

@@ -227,6 +227,10 @@ pub struct FetchConfig {
     pub home: Option<PathBuf>,
     /// Receives one line per request and retry, for `-v`.
     pub log: Option<Log>,
+    /// `None` with `--no-cache`.
+    pub cache: Option<crate::cache::Cache>,
+    /// Answer from the cache only (`--offline`).
+    pub offline: bool,
 }
 
 impl FetchConfig {
@@ -243,7 +247,11 @@ impl FetchConfig {
             }
         }
         let home = env("HOME").map(PathBuf::from);
+        let cache = crate::cache::Cache::default_dir(&*env)
+            .map(|dir| crate::cache::Cache::new(dir, crate::cache::DEFAULT_TTL, true));
         Ok(FetchConfig {
+            cache,
+            offline: false,
             endpoints,
             concurrency: 16,
             timeout: Duration::from_secs(60),
@@ -268,6 +276,8 @@ pub struct Fetched {
     pub facts: Facts,
     /// HTTP requests sent, retries included.
     pub requests: usize,
+    /// Answers taken from the cache instead.
+    pub cache_hits: usize,
 }
 
 /// Everything a cloud client needs for one cloud.
@@ -275,6 +285,13 @@ pub struct Client {
     pub http: Arc<Http>,
     pub credentials: Credentials,
     pub config: FetchConfig,
+}
+
+impl Client {
+    /// The account, for cache keys: a hash of the access key id, never the key itself.
+    pub fn cache_scope(&self) -> String {
+        sign::sha256_hex(self.credentials.access_key_id.as_bytes())
+    }
 }
 
 /// Fetches every fact `needs` asks for. Never fails as a whole: what could not be fetched is
@@ -294,13 +311,7 @@ pub fn fetch(needs: &Needs, config: &FetchConfig) -> Fetched {
 
 async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
     let deadline = tokio::time::Instant::now() + config.timeout;
-    let http = match Http::new(
-        config.concurrency,
-        deadline,
-        config.request_timeout,
-        config.retries,
-        config.log.clone(),
-    ) {
+    let http = match Http::new(config, deadline) {
         Ok(h) => Arc::new(h),
         Err(e) => return failed_everywhere(needs, &e),
     };
@@ -345,6 +356,7 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
     }
     Fetched {
         requests: http.requests(),
+        cache_hits: http.cache_hits(),
         facts,
     }
 }
@@ -360,7 +372,11 @@ fn failed_everywhere(needs: &Needs, why: &str) -> Fetched {
             },
         );
     }
-    Fetched { facts, requests: 0 }
+    Fetched {
+        facts,
+        requests: 0,
+        cache_hits: 0,
+    }
 }
 
 /// Runs futures concurrently on the current runtime; results in the order given.

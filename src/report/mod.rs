@@ -37,6 +37,8 @@ pub struct Report {
     pub errors: Vec<InputError>,
     /// HTTP requests sent to the clouds (retries included).
     pub requests: usize,
+    /// Answers taken from the cache instead of the clouds.
+    pub cache_hits: usize,
 }
 
 /// The counts every format prints.

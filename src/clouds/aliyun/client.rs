@@ -251,7 +251,13 @@ async fn call(
     };
     client
         .http
-        .send(Cloud::Aliyun, action, build, classify)
+        .send(
+            Cloud::Aliyun,
+            action,
+            &client.cache_scope(),
+            build,
+            classify,
+        )
         .await
 }
 

@@ -345,7 +345,13 @@ async fn get(
     };
     client
         .http
-        .send(Cloud::Jdcloud, operation, build, classify)
+        .send(
+            Cloud::Jdcloud,
+            operation,
+            &client.cache_scope(),
+            build,
+            classify,
+        )
         .await
 }
 

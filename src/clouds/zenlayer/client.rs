@@ -216,7 +216,13 @@ async fn post(client: &Client, action: &str, body: &Value) -> Result<Answer, Str
     };
     client
         .http
-        .send(Cloud::Zenlayer, action, build, classify)
+        .send(
+            Cloud::Zenlayer,
+            action,
+            &client.cache_scope(),
+            build,
+            classify,
+        )
         .await
 }
 
