@@ -79,7 +79,7 @@ pub struct NetworkArgs {
     pub timeout: f64,
 
     /// Requests in flight at once, across all clouds.
-    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
 
     /// Neither read nor write the cache of the clouds' answers.

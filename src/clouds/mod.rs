@@ -253,7 +253,7 @@ impl FetchConfig {
             cache,
             offline: false,
             endpoints,
-            concurrency: 16,
+            concurrency: 32,
             timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(10),
             retries: 3,

@@ -1,0 +1,158 @@
+//! The network path at scale: a 2,000-instance plan over the three clouds (two regions each)
+//! and 300 unique images, fetched from the fake cloud with 50 ms of latency on every answer.
+//! Prints the requests sent (and the minimum the plan needs), the wall time, and the wall
+//! time in round trips, at two concurrency limits. Run with `cargo bench --bench network`.
+
+#[path = "../tests/support/fake_cloud.rs"]
+mod fake_cloud;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake_cloud::FakeCloud;
+use preflight::clouds::{Cloud, FetchConfig, Needs};
+
+const LATENCY: Duration = Duration::from_millis(50);
+const REGIONS: [(&str, &str); 6] = [
+    ("jdcloud", "cn-north-1"),
+    ("jdcloud", "cn-east-2"),
+    ("aliyun", "cn-hangzhou"),
+    ("aliyun", "cn-beijing"),
+    ("zenlayer", "FRA-A"),
+    ("zenlayer", "HKG-A"),
+];
+const IMAGES_PER_REGION: usize = 50;
+const TYPES: usize = 6;
+
+fn type_name(cloud: &str, i: usize) -> String {
+    match cloud {
+        "aliyun" => format!("ecs.g{i}.large"),
+        "jdcloud" => format!("g.n{i}.large"),
+        _ => format!("z{i}a.cpu.1"),
+    }
+}
+
+fn plan() -> String {
+    let mut text = String::from("instances:\n");
+    for i in 0..2_000 {
+        let (cloud, region) = REGIONS[i % REGIONS.len()];
+        let image = (i / REGIONS.len()) % IMAGES_PER_REGION;
+        let _ = writeln!(
+            text,
+            "  - {{name: vm-{i}, cloud: {cloud}, region: {region}, image: img-{region}-{image}, instance_type: {}}}",
+            type_name(cloud, i % TYPES)
+        );
+    }
+    text.push_str("images:\n  - {name: g1, cloud: jdcloud, region: cn-north-1}\n  - {name: g2, cloud: zenlayer, region: FRA-A}\n  - {name: g3, cloud: zenlayer, region: HKG-A}\n");
+    text
+}
+
+/// The fewest requests the needs allow, by the batching each cloud's API permits.
+fn minimum(needs: &Needs) -> usize {
+    let per = |n: usize, chunk: usize| n.div_ceil(chunk);
+    let mut total = 0;
+    let mut zenlayer_quota = false;
+    for ((cloud, _), r) in &needs.regions {
+        total += match cloud {
+            Cloud::Jdcloud => {
+                2 * per(r.images.len(), 100)
+                    + per(r.instance_types.len(), 100)
+                    + usize::from(r.quota)
+            }
+            Cloud::Aliyun => {
+                per(r.images.len(), 100) + r.images.len() + per(r.instance_types.len(), 10)
+            }
+            Cloud::Zenlayer => {
+                zenlayer_quota |= r.quota;
+                per(r.images.len(), 1000) + usize::from(!r.instance_types.is_empty())
+            }
+        };
+    }
+    total + usize::from(zenlayer_quota)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let fake = runtime.block_on(FakeCloud::start());
+    for (cloud, region) in REGIONS {
+        for i in 0..IMAGES_PER_REGION {
+            let id = format!("img-{region}-{i}");
+            match cloud {
+                "jdcloud" => fake.jd_image(
+                    region,
+                    &id,
+                    "ready",
+                    "x86_64",
+                    40,
+                    Some(("excludes", &["p.c1p40g.3large"])),
+                ),
+                "aliyun" => {
+                    let types: Vec<String> = (0..TYPES).map(|t| type_name(cloud, t)).collect();
+                    let refs: Vec<&str> = types.iter().map(String::as_str).collect();
+                    fake.ali_image(region, &id, "Available", "x86_64", 20, &refs);
+                }
+                _ => fake.zl_image(region, &id, "AVAILABLE"),
+            }
+        }
+        for t in 0..TYPES {
+            let name = type_name(cloud, t);
+            match cloud {
+                "jdcloud" => fake.jd_type(region, &name, "x86_64"),
+                "aliyun" => fake.ali_type(region, &name, "X86"),
+                _ => fake.zl_type(region, &name),
+            }
+        }
+    }
+    fake.set_latency(LATENCY);
+
+    let text = plan();
+    let plans =
+        [
+            preflight::plan::parse(preflight::source::SourceFile::new("bench.plan.yaml", text))
+                .expect("plan parses"),
+        ];
+    let needs = Needs::from_plans(&plans);
+    let min = minimum(&needs);
+    let unique_images: usize = needs.regions.values().map(|r| r.images.len()).sum();
+    println!(
+        "2000 instances, {unique_images} unique images, {} regions, {} ms latency per answer",
+        needs.regions.len(),
+        LATENCY.as_millis()
+    );
+    println!(
+        "{:>11}  {:>8}  {:>8}  {:>9}  {:>11}  {:>10}  {:>8}",
+        "concurrency", "requests", "minimum", "wall", "round trips", "floor", "unverif."
+    );
+    let env: BTreeMap<String, String> = fake.env().into_iter().collect();
+    for concurrency in [16, 32, 64] {
+        let env = env.clone();
+        let lookup: preflight::clouds::EnvLookup = Arc::new(move |k: &str| env.get(k).cloned());
+        let mut config = FetchConfig::from_env(lookup).expect("config");
+        config.cache = None;
+        config.concurrency = concurrency;
+        let before = fake.requests().len();
+        let started = Instant::now();
+        let fetched = std::thread::scope(|s| {
+            s.spawn(|| preflight::clouds::fetch(&needs, &config))
+                .join()
+                .expect("fetch")
+        });
+        let wall = started.elapsed();
+        let report = preflight::check(&plans, &fetched.facts, &Default::default(), &|_| true);
+        let sent = fake.requests().len() - before;
+        // The floor: waves of `concurrency` requests, each one latency long.
+        let floor = min.div_ceil(concurrency) as f64 * LATENCY.as_secs_f64();
+        println!(
+            "{concurrency:>11}  {sent:>8}  {min:>8}  {:>6.0} ms  {:>11.1}  {:>7.0} ms  {:>8}",
+            wall.as_secs_f64() * 1e3,
+            wall.as_secs_f64() / LATENCY.as_secs_f64(),
+            floor * 1e3,
+            report.summary().unverified
+        );
+    }
+}
