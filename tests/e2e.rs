@@ -578,3 +578,64 @@ async fn a_second_run_within_the_ttl_asks_nothing() {
     );
     assert_eq!(empty.code, 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transport_faults_are_unverified_with_a_reason() {
+    let fake = world().await;
+    fake.fail_always("jdcloud.describeImages", Fault::Huge(9));
+    let r = run(
+        PLAN,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert!(
+        r.reason("jd-ok").contains("larger than 8 MiB"),
+        "{}",
+        r.reason("jd-ok")
+    );
+    assert!(
+        r.findings()
+            .contains(&("zl-missing".into(), "image-not-found".into()))
+    );
+
+    // Nothing listens on a closed port; https to a plain-http server fails the handshake.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed_addr = closed.local_addr().expect("addr");
+    drop(closed);
+    for (endpoint, says) in [
+        (format!("http://{closed_addr}"), "could not connect"),
+        (
+            format!("https://{}", fake.addr),
+            "the TLS connection failed",
+        ),
+    ] {
+        let mut env = fake.env();
+        env.retain(|(k, _)| k != "PREFLIGHT_JDCLOUD_ENDPOINT");
+        env.push(("PREFLIGHT_JDCLOUD_ENDPOINT".into(), endpoint.clone()));
+        let r = run(
+            PLAN,
+            env,
+            &[
+                "validate",
+                "plan.yaml",
+                "--format",
+                "json",
+                "--timeout",
+                "10",
+            ],
+        )
+        .await;
+        assert!(
+            r.reason("jd-ok").contains(says),
+            "{endpoint}: {}",
+            r.reason("jd-ok")
+        );
+        assert!(
+            r.findings()
+                .contains(&("ali-deprecated".into(), "image-unavailable".into())),
+            "{endpoint}"
+        );
+        assert_eq!(r.code, 1, "{endpoint}");
+    }
+}

@@ -154,17 +154,17 @@ impl Http {
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(self.timed_out(operation));
+                return Err(self.timed_out());
             }
             let call = build();
             let started = Instant::now();
             let outcome =
                 tokio::time::timeout(left.min(self.request_timeout), self.once(call)).await;
             let class = match outcome {
-                Err(_) if left <= self.request_timeout => return Err(self.timed_out(operation)),
+                Err(_) if left <= self.request_timeout => return Err(self.timed_out()),
                 Err(_) => Class::Retry {
                     reason: format!(
-                        "{} did not answer {operation} within {} s",
+                        "{} did not answer within {} s",
                         cloud.display_name(),
                         self.request_timeout.as_secs_f32()
                     ),
@@ -239,8 +239,8 @@ impl Http {
         })
     }
 
-    fn timed_out(&self, operation: &str) -> String {
-        format!("{operation} was not answered before the --timeout deadline")
+    fn timed_out(&self) -> String {
+        "not answered before the --timeout deadline".to_string()
     }
 
     fn note(&self, line: String) {
@@ -281,7 +281,15 @@ fn transport_error(e: &reqwest::Error) -> Class {
         source = s.source();
     }
     let lower = cause.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    let tls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "unknownissuer",
+        "peer sent",
+    ];
+    if tls_words.iter().any(|w| lower.contains(w)) {
         Class::Fail(format!("the TLS connection failed: {cause}"))
     } else if lower.contains("dns")
         || lower.contains("failed to lookup")

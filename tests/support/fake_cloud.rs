@@ -41,6 +41,8 @@ pub enum Fault {
     Garbage,
     /// 200 with valid JSON of the wrong shape.
     WrongShape,
+    /// 200 with a valid JSON body of this many MiB.
+    Huge(usize),
 }
 
 /// An HTTP answer: status, body, extra headers.
@@ -261,6 +263,7 @@ impl FakeCloud {
             Some(Fault::Garbage) => (200, "<html>502 Bad Gateway</html>".to_string(), vec![]),
             Some(Fault::WrongShape) => (200, json!({"requestId": "x", "result": {"unexpected": true}, "response": {"unexpected": true}}).to_string(), vec![]),
             Some(Fault::Status(s, b, h)) => (s, b, h),
+            Some(Fault::Huge(mib)) => (200, format!("{{\"padding\": \"{}\"}}", "x".repeat(mib * 1024 * 1024)), vec![]),
             None => match self.verify(&req) {
                 Err(answer) => {
                     self.with(|w| w.bad_signatures += 1);
@@ -528,6 +531,14 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
             return None;
         }
         buf.extend_from_slice(&chunk[..n]);
+        // A TLS ClientHello to this plain-HTTP server: answer in plain text, as a
+        // misconfigured endpoint would, so the client's handshake fails.
+        if buf.first() == Some(&0x16) {
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
+                .await;
+            return None;
+        }
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i;
         }
