@@ -639,3 +639,34 @@ async fn transport_faults_are_unverified_with_a_reason() {
         assert_eq!(r.code, 1, "{endpoint}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_smaller_than_asked_for_are_followed() {
+    let fake = world().await;
+    fake.set_max_page(1);
+    let r = run(
+        PLAN,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert_eq!(r.findings(), pairs(EVERY_RULE), "{}", r.stderr);
+    let asked = fake.requests();
+    let count = |op: &str| asked.iter().filter(|o| *o == op).count();
+    assert_eq!(
+        count("jdcloud.describeImages"),
+        2,
+        "two images, one per page"
+    );
+    assert_eq!(count("aliyun.DescribeImages"), 2);
+    assert_eq!(
+        count("aliyun.DescribeInstanceTypes"),
+        2,
+        "two types, NextToken followed"
+    );
+    assert_eq!(
+        count("zenlayer.DescribeImages"),
+        1,
+        "one of the zone's images exists"
+    );
+}

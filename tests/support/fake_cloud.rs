@@ -62,6 +62,8 @@ struct World {
     /// Faults that apply to every request of an operation.
     always: HashMap<String, Fault>,
     latency: Duration,
+    /// When set, list answers hold at most this many items per page, whatever was asked.
+    max_page: Option<usize>,
     /// Every request's operation, in arrival order.
     log: Vec<String>,
     bad_signatures: usize,
@@ -221,6 +223,11 @@ impl FakeCloud {
     /// Every request of `op` gets this fault.
     pub fn fail_always(&self, op: &str, fault: Fault) {
         self.with(|w| w.always.insert(op.into(), fault));
+    }
+
+    /// Pages hold at most `n` items, below what preflight asks for.
+    pub fn set_max_page(&self, n: usize) {
+        self.with(|w| w.max_page = Some(n));
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -388,7 +395,9 @@ impl FakeCloud {
                     ok(json!({"requestId": "fake", "result": {"imageConstraints": list}}))
                 } else if req.path.ends_with("/images") {
                     let list: Vec<Value> = ids.iter().filter_map(|id| images.get(id).cloned()).collect();
-                    ok(json!({"requestId": "fake", "result": {"images": list, "totalCount": list.len()}}))
+                    let number = |k: &str, d: usize| q.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.parse().ok()).unwrap_or(d);
+                    let page = page_of(&list, number("pageNumber", 1), number("pageSize", 20), w.max_page);
+                    ok(json!({"requestId": "fake", "result": {"images": page, "totalCount": list.len()}}))
                 } else if req.path.ends_with("/instanceTypes") {
                     let wanted: Vec<String> = q.iter().filter(|(k, _)| k.starts_with("filters.1.values.")).map(|(_, v)| v.clone()).collect();
                     let types = w.types.get(&key).cloned().unwrap_or_default();
@@ -409,7 +418,9 @@ impl FakeCloud {
                     "DescribeImages" => {
                         let images = w.images.get(&key).cloned().unwrap_or_default();
                         let list: Vec<Value> = get("ImageId").split(',').filter_map(|id| images.get(id).cloned()).collect();
-                        ok(json!({"RequestId": "fake", "RegionId": key.1, "TotalCount": list.len(), "PageNumber": 1, "PageSize": 100, "Images": {"Image": list}}))
+                        let number = |k: &str, d: usize| get(k).parse().unwrap_or(d);
+                        let page = page_of(&list, number("PageNumber", 1), number("PageSize", 10), w.max_page);
+                        ok(json!({"RequestId": "fake", "RegionId": key.1, "TotalCount": list.len(), "PageNumber": number("PageNumber", 1), "PageSize": 100, "Images": {"Image": page}}))
                     }
                     "DescribeImageSupportInstanceTypes" => {
                         let id = get("ImageId");
@@ -421,7 +432,12 @@ impl FakeCloud {
                     "DescribeInstanceTypes" => {
                         let types = w.types.get(&key).cloned().unwrap_or_default();
                         let list: Vec<Value> = q.iter().filter(|(k, _)| k.starts_with("InstanceTypes.")).filter_map(|(_, t)| types.get(t).cloned()).collect();
-                        ok(json!({"RequestId": "fake", "NextToken": "", "InstanceTypes": {"InstanceType": list}}))
+                        // NextToken is the index of the next item.
+                        let from: usize = get("NextToken").parse().unwrap_or(0);
+                        let size = w.max_page.unwrap_or(usize::MAX);
+                        let page: Vec<Value> = list.iter().skip(from).take(size).cloned().collect();
+                        let next = if from + page.len() < list.len() { (from + page.len()).to_string() } else { String::new() };
+                        ok(json!({"RequestId": "fake", "NextToken": next, "InstanceTypes": {"InstanceType": page}}))
                     }
                     _ => (400, json!({"RequestId": "fake", "Code": "InvalidAction.NotFound", "Message": "unknown action"}).to_string(), vec![]),
                 }
@@ -439,7 +455,9 @@ impl FakeCloud {
                     "DescribeImages" => {
                         let images = w.images.get(&key).cloned().unwrap_or_default();
                         let list: Vec<Value> = body["imageIds"].as_array().cloned().unwrap_or_default().iter().filter_map(|id| images.get(id.as_str()?).cloned()).collect();
-                        wrap(json!({"totalCount": list.len(), "dataSet": list}))
+                        let number = |k: &str, d: u64| body[k].as_u64().unwrap_or(d) as usize;
+                        let page = page_of(&list, number("pageNum", 1), number("pageSize", 20), w.max_page);
+                        wrap(json!({"totalCount": list.len(), "dataSet": page}))
                     }
                     "DescribeZoneInstanceConfigInfos" => {
                         if body["instanceChargeType"].as_str().is_none() {
@@ -462,6 +480,16 @@ impl FakeCloud {
             }
         })
     }
+}
+
+/// Page `number` (1-based) of `size` items, the size capped at `max`.
+fn page_of(list: &[Value], number: usize, size: usize, max: Option<usize>) -> Vec<Value> {
+    let size = size.min(max.unwrap_or(usize::MAX)).max(1);
+    list.iter()
+        .skip(number.saturating_sub(1) * size)
+        .take(size)
+        .cloned()
+        .collect()
 }
 
 fn field(auth: &str, name: &str) -> Option<String> {

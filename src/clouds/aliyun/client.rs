@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
-use crate::clouds::jdcloud::client::arch;
+use crate::clouds::jdcloud::client::{MAX_PAGES, arch};
 use crate::clouds::sign::{now, query_string, sha256_hex};
 use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks};
 use crate::facts::{
@@ -89,25 +89,35 @@ async fn describe_images(
     region: String,
     ids: Vec<String>,
 ) -> Result<BTreeMap<String, Value>, String> {
-    let query = vec![
-        ("RegionId".to_string(), region.clone()),
-        ("ImageId".to_string(), ids.join(",")),
-        ("Status".to_string(), "ALL".to_string()),
-        ("PageSize".to_string(), "100".to_string()),
-    ];
-    match call(&client, &region, "DescribeImages", &query).await {
-        Ok(Answer::Json(json)) => {
-            let list = json["Images"]["Image"].as_array().ok_or_else(|| {
-                "DescribeImages: Alibaba Cloud's answer has an unexpected shape".to_string()
-            })?;
-            Ok(list
-                .iter()
-                .filter_map(|i| Some((i["ImageId"].as_str()?.to_string(), i.clone())))
-                .collect())
+    let mut found = BTreeMap::new();
+    for page in 1..=MAX_PAGES {
+        let query = vec![
+            ("RegionId".to_string(), region.clone()),
+            ("ImageId".to_string(), ids.join(",")),
+            ("Status".to_string(), "ALL".to_string()),
+            ("PageSize".to_string(), "100".to_string()),
+            ("PageNumber".to_string(), page.to_string()),
+        ];
+        match call(&client, &region, "DescribeImages", &query).await {
+            Ok(Answer::Json(json)) => {
+                let list = json["Images"]["Image"].as_array().ok_or_else(|| {
+                    "DescribeImages: Alibaba Cloud's answer has an unexpected shape".to_string()
+                })?;
+                let new = list.len();
+                found.extend(
+                    list.iter()
+                        .filter_map(|i| Some((i["ImageId"].as_str()?.to_string(), i.clone()))),
+                );
+                let total = json["TotalCount"].as_u64().unwrap_or(0) as usize;
+                if new == 0 || found.len() >= total {
+                    break;
+                }
+            }
+            Ok(Answer::NotFound(_)) => break,
+            Err(reason) => return Err(format!("DescribeImages: {reason}")),
         }
-        Ok(Answer::NotFound(_)) => Ok(BTreeMap::new()),
-        Err(reason) => Err(format!("DescribeImages: {reason}")),
     }
+    Ok(found)
 }
 
 async fn supported_types(client: Arc<Client>, region: String, image: String) -> Constraint {
@@ -159,10 +169,7 @@ async fn instance_types(
                         .enumerate()
                         .map(|(i, t)| (format!("InstanceTypes.{}", i + 1), t.clone())),
                 );
-                (
-                    names,
-                    call(&client, &region, "DescribeInstanceTypes", &query).await,
-                )
+                (names, instance_type_pages(&client, &region, query).await)
             }
         })
         .collect())
@@ -199,6 +206,38 @@ async fn instance_types(
         }
     }
     Fetched::Known(known)
+}
+
+/// Every page of one `DescribeInstanceTypes` query, following `NextToken`; the answer's
+/// `InstanceTypes.InstanceType` lists joined.
+async fn instance_type_pages(
+    client: &Client,
+    region: &str,
+    query: Vec<(String, String)>,
+) -> Result<Answer, String> {
+    let mut types: Vec<Value> = Vec::new();
+    let mut token = String::new();
+    for _ in 0..MAX_PAGES {
+        let mut q = query.clone();
+        if !token.is_empty() {
+            q.push(("NextToken".to_string(), token.clone()));
+        }
+        let json = match call(client, region, "DescribeInstanceTypes", &q).await? {
+            Answer::Json(j) => j,
+            other => return Ok(other),
+        };
+        let Some(list) = json["InstanceTypes"]["InstanceType"].as_array() else {
+            return Ok(Answer::Json(json));
+        };
+        types.extend(list.iter().cloned());
+        token = json["NextToken"].as_str().unwrap_or("").to_string();
+        if token.is_empty() || list.is_empty() {
+            break;
+        }
+    }
+    Ok(Answer::Json(
+        serde_json::json!({"InstanceTypes": {"InstanceType": types}}),
+    ))
 }
 
 /// A signed RPC call: POST `/` with the parameters in the query, as the SDK sends it.

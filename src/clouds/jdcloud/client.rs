@@ -19,6 +19,8 @@ use crate::facts::{
 };
 
 const CHUNK: usize = 100;
+/// Pages asked for one batch at most, should a cloud page below the size asked.
+pub(crate) const MAX_PAGES: usize = 100;
 
 pub async fn fetch(
     client: Arc<Client>,
@@ -177,38 +179,50 @@ fn batch(
 }
 
 async fn batch_once(client: Arc<Client>, region: String, ids: Vec<String>, op: Op) -> Batch {
-    let mut query: Vec<(String, String)> = ids
+    let id_params = ids
         .iter()
         .enumerate()
-        .map(|(i, id)| (format!("ids.{}", i + 1), id.clone()))
-        .collect();
+        .map(|(i, id)| (format!("ids.{}", i + 1), id.clone()));
     let path = match op {
-        Op::Images => {
-            query.push(("pageSize".into(), CHUNK.to_string()));
-            query.push(("pageNumber".into(), "1".into()));
-            format!("/v1/regions/{}/images", encode(&region))
-        }
+        Op::Images => format!("/v1/regions/{}/images", encode(&region)),
         Op::Constraints => format!("/v1/regions/{}/imageConstraints", encode(&region)),
     };
-    match get(&client, &region, op.name(), &path, &query).await {
-        Ok(Answer::Json(json)) => entries(&json, op),
-        Ok(Answer::NotFound(_)) if ids.len() > 1 => {
-            let singles = all(ids
-                .into_iter()
-                .map(|id| batch(Arc::clone(&client), region.clone(), vec![id], op))
-                .collect())
-            .await;
-            let mut merged = BTreeMap::new();
-            for single in singles {
-                merged.extend(single?);
-            }
-            Ok(merged)
+    let mut merged = BTreeMap::new();
+    // A batch fits one page; should the cloud cap pages lower, ask for the rest.
+    for page in 1..=MAX_PAGES {
+        let mut query: Vec<(String, String)> = id_params.clone().collect();
+        if let Op::Images = op {
+            query.push(("pageSize".into(), CHUNK.to_string()));
+            query.push(("pageNumber".into(), page.to_string()));
         }
-        // A single unknown id: it does not exist (images), or has no constraint (it does
-        // not exist either; `describeImages` says so).
-        Ok(Answer::NotFound(_)) => Ok(BTreeMap::new()),
-        Err(reason) => Err(format!("{}: {reason}", op.name())),
+        match get(&client, &region, op.name(), &path, &query).await {
+            Ok(Answer::Json(json)) => {
+                let got = entries(&json, op)?;
+                let new = got.len();
+                merged.extend(got);
+                let total = json["result"]["totalCount"].as_u64().unwrap_or(0) as usize;
+                if matches!(op, Op::Constraints) || new == 0 || merged.len() >= total {
+                    return Ok(merged);
+                }
+            }
+            Ok(Answer::NotFound(_)) if ids.len() > 1 && page == 1 => {
+                let singles = all(ids
+                    .into_iter()
+                    .map(|id| batch(Arc::clone(&client), region.clone(), vec![id], op))
+                    .collect())
+                .await;
+                for single in singles {
+                    merged.extend(single?);
+                }
+                return Ok(merged);
+            }
+            // A single unknown id: it does not exist (images), or has no constraint (it
+            // does not exist either; `describeImages` says so).
+            Ok(Answer::NotFound(_)) => return Ok(merged),
+            Err(reason) => return Err(format!("{}: {reason}", op.name())),
+        }
     }
+    Ok(merged)
 }
 
 fn entries(json: &Value, op: Op) -> Batch {

@@ -64,8 +64,8 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
         .iter()
         .map(|ids| {
             let client = Arc::clone(client);
-            let body = json!({"zoneId": zone, "imageIds": ids, "pageSize": PAGE});
-            async move { post(&client, "DescribeImages", &body).await }
+            let (zone, ids) = (zone.to_string(), ids.clone());
+            async move { image_pages(&client, &zone, &ids).await }
         })
         .collect());
     // A zone where the plans only create images needs no catalogue.
@@ -139,6 +139,27 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
         }
     }
     facts
+}
+
+/// Every page of one `DescribeImages` query; the answer's `dataSet` lists joined.
+async fn image_pages(client: &Client, zone: &str, ids: &[String]) -> Result<Answer, String> {
+    let mut data: Vec<Value> = Vec::new();
+    for page in 1..=crate::clouds::jdcloud::client::MAX_PAGES {
+        let body = json!({"zoneId": zone, "imageIds": ids, "pageNum": page, "pageSize": PAGE});
+        let r = match post(client, "DescribeImages", &body).await? {
+            Answer::Json(r) => r,
+            other => return Ok(other),
+        };
+        let Some(list) = r["dataSet"].as_array() else {
+            return Ok(Answer::Json(r));
+        };
+        data.extend(list.iter().cloned());
+        let total = r["totalCount"].as_u64().unwrap_or(0) as usize;
+        if list.is_empty() || data.len() >= total {
+            break;
+        }
+    }
+    Ok(Answer::Json(json!({"dataSet": data})))
 }
 
 /// Per zone: (count, maxCount). Accepts the SDK's `images[].zoneId` and the docs'
