@@ -353,6 +353,33 @@ impl Facts {
         }
     }
 
+    /// How many facts could not be fetched (a whole region counts once).
+    pub fn failures(&self) -> usize {
+        self.clouds
+            .values()
+            .flat_map(BTreeMap::values)
+            .map(|r| {
+                if r.error.is_some() {
+                    return 1;
+                }
+                let images = r
+                    .images
+                    .values()
+                    .filter(|i| match i {
+                        ImageFact::Error { .. } => true,
+                        ImageFact::Found(info) => {
+                            matches!(info.constraint, Some(Constraint::Error(_)))
+                        }
+                        ImageFact::NotFound => false,
+                    })
+                    .count();
+                images
+                    + usize::from(matches!(r.instance_types, Some(Fetched::Error(_))))
+                    + usize::from(matches!(r.quota, Some(Fetched::Error(_))))
+            })
+            .sum()
+    }
+
     /// Reads a facts file; a broken one is an input error pointing at the spot.
     pub fn from_json(file: &SourceFile) -> Result<Facts, InputError> {
         let facts: Facts = serde_json::from_str(file.text()).map_err(|e| {

@@ -101,24 +101,24 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
         );
         return Ok(2);
     }
-    let failed = facts
-        .clouds
-        .values()
-        .flat_map(|regions| regions.values())
-        .filter(|r| r.error.is_some())
-        .count();
+    let failed = facts.failures();
     let mut err = io::stderr().lock();
-    writeln!(
-        err,
-        "preflight: wrote {} ({requests} requests){}",
-        args.output.display(),
-        if failed > 0 {
-            format!("; {failed} region(s) could not be fetched, see their `error`")
-        } else {
-            String::new()
-        }
-    )?;
-    Ok(0)
+    if failed == 0 {
+        writeln!(
+            err,
+            "preflight: wrote {} ({requests} requests)",
+            args.output.display()
+        )?;
+        Ok(0)
+    } else {
+        writeln!(
+            err,
+            "preflight: wrote {} ({requests} requests), but {failed} fact(s) could not be fetched; \
+             their `error` says why, and pairings that need them will be unverified",
+            args.output.display()
+        )?;
+        Ok(3)
+    }
 }
 
 fn validate(args: ValidateArgs) -> io::Result<u8> {

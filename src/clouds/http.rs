@@ -170,7 +170,12 @@ impl Http {
                     ),
                     after: None,
                 },
-                Ok(Err(transport)) => transport,
+                Ok(Err(transport)) => {
+                    if let Class::Retry { reason, .. } | Class::Fail(reason) = &transport {
+                        self.note(format!("{cloud} {operation}: {reason}"));
+                    }
+                    transport
+                }
                 Ok(Ok(response)) => {
                     self.note(format!(
                         "{cloud} {operation}: HTTP {} in {} ms",
