@@ -43,6 +43,8 @@ pub enum Fault {
     WrongShape,
     /// 200 with a valid JSON body of this many MiB.
     Huge(usize),
+    /// Headers promise 1,000 bytes; 10 arrive, then the connection closes.
+    Truncated,
 }
 
 /// An HTTP answer: status, body, extra headers.
@@ -267,6 +269,12 @@ impl FakeCloud {
                 return;
             }
             Some(Fault::Reset) => return,
+            Some(Fault::Truncated) => {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"result\":")
+                    .await;
+                return;
+            }
             Some(Fault::Garbage) => (200, "<html>502 Bad Gateway</html>".to_string(), vec![]),
             Some(Fault::WrongShape) => (200, json!({"requestId": "x", "result": {"unexpected": true}, "response": {"unexpected": true}}).to_string(), vec![]),
             Some(Fault::Status(s, b, h)) => (s, b, h),
