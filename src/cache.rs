@@ -103,6 +103,28 @@ impl Cache {
         }
     }
 
+    /// Removes entries (and abandoned temporary files) older than the time-to-live, so the
+    /// directory does not grow without end. Best effort.
+    pub fn prune(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age > self.ttl);
+            let ours = entry.file_name().to_string_lossy().ends_with(".json")
+                || entry.file_name().to_string_lossy().ends_with(".tmp");
+            if old && ours {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(format!("{key}.json"))
     }
@@ -123,6 +145,26 @@ mod tests {
         assert_eq!(cache.get(&key, 1_060), None, "expired");
         let refreshing = Cache::new(dir.clone(), Duration::from_secs(60), false);
         assert_eq!(refreshing.get(&key, 1_030), None, "--refresh never reads");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn prune_removes_only_expired_entries() {
+        let dir = std::env::temp_dir().join(format!("preflight-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cache = Cache::new(dir.clone(), Duration::from_secs(3600), true);
+        cache.put("fresh", "op", &Stored::NotFound(String::new()), 0);
+        std::fs::write(dir.join("notes.txt"), "not ours").expect("write");
+        cache.prune();
+        assert!(dir.join("fresh.json").exists(), "young entries stay");
+        let expired = Cache::new(dir.clone(), Duration::ZERO, true);
+        std::thread::sleep(Duration::from_millis(20));
+        expired.prune();
+        assert!(!dir.join("fresh.json").exists(), "expired entries go");
+        assert!(
+            dir.join("notes.txt").exists(),
+            "files that are not entries stay"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 

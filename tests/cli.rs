@@ -17,6 +17,7 @@ fn preflight(dir: &Path, args: &[&str]) -> Output {
         // Hermetic: no credentials or endpoints from the machine, no CLI config files.
         .env_clear()
         .env("HOME", "/nonexistent-preflight-home")
+        .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
         .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs")

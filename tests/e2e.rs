@@ -133,6 +133,10 @@ async fn run(plan: &str, env: Vec<(String, String)>, args: &[&str]) -> Run {
     std::fs::write(dir.join("plan.yaml"), plan).expect("plan");
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let cwd: PathBuf = dir.clone();
+    // Each run its own cache (a test that wants one shared passes PREFLIGHT_CACHE_DIR, which
+    // comes later and wins): a cache shared across tests would let a reused loopback port
+    // answer past an injected fault.
+    let own_cache = dir.join("cache").to_string_lossy().into_owned();
     let out: Output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
             .args(&args)
@@ -140,6 +144,7 @@ async fn run(plan: &str, env: Vec<(String, String)>, args: &[&str]) -> Run {
             .env_clear()
             .env("HOME", "/nonexistent-preflight-home")
             .env("NO_COLOR", "1")
+            .env("PREFLIGHT_CACHE_DIR", own_cache)
             .envs(env)
             .output()
             .expect("binary runs")

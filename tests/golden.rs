@@ -30,6 +30,7 @@ fn transcript(dir: &Path, args: &[String]) -> String {
         // Hermetic: no credentials or endpoints from the machine, no CLI config files.
         .env_clear()
         .env("HOME", "/nonexistent-preflight-home")
+        .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
         .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs");

@@ -311,6 +311,9 @@ pub fn fetch(needs: &Needs, config: &FetchConfig) -> Fetched {
 
 async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
     let deadline = tokio::time::Instant::now() + config.timeout;
+    if let Some(cache) = &config.cache {
+        cache.prune();
+    }
     let http = match Http::new(config, deadline) {
         Ok(h) => Arc::new(h),
         Err(e) => return failed_everywhere(needs, &e),
@@ -393,6 +396,32 @@ where
         }
     }
     out
+}
+
+/// Records a cloud's list of instance types (`name_key`, `arch_key` name the fields) and marks
+/// every type in `asked` that the list lacks as not offered.
+pub fn record_types(
+    known: &mut crate::facts::InstanceTypes,
+    list: &[serde_json::Value],
+    name_key: &str,
+    arch_key: &str,
+    asked: Vec<String>,
+) {
+    for t in list {
+        if let Some(name) = t[name_key].as_str() {
+            known.offered.insert(
+                name.to_string(),
+                crate::facts::InstanceTypeInfo {
+                    architecture: serde_json::from_value(t[arch_key].clone()).ok(),
+                },
+            );
+        }
+    }
+    for name in asked {
+        if !known.offered.contains_key(&name) {
+            known.not_offered.insert(name);
+        }
+    }
 }
 
 /// `a`, `b`: chunks of at most `n` owned items.

@@ -57,6 +57,42 @@ pub fn query_string(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// A computed signature and every intermediate, so tests and the fake cloud can compare them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub canonical_request: String,
+    pub string_to_sign: String,
+    pub signature: String,
+    pub authorization: String,
+}
+
+/// Canonical headers (`name:value\n`, names lowercased, values trimmed, sorted by name) and
+/// the `;`-joined list of their names, as SigV4-style schemes sign them.
+pub fn canonical_headers(headers: impl IntoIterator<Item = (String, String)>) -> (String, String) {
+    let mut headers: Vec<(String, String)> = headers
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    headers.sort();
+    let canonical = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let signed = headers
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(";");
+    (canonical, signed)
+}
+
+/// Already-encoded pairs sorted as strings and joined as `k=v&k=v`.
+pub fn sorted_query(mut encoded: Vec<(String, String)>) -> String {
+    encoded.sort();
+    encoded
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// A UTC time as the clouds write it.
 pub fn utc(timestamp: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(timestamp, 0).unwrap_or_default()

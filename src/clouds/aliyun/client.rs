@@ -13,10 +13,8 @@ use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::jdcloud::client::{MAX_PAGES, arch};
 use crate::clouds::sign::{now, query_string, sha256_hex};
-use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks};
-use crate::facts::{
-    Constraint, Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, RegionFacts,
-};
+use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, record_types};
+use crate::facts::{Constraint, Fetched, ImageFact, ImageInfo, InstanceTypes, RegionFacts};
 
 const VERSION: &str = "2014-05-26";
 
@@ -181,29 +179,26 @@ async fn instance_types(
             Ok(Answer::NotFound(_)) => Value::Null,
             Err(reason) => return Fetched::Error(format!("DescribeInstanceTypes: {reason}")),
         };
-        if !json.is_null() {
-            let Some(list) = json["InstanceTypes"]["InstanceType"].as_array() else {
-                return Fetched::Error(
-                    "DescribeInstanceTypes: Alibaba Cloud's answer has an unexpected shape"
-                        .to_string(),
-                );
-            };
-            for t in list {
-                if let Some(name) = t["InstanceTypeId"].as_str() {
-                    known.offered.insert(
-                        name.to_string(),
-                        InstanceTypeInfo {
-                            architecture: arch(&t["CpuArchitecture"]),
-                        },
+        let list = if json.is_null() {
+            Vec::new()
+        } else {
+            match json["InstanceTypes"]["InstanceType"].as_array() {
+                Some(list) => list.clone(),
+                None => {
+                    return Fetched::Error(
+                        "DescribeInstanceTypes: Alibaba Cloud's answer has an unexpected shape"
+                            .to_string(),
                     );
                 }
             }
-        }
-        for name in names {
-            if !known.offered.contains_key(&name) {
-                known.not_offered.insert(name);
-            }
-        }
+        };
+        record_types(
+            &mut known,
+            &list,
+            "InstanceTypeId",
+            "CpuArchitecture",
+            names,
+        );
     }
     Fetched::Known(known)
 }

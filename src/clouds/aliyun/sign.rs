@@ -4,7 +4,10 @@
 
 use base64::Engine;
 
-use crate::clouds::sign::{encode, hmac_sha1, hmac_sha256, sha256_hex};
+pub use crate::clouds::sign::Signature;
+use crate::clouds::sign::{
+    canonical_headers, encode, hmac_sha1, hmac_sha256, sha256_hex, sorted_query,
+};
 
 pub const ACS3: &str = "ACS3-HMAC-SHA256";
 
@@ -20,40 +23,20 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature {
-    pub canonical_request: String,
-    pub string_to_sign: String,
-    pub signature: String,
-    pub authorization: String,
-}
-
 /// ACS3-HMAC-SHA256.
 pub fn sign_v3(access_key: &str, secret: &str, req: &Request) -> Signature {
-    let mut query: Vec<(String, String)> = req
-        .query
-        .iter()
-        .map(|(k, v)| (encode(k), encode(v)))
-        .collect();
-    query.sort();
-    let canonical_query = query
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut headers: Vec<(String, String)> = req
-        .headers
-        .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
-        .filter(|(k, _)| k != "authorization")
-        .collect();
-    headers.sort();
-    let signed_headers = headers
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let canonical_query = sorted_query(
+        req.query
+            .iter()
+            .map(|(k, v)| (encode(k), encode(v)))
+            .collect(),
+    );
+    let (canonical_headers, signed_headers) = canonical_headers(
+        req.headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+            .filter(|(k, _)| k != "authorization"),
+    );
     let canonical_request = format!(
         "{}\n{}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{}",
         req.method,
@@ -83,14 +66,7 @@ pub fn date(timestamp: i64) -> String {
 /// RPC v1: the string to sign and the base64 signature over every parameter (query and form),
 /// which must already include the common ones (`Timestamp`, `SignatureNonce`, …).
 pub fn sign_v1(secret: &str, method: &str, params: &[(String, String)]) -> (String, String) {
-    let mut sorted: Vec<(String, String)> =
-        params.iter().map(|(k, v)| (encode(k), encode(v))).collect();
-    sorted.sort();
-    let canonical = sorted
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let canonical = sorted_query(params.iter().map(|(k, v)| (encode(k), encode(v))).collect());
     let string_to_sign = format!("{method}&%2F&{}", encode(&canonical));
     let mac = hmac_sha1(format!("{secret}&").as_bytes(), string_to_sign.as_bytes());
     let signature = base64::engine::general_purpose::STANDARD.encode(mac);

@@ -12,10 +12,9 @@ use serde_json::Value;
 use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::sign::{encode, now, query_string};
-use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks};
+use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, record_types};
 use crate::facts::{
-    Arch, Constraint, Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota,
-    RegionFacts,
+    Arch, Constraint, Fetched, ImageFact, ImageInfo, InstanceTypes, Quota, RegionFacts,
 };
 
 const CHUNK: usize = 100;
@@ -266,21 +265,7 @@ async fn instance_types(
                 "describeInstanceTypes: JD Cloud's answer has an unexpected shape".to_string(),
             );
         };
-        for t in list {
-            if let Some(name) = t["instanceType"].as_str() {
-                known.offered.insert(
-                    name.to_string(),
-                    InstanceTypeInfo {
-                        architecture: arch(&t["architecture"]),
-                    },
-                );
-            }
-        }
-        for name in names {
-            if !known.offered.contains_key(&name) {
-                known.not_offered.insert(name);
-            }
-        }
+        record_types(&mut known, list, "instanceType", "architecture", names);
     }
     Fetched::Known(known)
 }

@@ -2,7 +2,10 @@
 //! chain. preflight signs `content-type;host;x-jdcloud-date;x-jdcloud-nonce`, as JD's docs and
 //! its Go/Java SDKs do; the Python SDK's `content-type;host` form is reproduced for the vectors.
 
-use crate::clouds::sign::{PATH, decode_query_component, encode, hmac_sha256, sha256_hex};
+pub use crate::clouds::sign::Signature;
+use crate::clouds::sign::{
+    PATH, canonical_headers, decode_query_component, encode, hmac_sha256, sha256_hex, sorted_query,
+};
 
 pub const ALGORITHM: &str = "JDCLOUD3-HMAC-SHA256";
 
@@ -22,31 +25,15 @@ pub struct Request<'a> {
     pub service: &'a str,
 }
 
-/// Every intermediate, so tests and the fake cloud can compare them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature {
-    pub canonical_request: String,
-    pub string_to_sign: String,
-    pub signature: String,
-    pub authorization: String,
-}
-
 /// `date` is `YYYYMMDDTHHMMSSZ`, the value of `x-jdcloud-date`.
 pub fn sign(access_key: &str, secret: &str, date: &str, req: &Request) -> Signature {
-    let mut headers: Vec<(String, String)> = req
+    let headers = req
         .headers
         .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
         .filter(|(k, _)| k != "authorization" && k != "user-agent")
-        .collect();
-    headers.push(("host".to_string(), host_for_signing(req.host)));
-    headers.sort();
-    let signed_headers = headers
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect::<Vec<_>>()
-        .join(";");
-    let canonical_headers: String = headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+        .chain([("host".to_string(), host_for_signing(req.host))]);
+    let (canonical_headers, signed_headers) = canonical_headers(headers);
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method,
@@ -119,7 +106,7 @@ pub fn canonical_path(path: &str) -> String {
 /// Split on `&` and the first `=`, decode, re-encode, drop empty keys and pairs without `=`,
 /// sort as strings (so `ids.10` comes before `ids.2`).
 pub fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
+    let pairs: Vec<(String, String)> = query
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .filter(|(k, _)| !k.is_empty())
@@ -130,12 +117,7 @@ pub fn canonical_query(query: &str) -> String {
             )
         })
         .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
+    sorted_query(pairs)
 }
 
 #[cfg(test)]

@@ -1,17 +1,10 @@
 //! Zenlayer `ZC2-HMAC-SHA256` (providers.md §3a): a fixed canonical request (`POST`, `/`, only
 //! `content-type` and `host`), the body hash, and HMAC with the raw secret.
 
+pub use crate::clouds::sign::Signature;
 use crate::clouds::sign::{hmac_sha256, sha256_hex};
 
 pub const ALGORITHM: &str = "ZC2-HMAC-SHA256";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature {
-    pub canonical_request: String,
-    pub string_to_sign: String,
-    pub signature: String,
-    pub authorization: String,
-}
 
 /// `timestamp` is the value of `x-zc-timestamp` (unix seconds); `body` the exact bytes sent.
 pub fn sign(
