@@ -675,3 +675,38 @@ async fn pages_smaller_than_asked_for_are_followed() {
         "one of the zone's images exists"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_host_is_unverified_not_fatal() {
+    let fake = world().await;
+    let mut env = fake.env();
+    env.retain(|(k, _)| k != "PREFLIGHT_ZENLAYER_ENDPOINT");
+    env.push((
+        "PREFLIGHT_ZENLAYER_ENDPOINT".into(),
+        "https://zenlayer.preflight-test.invalid".into(),
+    ));
+    let r = run(
+        PLAN,
+        env,
+        &[
+            "validate",
+            "plan.yaml",
+            "--format",
+            "json",
+            "--timeout",
+            "5",
+        ],
+    )
+    .await;
+    let why = r.reason("zl-ok");
+    // Without a resolver the lookup fails at once; with a slow one, the deadline ends it.
+    assert!(
+        why.contains("could not be resolved") || why.contains("--timeout"),
+        "{why}"
+    );
+    assert!(
+        r.findings()
+            .contains(&("jd-excluded".into(), "instance-type-excluded".into()))
+    );
+    assert_eq!(r.code, 1);
+}
