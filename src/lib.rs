@@ -176,6 +176,8 @@ pub fn check(
         plans: plans.len(),
         pairings: outcome.pairings,
         notices: outcome.notices,
+        rules: rule_infos(policy, enabled),
+        cases: cases(plans),
         ..Report::default()
     };
     for d in outcome.diagnostics {
@@ -195,6 +197,62 @@ pub fn check(
     }
     report.sort();
     report
+}
+
+/// Every enabled rule, as reports describe it.
+fn rule_infos(policy: &Policy, enabled: &dyn Fn(&str) -> bool) -> Vec<report::RuleInfo> {
+    let builtin = checks::BUILTIN.iter().map(|r| report::RuleInfo {
+        id: r.id.to_string(),
+        summary: r.summary.to_string(),
+        doc: r.doc(),
+        severity: r.severity,
+    });
+    let files = policy.rules.iter().map(|r| report::RuleInfo {
+        id: r.id.clone(),
+        summary: r.message.clone(),
+        doc: format!(
+            "# {}\n\n{}\n\n{}Defined in {}.\n",
+            r.id,
+            r.message,
+            r.description
+                .as_deref()
+                .map(|d| format!("{}\n\n", d.trim_end()))
+                .unwrap_or_default(),
+            r.origin
+        ),
+        severity: r.severity,
+    });
+    builtin.chain(files).filter(|r| enabled(&r.id)).collect()
+}
+
+/// Every entry checked, for reports that list passes too.
+fn cases(plans: &[Plan]) -> Vec<report::Case> {
+    let mut cases = Vec::new();
+    for plan in plans {
+        for i in &plan.instances {
+            cases.push(report::Case {
+                file: plan.path().to_string(),
+                entry: i.name.value.clone(),
+                line: i.line,
+                title: format!(
+                    "{} on {} in {} {}",
+                    i.image.value, i.instance_type.value, i.cloud.value, i.region.value
+                ),
+            });
+        }
+        for image in &plan.images {
+            cases.push(report::Case {
+                file: plan.path().to_string(),
+                entry: image.name.value.clone(),
+                line: image.line,
+                title: format!(
+                    "{} custom image(s) in {} {}",
+                    image.count, image.cloud.value, image.region.value
+                ),
+            });
+        }
+    }
+    cases
 }
 
 /// The process exit code for a finished report (product contract §5).

@@ -187,6 +187,25 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
     } else {
         report.write(args.format, &style, &mut buffer)?;
     }
+    if args.format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let mut summary = Vec::new();
+        preflight::report::write_step_summary(&report, &mut summary)?;
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(&summary));
+        if let Err(e) = appended {
+            let _ = writeln!(
+                io::stderr(),
+                "preflight: cannot write the job summary to `{}`: {}",
+                std::path::Path::new(&path).display(),
+                preflight::io_reason(&e)
+            );
+        }
+    }
     match &args.output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &buffer) {

@@ -117,3 +117,36 @@ fn help_lists_the_commands_and_exit_codes() {
         assert!(text.contains(word), "--help lacks {word}");
     }
 }
+
+#[test]
+fn github_format_appends_a_job_summary_when_asked() {
+    let dir = case("all-formats");
+    let path = temp_path("step-summary.md");
+    std::fs::write(&path, "earlier step\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args([
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--format",
+            "github",
+        ])
+        .current_dir(&dir)
+        .env_clear()
+        .env("GITHUB_STEP_SUMMARY", &path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let summary = std::fs::read_to_string(&path).expect("summary");
+    assert!(
+        summary.starts_with("earlier step\n### preflight"),
+        "appends: {summary}"
+    );
+    assert!(
+        summary.contains("| error | `instance-type-excluded` | `plan.yaml:15` |"),
+        "{summary}"
+    );
+    assert!(summary.contains("**5 error(s)**"), "{summary}");
+    let _ = std::fs::remove_file(path);
+}

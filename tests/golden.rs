@@ -1,7 +1,7 @@
 //! Golden cases: every folder in `testdata/cases/` holds an `args` file (the command line,
 //! split on white space), the inputs it names, and the exact expected transcripts. A `validate`
-//! case runs once per format (`human.out`, `json.out`, `compact.out`); any other command runs
-//! once (`out`). Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
+//! case runs once per format (`human.out`, `json.out`, `compact.out`, or the formats its
+//! `formats` file lists); any other command runs once (`out`). Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -63,7 +63,9 @@ fn golden_cases() {
             .unwrap_or_else(|_| panic!("{} has no args file", dir.display()));
         let args: Vec<String> = args_text.split_whitespace().map(str::to_string).collect();
         if args.first().map(String::as_str) == Some("validate") {
-            for format in ["human", "json", "compact"] {
+            let formats = std::fs::read_to_string(dir.join("formats"))
+                .unwrap_or_else(|_| "human json compact".to_string());
+            for format in formats.split_whitespace() {
                 let mut with_format = args.clone();
                 with_format.extend(["--format".to_string(), format.to_string()]);
                 let expected = dir.join(format!("{format}.out"));

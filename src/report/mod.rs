@@ -2,14 +2,18 @@
 //! never decides exit codes.
 
 mod compact;
+mod github;
 mod human;
 mod json;
+mod junit;
+mod sarif;
 
 use std::io::{self, Write};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::InputError;
 
+pub use github::write_step_summary;
 pub use human::HumanStyle;
 
 /// Output formats of `validate --format`.
@@ -21,6 +25,33 @@ pub enum Format {
     Json,
     /// One line per finding: `file:line:col: severity [rule] message`.
     Compact,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: one test case per pairing, a test suite per plan file (GitLab, Jenkins).
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=…::…`), one per finding.
+    Github,
+}
+
+/// A rule as the SARIF driver lists it.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub summary: String,
+    /// Markdown documentation.
+    pub doc: String,
+    pub severity: Severity,
+}
+
+/// One checked entry of a plan: an instance (a pairing) or a custom-image entry.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub file: String,
+    pub entry: String,
+    /// 1-based line where the entry starts; findings name it in `entry_line`.
+    pub line: usize,
+    /// What was checked, for people: `img-1 on g.n4.xlarge in jdcloud cn-north-1`.
+    pub title: String,
 }
 
 /// Everything a run produced.
@@ -39,6 +70,10 @@ pub struct Report {
     pub requests: usize,
     /// Answers taken from the cache instead of the clouds.
     pub cache_hits: usize,
+    /// Every rule that could report (built-in and from rule files), for SARIF.
+    pub rules: Vec<RuleInfo>,
+    /// Every entry checked, in plan order, for JUnit.
+    pub cases: Vec<Case>,
 }
 
 /// The counts every format prints.
@@ -83,13 +118,23 @@ impl Report {
         });
     }
 
-    /// Writes the report in `format`. Input errors are part of the json and compact outputs;
+    /// The findings about one checked entry.
+    pub fn findings_of<'a>(&'a self, case: &'a Case) -> impl Iterator<Item = &'a Diagnostic> + 'a {
+        self.diagnostics
+            .iter()
+            .filter(move |d| d.file.name() == case.file && d.entry_line == case.line)
+    }
+
+    /// Writes the report in `format`. Input errors are part of the machine formats;
     /// for human output the caller prints them to stderr (`write_errors`).
     pub fn write(&self, format: Format, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
         match format {
             Format::Human => human::write(self, style, out),
             Format::Json => json::write(self, out),
             Format::Compact => compact::write(self, out),
+            Format::Sarif => sarif::write(self, out),
+            Format::Junit => junit::write(self, out),
+            Format::Github => github::write(self, out),
         }
     }
 

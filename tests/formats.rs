@@ -1,0 +1,54 @@
+//! The machine formats are read by other tools; these tests read them the way those tools do.
+
+use std::path::Path;
+use std::process::Command;
+
+fn example(format: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args([
+            "validate",
+            "examples/plan.yaml",
+            "--facts",
+            "examples/facts.json",
+            "--format",
+            format,
+        ])
+        .current_dir(root)
+        .env_clear()
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// serde-sarif models SARIF 2.1.0 from its JSON Schema: reading our output into that model and
+/// writing it back must lose nothing, so every property we emit exists in the schema with the
+/// right type.
+#[test]
+fn sarif_round_trips_through_the_2_1_0_model() {
+    let text = example("sarif");
+    let ours: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let model: serde_sarif::sarif::Sarif = serde_json::from_str(&text).expect("SARIF 2.1.0");
+    let again = serde_json::to_value(&model).expect("serializes");
+    assert_eq!(
+        again, ours,
+        "a property was dropped: not in the SARIF 2.1.0 model"
+    );
+    let run = &model.runs[0];
+    assert_eq!(run.results.as_ref().map(Vec::len), Some(5));
+    let rules = run.tool.driver.rules.as_ref().expect("rules");
+    assert!(rules.iter().any(|r| r.id == "instance-type-excluded"));
+}
+
+#[test]
+fn junit_counts_a_case_per_pairing() {
+    let text = example("junit");
+    // 7 instance entries and 1 image entry; 5 fail, the suppressed one passes.
+    assert!(text.contains(r#"tests="8""#), "{text}");
+    assert!(text.contains(r#"failures="5""#), "{text}");
+    assert!(
+        text.contains("<testsuite name=\"examples/plan.yaml\""),
+        "{text}"
+    );
+}
