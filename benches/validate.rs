@@ -112,6 +112,7 @@ fn main() {
             facts: Some(facts_path.clone()),
             disable: vec![],
             fetch: None,
+            config: Default::default(),
         };
         let runs = if n >= 100_000 { 3 } else { 7 };
         let (full, report) = time(runs, || preflight::validate(&options));

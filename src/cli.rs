@@ -55,6 +55,10 @@ pub struct FetchArgs {
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
 
+    /// Settings file [default: .preflight.yaml here or in a parent, up to the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(flatten)]
     pub network: NetworkArgs,
 
@@ -74,13 +78,14 @@ pub struct FetchArgs {
 /// How to reach the clouds.
 #[derive(Debug, Args)]
 pub struct NetworkArgs {
-    /// Overall deadline for fetching, in seconds; what is not answered by then is unverified.
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub timeout: f64,
+    /// Overall deadline for fetching, in seconds; what is not answered by then is unverified
+    /// [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
 
-    /// Requests in flight at once, across all clouds.
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub concurrency: u16,
+    /// Requests in flight at once, across all clouds [default: 32].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
 
     /// Neither read nor write the cache of the clouds' answers.
     #[arg(long, conflicts_with = "refresh")]
@@ -109,9 +114,13 @@ pub struct ValidateArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
 
-    /// Lowest severity that fails the run (exit code 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Lowest severity that fails the run (exit code 1) [default: error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Settings file [default: .preflight.yaml here or in a parent, up to the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Turn a rule off (repeatable, or comma-separated).
     #[arg(long, value_name = "RULE", value_delimiter = ',')]

@@ -14,6 +14,7 @@ pub mod cache;
 pub mod checks;
 pub mod cli;
 pub mod clouds;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod error;
@@ -47,6 +48,8 @@ pub struct ValidateOptions {
     pub disable: Vec<String>,
     /// How to ask the clouds; `None` means offline.
     pub fetch: Option<clouds::FetchConfig>,
+    /// The config file: its rule ids are checked, its severity overrides applied.
+    pub config: config::Config,
 }
 
 /// Runs the whole pipeline. Input problems end up in `Report::errors`; nothing is checked then.
@@ -57,6 +60,7 @@ pub fn validate(options: &ValidateOptions) -> Report {
         Policy::default()
     });
     let known = policy.known_ids();
+    errors.extend(options.config.check_rule_ids(&known));
     for id in &options.disable {
         if id == checks::UNVERIFIED {
             errors.push(
@@ -113,9 +117,11 @@ pub fn validate(options: &ValidateOptions) -> Report {
         }
         (None, None) => Facts::absent("no facts file and no way to ask the clouds"),
     };
-    let mut report = check(&plans, &facts, &policy, &|id| {
-        !options.disable.iter().any(|d| d == id)
-    });
+    let disabled = |id: &str| {
+        options.disable.iter().any(|d| d == id) || options.config.disable.iter().any(|d| d == id)
+    };
+    let mut report = check(&plans, &facts, &policy, &|id| !disabled(id));
+    report.override_severities(&options.config.severity);
     report.requests = requests;
     report.cache_hits = cache_hits;
     report
@@ -280,6 +286,7 @@ pub fn read_source(path: &Path, kind: &'static str) -> Result<SourceFile, InputE
     let code = match kind {
         "plan" => "plan::unreadable",
         "facts" => "facts::unreadable",
+        "config" => "config::unreadable",
         _ => "rules::unreadable",
     };
     let unreadable = |e: &io::Error| {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use preflight::cli::{Cli, Command, FetchArgs, NetworkArgs, ValidateArgs};
 use preflight::clouds::FetchConfig;
+use preflight::config::Config;
 use preflight::error::InputError;
 use preflight::policy::Policy;
 use preflight::report::{Format, HumanStyle, Report};
@@ -38,34 +39,49 @@ fn main() -> ExitCode {
     }
 }
 
-/// Endpoints from the environment, limits from the flags, request logging for `-v`.
-fn fetch_config(network: &NetworkArgs, verbose: u8) -> Result<FetchConfig, InputError> {
+/// The config file for `--config`, or the one found from the working directory.
+fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, Vec<InputError>> {
+    preflight::config::find(explicit, std::path::Path::new("."))
+}
+
+/// Endpoints (environment over config file), limits (flags over config file over defaults),
+/// cache settings and request logging for `-v`.
+fn fetch_config(
+    network: &NetworkArgs,
+    file: &Config,
+    verbose: u8,
+) -> Result<FetchConfig, InputError> {
     let env: preflight::clouds::EnvLookup = Arc::new(|k: &str| std::env::var(k).ok());
     let mut config =
         FetchConfig::from_env(env).map_err(|e| InputError::new("input::bad-endpoint", e))?;
-    if !(network.timeout.is_finite() && network.timeout > 0.0) {
+    for (cloud, endpoint) in &file.endpoints {
+        config
+            .endpoints
+            .entry(*cloud)
+            .or_insert_with(|| endpoint.clone());
+    }
+    let timeout = network.timeout.or(file.timeout_secs).unwrap_or(60.0);
+    if !(timeout.is_finite() && timeout > 0.0) {
         return Err(InputError::new(
             "input::bad-flag",
-            format!(
-                "--timeout must be a positive number of seconds, not {}",
-                network.timeout
-            ),
+            format!("--timeout must be a positive number of seconds, not {timeout}"),
         ));
     }
-    config.timeout = Duration::from_secs_f64(network.timeout.min(86_400.0));
+    config.timeout = Duration::from_secs_f64(timeout.min(86_400.0));
     config.request_timeout = config.request_timeout.min(config.timeout);
-    config.concurrency = usize::from(network.concurrency);
-    if network.no_cache {
-        config.cache = None;
-    } else if network.refresh {
-        config.cache = config.cache.map(|c| {
-            preflight::cache::Cache::new(
-                c.dir().to_path_buf(),
-                preflight::cache::DEFAULT_TTL,
-                false,
-            )
-        });
+    if let Some(n) = network.concurrency.map(usize::from).or(file.concurrency) {
+        config.concurrency = n;
     }
+    let ttl = file
+        .cache_ttl_secs
+        .map_or(preflight::cache::DEFAULT_TTL, Duration::from_secs);
+    config.cache = if network.no_cache {
+        None
+    } else {
+        config
+            .cache
+            .map(|c| preflight::cache::Cache::new(c.dir().to_path_buf(), ttl, !network.refresh))
+    };
     if verbose > 0 {
         config.log = Some(Arc::new(|line: String| {
             let _ = writeln!(io::stderr(), "preflight: {line}");
@@ -75,18 +91,23 @@ fn fetch_config(network: &NetworkArgs, verbose: u8) -> Result<FetchConfig, Input
 }
 
 fn fetch(args: FetchArgs) -> io::Result<u8> {
-    let config = match fetch_config(&args.network, args.verbose) {
+    let file = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(errors) => return print_input_errors(&errors),
+    };
+    let config = match fetch_config(&args.network, &file, args.verbose) {
         Ok(c) => c,
         Err(e) => return print_input_errors(&[e]),
     };
     let options = ValidateOptions {
         paths: args.paths,
-        include: args.include,
-        exclude: args.exclude,
+        include: [file.include.clone(), args.include].concat(),
+        exclude: [file.exclude.clone(), args.exclude].concat(),
         rule_dirs: Vec::new(),
         facts: None,
         disable: Vec::new(),
         fetch: Some(config),
+        config: file,
     };
     let (facts, requests) = match preflight::fetch_facts(&options) {
         Ok(f) => f,
@@ -122,10 +143,14 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
 }
 
 fn validate(args: ValidateArgs) -> io::Result<u8> {
+    let file = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(errors) => return print_input_errors(&errors),
+    };
     let fetch = if args.facts.is_some() {
         None
     } else {
-        match fetch_config(&args.network, args.verbose) {
+        match fetch_config(&args.network, &file, args.verbose) {
             Ok(mut c) => {
                 c.offline = args.offline;
                 Some(c)
@@ -133,17 +158,24 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
             Err(e) => return print_input_errors(&[e]),
         }
     };
+    let fail_on = args
+        .fail_on
+        .map(Into::into)
+        .or(file.fail_on)
+        .unwrap_or(preflight::diagnostic::Severity::Error);
+    let allow_unverified = args.allow_unverified || file.allow_unverified.unwrap_or(false);
     let options = ValidateOptions {
         paths: args.paths,
-        include: args.include,
-        exclude: args.exclude,
-        rule_dirs: args.rules,
+        include: [file.include.clone(), args.include].concat(),
+        exclude: [file.exclude.clone(), args.exclude].concat(),
+        rule_dirs: [file.rules.clone(), args.rules].concat(),
         facts: args.facts,
         disable: args.disable,
         fetch,
+        config: file,
     };
     let mut report = preflight::validate(&options);
-    let code = preflight::exit_code(&report, args.fail_on.into(), args.allow_unverified);
+    let code = preflight::exit_code(&report, fail_on, allow_unverified);
     if args.verbose > 0 {
         let mut err = io::stderr().lock();
         let source = match (&options.facts, &options.fetch) {

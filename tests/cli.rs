@@ -150,3 +150,109 @@ fn github_format_appends_a_job_summary_when_asked() {
     assert!(summary.contains("**5 error(s)**"), "{summary}");
     let _ = std::fs::remove_file(path);
 }
+
+/// A directory with the `warning-passes` inputs and, optionally, a config file.
+fn project(name: &str, config: Option<&str>) -> PathBuf {
+    let dir = temp_path(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).expect("mkdir");
+    // A repository root, so discovery stops here.
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir");
+    let src = case("warning-passes");
+    for f in ["plan.yaml", "facts.json", "policies/org.yaml"] {
+        std::fs::copy(src.join(f), dir.join(f)).expect("copy");
+    }
+    if let Some(text) = config {
+        std::fs::write(dir.join(".preflight.yaml"), text).expect("config");
+    }
+    dir
+}
+
+#[test]
+fn config_precedence_is_flag_then_file_then_default() {
+    let base = [
+        "validate",
+        "plan.yaml",
+        "--facts",
+        "facts.json",
+        "--rules",
+        "policies",
+    ];
+    // Default: a warning does not fail the run.
+    let none = project("prec-none", None);
+    assert_eq!(preflight(&none, &base).status.code(), Some(0));
+    // The file says warnings fail.
+    let file = project("prec-file", Some("fail_on: warning\n"));
+    assert_eq!(preflight(&file, &base).status.code(), Some(1));
+    // The flag wins over the file.
+    let flag = preflight(&file, &[&base[..], &["--fail-on", "error"]].concat());
+    assert_eq!(flag.status.code(), Some(0));
+    // Found from a subdirectory too, up to the repository root.
+    std::fs::create_dir_all(file.join("sub")).expect("mkdir");
+    let from_sub = preflight(
+        &file.join("sub"),
+        &[
+            "validate",
+            "../plan.yaml",
+            "--facts",
+            "../facts.json",
+            "--rules",
+            "../policies",
+        ],
+    );
+    assert_eq!(from_sub.status.code(), Some(1));
+    for d in [none, file] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn config_lists_add_to_flags_and_severities_override() {
+    let dir = project(
+        "prec-lists",
+        Some("rules: [policies]\nseverity: {arm-only-in-batch: error}\n"),
+    );
+    let out = preflight(
+        &dir,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the override made the warning an error"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["diagnostics"][0]["severity"], "error");
+    let disabled = preflight(
+        &dir,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--disable",
+            "arm-only-in-batch",
+        ],
+    );
+    assert_eq!(disabled.status.code(), Some(0));
+    let explicit = preflight(
+        &dir,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--config",
+            "missing.yaml",
+        ],
+    );
+    assert_eq!(explicit.status.code(), Some(2), "a named config must exist");
+    let _ = std::fs::remove_dir_all(dir);
+}

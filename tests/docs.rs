@@ -25,6 +25,7 @@ fn bundled_example_facts_and_plan_are_valid() {
         facts: Some(format!("{root}/examples/facts.json").into()),
         disable: vec![],
         fetch: None,
+        config: Default::default(),
     };
     let report = preflight::validate(&options);
     assert!(report.errors.is_empty(), "{:?}", report.errors);

@@ -118,6 +118,23 @@ impl Report {
         });
     }
 
+    /// Applies the config's `severity:` overrides to findings and rule descriptions.
+    pub fn override_severities(
+        &mut self,
+        overrides: &std::collections::BTreeMap<String, Severity>,
+    ) {
+        for d in self.diagnostics.iter_mut().filter(|d| !d.unverified) {
+            if let Some(s) = overrides.get(&d.rule) {
+                d.severity = *s;
+            }
+        }
+        for r in &mut self.rules {
+            if let Some(s) = overrides.get(&r.id) {
+                r.severity = *s;
+            }
+        }
+    }
+
     /// The findings about one checked entry.
     pub fn findings_of<'a>(&'a self, case: &'a Case) -> impl Iterator<Item = &'a Diagnostic> + 'a {
         self.diagnostics
