@@ -43,6 +43,30 @@ pub enum Command {
     /// Fetch every fact the plans need from the clouds and write a facts file, for hermetic
     /// runs with `validate --facts`.
     Fetch(FetchArgs),
+    /// Print the read-only cloud permissions preflight needs, as ready-to-paste policies.
+    Permissions {
+        /// Only this cloud (then the output is the policy document alone).
+        #[arg(value_enum)]
+        cloud: Option<CloudArg>,
+    },
+}
+
+/// A cloud, on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    Jdcloud,
+    Aliyun,
+    Zenlayer,
+}
+
+impl From<CloudArg> for crate::clouds::Cloud {
+    fn from(c: CloudArg) -> Self {
+        match c {
+            CloudArg::Jdcloud => crate::clouds::Cloud::Jdcloud,
+            CloudArg::Aliyun => crate::clouds::Cloud::Aliyun,
+            CloudArg::Zenlayer => crate::clouds::Cloud::Zenlayer,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,21 @@ fn main() -> ExitCode {
         Command::Explain { rule, rules } => explain(&rule, &rules),
         Command::Rules { rules } => list_rules(&rules),
         Command::Fetch(args) => fetch(args),
+        Command::Permissions { cloud } => {
+            let text = match cloud {
+                Some(c) => {
+                    let policy = preflight::clouds::permissions::policy(c.into());
+                    // One cloud: the document alone, to pipe into a file or a CLI.
+                    policy
+                        .split_once('\n')
+                        .map_or(policy.clone(), |(_, doc)| doc.to_string())
+                }
+                None => preflight::clouds::Cloud::ALL
+                    .map(preflight::clouds::permissions::policy)
+                    .join("\n"),
+            };
+            print_stdout(&text).map(|()| 0)
+        }
         Command::Schema => print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&plan::json_schema()).unwrap_or_default()

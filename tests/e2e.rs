@@ -203,6 +203,20 @@ async fn every_rule_through_the_network_in_the_fewest_requests() {
     assert_eq!(r.findings(), pairs(EVERY_RULE));
     assert_eq!(fake.bad_signatures(), 0, "every request was signed right");
     assert_eq!(sorted(fake.requests()), MINIMUM);
+    // `preflight permissions` names exactly the operations the clients called.
+    let mut called: Vec<String> = fake.requests();
+    called.sort();
+    called.dedup();
+    let mut listed: Vec<String> = preflight::clouds::Cloud::ALL
+        .iter()
+        .flat_map(|c| {
+            preflight::clouds::permissions::operations(*c)
+                .iter()
+                .map(move |op| format!("{c}.{op}"))
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(called, listed, "permissions drifted from the clients");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,6 +78,7 @@ pub mod aliyun;
 pub mod credentials;
 pub mod http;
 pub mod jdcloud;
+pub mod permissions;
 pub mod sign;
 pub mod zenlayer;
 

@@ -18,6 +18,16 @@ use crate::facts::{Constraint, Fetched, ImageFact, ImageInfo, InstanceTypes, Reg
 
 const VERSION: &str = "2014-05-26";
 
+/// Every action this client calls: `preflight permissions` lists exactly these.
+pub const OPERATIONS: &[&str] = &[
+    DESCRIBE_IMAGES,
+    DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES,
+    DESCRIBE_INSTANCE_TYPES,
+];
+const DESCRIBE_IMAGES: &str = "DescribeImages";
+const DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES: &str = "DescribeImageSupportInstanceTypes";
+const DESCRIBE_INSTANCE_TYPES: &str = "DescribeInstanceTypes";
+
 pub async fn fetch(
     client: Arc<Client>,
     regions: Vec<(String, RegionNeeds)>,
@@ -96,7 +106,7 @@ async fn describe_images(
             ("PageSize".to_string(), "100".to_string()),
             ("PageNumber".to_string(), page.to_string()),
         ];
-        match call(&client, &region, "DescribeImages", &query).await {
+        match call(&client, &region, DESCRIBE_IMAGES, &query).await {
             Ok(Answer::Json(json)) => {
                 let list = json["Images"]["Image"].as_array().ok_or_else(|| {
                     "DescribeImages: Alibaba Cloud's answer has an unexpected shape".to_string()
@@ -126,7 +136,7 @@ async fn supported_types(client: Arc<Client>, region: String, image: String) -> 
     match call(
         &client,
         &region,
-        "DescribeImageSupportInstanceTypes",
+        DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES,
         &query,
     )
     .await
@@ -217,7 +227,7 @@ async fn instance_type_pages(
         if !token.is_empty() {
             q.push(("NextToken".to_string(), token.clone()));
         }
-        let json = match call(client, region, "DescribeInstanceTypes", &q).await? {
+        let json = match call(client, region, DESCRIBE_INSTANCE_TYPES, &q).await? {
             Answer::Json(j) => j,
             other => return Ok(other),
         };

@@ -17,6 +17,18 @@ use crate::facts::{
     Arch, Constraint, Fetched, ImageFact, ImageInfo, InstanceTypes, Quota, RegionFacts,
 };
 
+/// Every operation this client calls: `preflight permissions` lists exactly these.
+pub const OPERATIONS: &[&str] = &[
+    DESCRIBE_IMAGES,
+    DESCRIBE_IMAGE_CONSTRAINTS_BATCH,
+    DESCRIBE_INSTANCE_TYPES,
+    DESCRIBE_QUOTAS,
+];
+const DESCRIBE_IMAGES: &str = "describeImages";
+const DESCRIBE_IMAGE_CONSTRAINTS_BATCH: &str = "describeImageConstraintsBatch";
+const DESCRIBE_INSTANCE_TYPES: &str = "describeInstanceTypes";
+const DESCRIBE_QUOTAS: &str = "describeQuotas";
+
 const CHUNK: usize = 100;
 /// Pages asked for one batch at most, should a cloud page below the size asked.
 pub(crate) const MAX_PAGES: usize = 100;
@@ -161,8 +173,8 @@ enum Op {
 impl Op {
     fn name(self) -> &'static str {
         match self {
-            Op::Images => "describeImages",
-            Op::Constraints => "describeImageConstraintsBatch",
+            Op::Images => DESCRIBE_IMAGES,
+            Op::Constraints => DESCRIBE_IMAGE_CONSTRAINTS_BATCH,
         }
     }
 }
@@ -253,7 +265,7 @@ async fn instance_types(
                 .map(|(i, t)| (format!("filters.1.values.{}", i + 1), t.clone())),
         );
         let path = format!("/v1/regions/{}/instanceTypes", encode(region));
-        let json = match get(client, region, "describeInstanceTypes", &path, &query).await {
+        let json = match get(client, region, DESCRIBE_INSTANCE_TYPES, &path, &query).await {
             Ok(Answer::Json(j)) => j,
             Ok(Answer::NotFound(m)) => {
                 return Fetched::Error(format!("describeInstanceTypes: {m}"));
@@ -276,7 +288,7 @@ async fn quota(client: &Arc<Client>, region: &str) -> Fetched<Quota> {
         ("filters.1.values.1".to_string(), "image".to_string()),
     ];
     let path = format!("/v1/regions/{}/quotas", encode(region));
-    let json = match get(client, region, "describeQuotas", &path, &query).await {
+    let json = match get(client, region, DESCRIBE_QUOTAS, &path, &query).await {
         Ok(Answer::Json(j)) => j,
         Ok(Answer::NotFound(m)) => return Fetched::Error(format!("describeQuotas: {m}")),
         Err(reason) => return Fetched::Error(format!("describeQuotas: {reason}")),

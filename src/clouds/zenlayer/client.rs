@@ -17,6 +17,16 @@ use crate::facts::{
 };
 
 const VERSION: &str = "2026-04-01";
+
+/// Every action this client calls: `preflight permissions` lists exactly these.
+pub const OPERATIONS: &[&str] = &[
+    DESCRIBE_IMAGES,
+    DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
+    DESCRIBE_IMAGE_QUOTA,
+];
+const DESCRIBE_IMAGES: &str = "DescribeImages";
+const DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS: &str = "DescribeZoneInstanceConfigInfos";
+const DESCRIBE_IMAGE_QUOTA: &str = "DescribeImageQuota";
 const PAGE: usize = 1000;
 
 pub async fn fetch(
@@ -74,7 +84,7 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
             return None;
         }
         let body = json!({"instanceChargeType": "POSTPAID", "zoneId": zone});
-        Some(post(client, "DescribeZoneInstanceConfigInfos", &body).await)
+        Some(post(client, DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS, &body).await)
     };
     let (images, types) = tokio::join!(images, types);
 
@@ -146,7 +156,7 @@ async fn image_pages(client: &Client, zone: &str, ids: &[String]) -> Result<Answ
     let mut data: Vec<Value> = Vec::new();
     for page in 1..=crate::clouds::jdcloud::client::MAX_PAGES {
         let body = json!({"zoneId": zone, "imageIds": ids, "pageNum": page, "pageSize": PAGE});
-        let r = match post(client, "DescribeImages", &body).await? {
+        let r = match post(client, DESCRIBE_IMAGES, &body).await? {
             Answer::Json(r) => r,
             other => return Ok(other),
         };
@@ -168,7 +178,7 @@ async fn quotas(client: &Arc<Client>, zones: &[String]) -> Result<BTreeMap<Strin
     if zones.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let r = match post(client, "DescribeImageQuota", &json!({"zoneIds": zones})).await {
+    let r = match post(client, DESCRIBE_IMAGE_QUOTA, &json!({"zoneIds": zones})).await {
         Ok(Answer::Json(r)) => r,
         Ok(Answer::NotFound(m)) => return Err(format!("DescribeImageQuota: {m}")),
         Err(reason) => return Err(format!("DescribeImageQuota: {reason}")),
