@@ -43,6 +43,11 @@ pub enum Command {
     /// Fetch every fact the plans need from the clouds and write a facts file, for hermetic
     /// runs with `validate --facts`.
     Fetch(FetchArgs),
+    /// Print a shell completion script (e.g. `preflight completions bash > /etc/bash_completion.d/preflight`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Print the read-only cloud permissions preflight needs, as ready-to-paste policies.
     Permissions {
         /// Only this cloud (then the output is the policy document alone).

@@ -22,6 +22,12 @@ fn main() -> ExitCode {
         Command::Explain { rule, rules } => explain(&rule, &rules),
         Command::Rules { rules } => list_rules(&rules),
         Command::Fetch(args) => fetch(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "preflight", &mut script);
+            io::stdout().lock().write_all(&script).map(|()| 0)
+        }
         Command::Permissions { cloud } => {
             let text = match cloud {
                 Some(c) => {

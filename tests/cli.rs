@@ -256,3 +256,21 @@ fn config_lists_add_to_flags_and_severities_override() {
     assert_eq!(explicit.status.code(), Some(2), "a named config must exist");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn completions_cover_every_shell_and_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = preflight(Path::new("."), &["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        for word in ["validate", "fetch", "permissions", "--facts"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    assert_eq!(
+        preflight(Path::new("."), &["completions", "tcsh"])
+            .status
+            .code(),
+        Some(2)
+    );
+}

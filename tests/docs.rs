@@ -1,5 +1,51 @@
 //! Generated documents in the repository must match what the binary produces, so a change to
-//! the plan format cannot leave them stale. Re-generate with `cargo run -- schema > docs/plan.schema.json`.
+//! the plan format or a rule's documentation cannot leave them stale. Re-generate with
+//! `cargo run -- schema > docs/plan.schema.json` and `SNAPSHOTS=overwrite cargo test --test docs`.
+
+use snapbox::Data;
+
+fn docs() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs")
+}
+
+/// `docs/rules/<id>.md` is each built-in rule's documentation, as `preflight explain` prints
+/// it; `docs/rules/README.md` indexes them.
+#[test]
+fn rule_pages_are_current() {
+    let mut index = String::from(
+        "# Rules\n\nGenerated from the rules' source by `SNAPSHOTS=overwrite cargo test --test docs`;\n`preflight explain RULE` prints the same text.\n\n| rule | severity | what it catches |\n|---|---|---|\n",
+    );
+    for rule in preflight::checks::BUILTIN {
+        snapbox::assert_data_eq!(
+            rule.doc(),
+            Data::read_from(&docs().join(format!("rules/{}.md", rule.id)), None).raw()
+        );
+        index.push_str(&format!(
+            "| [`{id}`]({id}.md) | {} | {} |\n",
+            rule.severity,
+            rule.summary,
+            id = rule.id
+        ));
+    }
+    snapbox::assert_data_eq!(
+        index,
+        Data::read_from(&docs().join("rules/README.md"), None).raw()
+    );
+}
+
+/// The man page, from the clap definitions.
+#[test]
+fn man_page_is_current() {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(preflight::cli::Cli::command())
+        .render(&mut page)
+        .expect("renders");
+    snapbox::assert_data_eq!(
+        String::from_utf8(page).expect("utf-8"),
+        Data::read_from(&docs().join("man/preflight.1"), None).raw()
+    );
+}
 
 #[test]
 fn plan_schema_file_is_current() {
@@ -43,4 +89,91 @@ fn bundled_example_facts_and_plan_are_valid() {
         ]
     );
     assert_eq!(report.suppressed, 1);
+}
+
+/// Every `preflight …` command the README shows parses with the real command line, so the
+/// snippets cannot name a flag that does not exist.
+#[test]
+fn readme_commands_parse() {
+    use clap::Parser;
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let mut checked = 0;
+    let mut in_block = false;
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        let Some(at) = line.find("preflight ").filter(|_| in_block) else {
+            continue;
+        };
+        let command = line[at..].split('#').next().unwrap_or("").trim();
+        let words: Vec<&str> = command.split_whitespace().collect();
+        // Skip usage lines with placeholders and ellipses; check real invocations.
+        if words.len() < 2
+            || command.contains(['[', '<', '|', '…'])
+            || command.contains("  ")
+            || words
+                .iter()
+                .any(|w| w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase()))
+            || command.contains("...")
+            || ![
+                "validate",
+                "fetch",
+                "explain",
+                "rules",
+                "schema",
+                "permissions",
+                "completions",
+            ]
+            .contains(&words[1])
+        {
+            continue;
+        }
+        preflight::cli::Cli::try_parse_from(&words)
+            .unwrap_or_else(|e| panic!("README command does not parse: {command}\n{e}"));
+        checked += 1;
+    }
+    assert!(checked >= 5, "found only {checked} README commands");
+}
+
+/// The pre-commit hooks run: each entry, with a plan file as pre-commit passes it.
+#[test]
+fn pre_commit_hook_entries_run() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hooks: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).expect("hooks file"),
+    )
+    .expect("hooks parse");
+    let hooks = hooks.as_array().expect("a list of hooks");
+    assert_eq!(hooks.len(), 2);
+    for hook in hooks {
+        assert_eq!(hook["language"], "rust");
+        let entry = hook["entry"].as_str().expect("entry");
+        let mut words = entry.split_whitespace();
+        assert_eq!(words.next(), Some("preflight"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .args(words)
+            .arg("examples/plan.yaml")
+            .current_dir(root)
+            .env_clear()
+            .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
+            .output()
+            .expect("runs");
+        let code = out.status.code();
+        // Without credentials: the online hook reports unverified pairings (3); the offline
+        // one allows them (0). Neither fails to run.
+        let expected = if entry.contains("--offline") {
+            Some(0)
+        } else {
+            Some(3)
+        };
+        assert_eq!(
+            code,
+            expected,
+            "{entry}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
