@@ -17,6 +17,11 @@ use preflight::{ValidateOptions, checks, plan, suggest};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(match &cli.command {
+        Command::Validate(a) => a.verbose,
+        Command::Fetch(a) => a.verbose,
+        _ => 0,
+    });
     let result = match cli.command {
         Command::Validate(args) => validate(args),
         Command::Explain { rule, rules } => explain(&rule, &rules),
@@ -60,6 +65,58 @@ fn main() -> ExitCode {
     }
 }
 
+/// Request logs on stderr: `-v` shows preflight's debug events; otherwise `PREFLIGHT_LOG` or
+/// `RUST_LOG` filter them (`PREFLIGHT_LOG=preflight::http=debug`); by default, none.
+fn init_logging(verbose: u8) {
+    let filter = if verbose > 0 {
+        Some("preflight=debug".to_string())
+    } else {
+        std::env::var("PREFLIGHT_LOG")
+            .or_else(|_| std::env::var("RUST_LOG"))
+            .ok()
+    };
+    let Some(filter) = filter else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("preflight=debug"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Whether log lines are being printed (then no spinner: they would fight over the line).
+fn logging(verbose: u8) -> bool {
+    verbose > 0
+        || std::env::var_os("PREFLIGHT_LOG").is_some()
+        || std::env::var_os("RUST_LOG").is_some()
+}
+
+/// A spinner on stderr while the clouds are asked, only on a terminal and without logs; it
+/// shows the latest answer. `None` where it would not be seen.
+fn spinner(config: &mut FetchConfig, verbose: u8, quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || logging(verbose) || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar.set_message("asking the clouds");
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let shown = bar.clone();
+    let answers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    config.log = Some(Arc::new(move |line: String| {
+        let n = answers.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        shown.set_message(format!("asking the clouds: {n} answers; {line}"));
+    }));
+    Some(bar)
+}
+
 /// The config file for `--config`, or the one found from the working directory.
 fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, Vec<InputError>> {
     preflight::config::find(explicit, std::path::Path::new("."))
@@ -67,11 +124,7 @@ fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, Vec<InputEr
 
 /// Endpoints (environment over config file), limits (flags over config file over defaults),
 /// cache settings and request logging for `-v`.
-fn fetch_config(
-    network: &NetworkArgs,
-    file: &Config,
-    verbose: u8,
-) -> Result<FetchConfig, InputError> {
+fn fetch_config(network: &NetworkArgs, file: &Config) -> Result<FetchConfig, InputError> {
     let env: preflight::clouds::EnvLookup = Arc::new(|k: &str| std::env::var(k).ok());
     let mut config =
         FetchConfig::from_env(env).map_err(|e| InputError::new("input::bad-endpoint", e))?;
@@ -103,11 +156,6 @@ fn fetch_config(
             .cache
             .map(|c| preflight::cache::Cache::new(c.dir().to_path_buf(), ttl, !network.refresh))
     };
-    if verbose > 0 {
-        config.log = Some(Arc::new(|line: String| {
-            let _ = writeln!(io::stderr(), "preflight: {line}");
-        }));
-    }
     Ok(config)
 }
 
@@ -116,10 +164,11 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
         Ok(c) => c,
         Err(errors) => return print_input_errors(&errors),
     };
-    let config = match fetch_config(&args.network, &file, args.verbose) {
+    let mut config = match fetch_config(&args.network, &file) {
         Ok(c) => c,
         Err(e) => return print_input_errors(&[e]),
     };
+    let bar = spinner(&mut config, args.verbose, false);
     let options = ValidateOptions {
         paths: args.paths,
         include: [file.include.clone(), args.include].concat(),
@@ -130,7 +179,11 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
         fetch: Some(config),
         config: file,
     };
-    let (facts, requests) = match preflight::fetch_facts(&options) {
+    let fetched = preflight::fetch_facts(&options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let (facts, requests) = match fetched {
         Ok(f) => f,
         Err(errors) => return print_input_errors(&errors),
     };
@@ -171,7 +224,7 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
     let fetch = if args.facts.is_some() {
         None
     } else {
-        match fetch_config(&args.network, &file, args.verbose) {
+        match fetch_config(&args.network, &file) {
             Ok(mut c) => {
                 c.offline = args.offline;
                 Some(c)
@@ -195,7 +248,16 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         fetch,
         config: file,
     };
+    let mut options = options;
+    let bar = options
+        .fetch
+        .as_mut()
+        .filter(|c| !c.offline)
+        .and_then(|c| spinner(c, args.verbose, args.quiet));
     let mut report = preflight::validate(&options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let code = preflight::exit_code(&report, fail_on, allow_unverified);
     if args.verbose > 0 {
         let mut err = io::stderr().lock();

@@ -248,7 +248,10 @@ impl Http {
         "not answered before the --timeout deadline".to_string()
     }
 
+    /// One line per answer, retry or failure: a `tracing` event (shown with `-v`, or filtered
+    /// with `PREFLIGHT_LOG` / `RUST_LOG`), and the progress display's latest line.
     fn note(&self, line: String) {
+        tracing::debug!(target: "preflight::http", "{line}");
         if let Some(log) = &self.log {
             log(line);
         }
@@ -284,6 +287,9 @@ fn transport_error(e: &reqwest::Error) -> Class {
     while let Some(s) = source {
         cause = s.to_string();
         source = s.source();
+    }
+    if let Some(i) = cause.find(" (os error") {
+        cause.truncate(i);
     }
     let lower = cause.to_ascii_lowercase();
     let tls_words = [

@@ -208,7 +208,7 @@ fn is_loopback(authority: &str) -> bool {
 /// Environment lookups, shared with the fetching tasks.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-/// Receives one line per request and retry, for `-v`.
+/// Receives one line per answer and retry, for a progress display.
 pub type Log = Arc<dyn Fn(String) + Send + Sync>;
 
 /// How to fetch: endpoints, limits, time.
@@ -226,7 +226,7 @@ pub struct FetchConfig {
     /// Environment lookups (credentials).
     pub env: EnvLookup,
     pub home: Option<PathBuf>,
-    /// Receives one line per request and retry, for `-v`.
+    /// Receives one line per answer and retry, for a progress display.
     pub log: Option<Log>,
     /// `None` with `--no-cache`.
     pub cache: Option<crate::cache::Cache>,
