@@ -157,6 +157,14 @@ impl Http {
                 return Err(self.timed_out());
             }
             let call = build();
+            // `METHOD host`, for the log: never the query or headers (signatures).
+            let target = format!(
+                "{} {}",
+                call.method,
+                call.url
+                    .split_once("://")
+                    .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
+            );
             let started = Instant::now();
             let outcome =
                 tokio::time::timeout(left.min(self.request_timeout), self.once(call)).await;
@@ -172,13 +180,13 @@ impl Http {
                 },
                 Ok(Err(transport)) => {
                     if let Class::Retry { reason, .. } | Class::Fail(reason) = &transport {
-                        self.note(format!("{cloud} {operation}: {reason}"));
+                        self.note(format!("{cloud} {operation} ({target}): {reason}"));
                     }
                     transport
                 }
                 Ok(Ok(response)) => {
                     self.note(format!(
-                        "{cloud} {operation}: HTTP {} in {} ms",
+                        "{cloud} {operation} ({target}): HTTP {} in {} ms",
                         response.status,
                         started.elapsed().as_millis()
                     ));
