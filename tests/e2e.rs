@@ -391,8 +391,11 @@ async fn wrong_secrets_are_auth_errors_and_never_printed() {
         );
     }
     assert!(
-        r.stderr.contains("describeImages: HTTP 401"),
-        "-v logs requests: {}",
+        r.stderr.contains(&format!(
+            "jdcloud describeImages (GET {}): HTTP 401 in",
+            fake.addr
+        )),
+        "-v logs method, host, operation, status, latency: {}",
         r.stderr
     );
 }
