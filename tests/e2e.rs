@@ -727,3 +727,78 @@ async fn an_unknown_host_is_unverified_not_fatal() {
     );
     assert_eq!(r.code, 1);
 }
+
+/// No secret reaches stdout, stderr, an output file or the cache, in any format, with `-v`,
+/// whether the clouds accept the credentials or refuse them; the cache holds no key id either.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_appear_nowhere_in_any_format() {
+    let fake = world().await;
+    let dir = std::env::temp_dir().join(format!("preflight-e2e-hygiene-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cache = dir.join("cache");
+    let secrets = [JD_SK, ALI_SK, ZL_SK];
+    let key_ids = ["JDAKfake0001", "LTAIfake0001", "ZLAKfake0001"];
+    for wrong in [false, true] {
+        let mut env = fake.env();
+        if wrong {
+            for (k, v) in env.iter_mut() {
+                if k.ends_with("SECRET") || k.ends_with("SECRET_KEY") {
+                    v.push_str("-wrong");
+                }
+            }
+        }
+        env.push((
+            "PREFLIGHT_CACHE_DIR".into(),
+            cache.to_string_lossy().into_owned(),
+        ));
+        for format in ["human", "json", "compact", "sarif", "junit", "github"] {
+            let output = dir.join(format!("report-{format}-{wrong}"));
+            let out_arg = output.to_string_lossy().into_owned();
+            let r = run(
+                PLAN,
+                env.clone(),
+                &[
+                    "validate",
+                    "plan.yaml",
+                    "-v",
+                    "--refresh",
+                    "--format",
+                    format,
+                    "--output",
+                    &out_arg,
+                ],
+            )
+            .await;
+            let written = std::fs::read_to_string(&output).unwrap_or_default();
+            assert!(!written.is_empty(), "{format}: no report written");
+            for s in secrets {
+                let secret = if wrong {
+                    format!("{s}-wrong")
+                } else {
+                    s.to_string()
+                };
+                for (place, text) in [
+                    ("stdout", &r.stdout),
+                    ("stderr", &r.stderr),
+                    ("report", &written),
+                ] {
+                    assert!(
+                        !text.contains(&secret),
+                        "{format} ({wrong}): secret in {place}"
+                    );
+                }
+            }
+        }
+    }
+    let mut entries = 0;
+    for entry in std::fs::read_dir(&cache).expect("cache written") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("cache file");
+        entries += 1;
+        for s in secrets.iter().chain(&key_ids) {
+            assert!(!text.contains(s), "{s} in the cache");
+        }
+    }
+    assert!(entries > 0, "the successful runs cached answers");
+    let _ = std::fs::remove_dir_all(dir);
+}
