@@ -148,6 +148,11 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
             }
         }
     });
+    // serde reports a missing key where the mapping ends; point at where the entry starts.
+    let span = match (inner, span) {
+        (E::SerdeMissingField { .. }, Some(sp)) => Some(entry_start(file, sp)),
+        _ => span,
+    };
     let code = match kind {
         "plan" => "plan::syntax",
         "rules" => "rules::syntax",
@@ -197,6 +202,15 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
             "limit reached here".to_string(),
             Some("write the values out instead of nesting aliases".to_string()),
         ),
+        E::MultipleDocuments { .. } => (
+            code,
+            format!(
+                "the {} holds more than one YAML document; preflight reads one per file",
+                human_kind(kind)
+            ),
+            "a second document starts here".to_string(),
+            Some("remove the `---` line, or split the documents into files of their own".to_string()),
+        ),
         E::Eof { .. } if file.text().trim().is_empty() => (
             code,
             format!("the {} is empty", human_kind(kind)),
@@ -227,6 +241,37 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
         error = error.with_help(help);
     }
     error
+}
+
+/// The first key of the list entry (`- key: …`) that contains `span`, or `span` itself when it
+/// is not inside one.
+fn entry_start(file: &SourceFile, span: SourceSpan) -> SourceSpan {
+    let position = file.position(span.offset());
+    let key_indent = file
+        .line_text(position.line)
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count();
+    for line in (1..=position.line).rev() {
+        let text = file.line_text(line);
+        let indent = text.chars().take_while(|c| *c == ' ').count();
+        let rest = &text[indent..];
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("- ") {
+            let key_at = indent + 2 + (after.len() - after.trim_start().len());
+            if key_at == key_indent {
+                let start = file.offset_of(line, key_at + 1);
+                let key_len = after.trim_start().split(':').next().unwrap_or("").len();
+                return SourceSpan::new(start.into(), key_len);
+            }
+        }
+        if indent < key_indent {
+            break;
+        }
+    }
+    span
 }
 
 /// What a serde type error expected, in words ("a whole number").

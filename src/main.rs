@@ -217,20 +217,22 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
 }
 
 fn validate(args: ValidateArgs) -> io::Result<u8> {
-    let file = match load_config(args.config.as_deref()) {
-        Ok(c) => c,
-        Err(errors) => return print_input_errors(&errors),
-    };
-    let fetch = if args.facts.is_some() {
-        None
-    } else {
-        match fetch_config(&args.network, &file) {
-            Ok(mut c) => {
+    // A bad config file or endpoint is an input error like any other: it goes through the
+    // report, so `--format json` and the others carry it too.
+    let setup = load_config(args.config.as_deref()).and_then(|file| {
+        let fetch = match &args.facts {
+            Some(_) => None,
+            None => {
+                let mut c = fetch_config(&args.network, &file).map_err(|e| vec![e])?;
                 c.offline = args.offline;
                 Some(c)
             }
-            Err(e) => return print_input_errors(&[e]),
-        }
+        };
+        Ok((file, fetch))
+    });
+    let (file, fetch, setup_errors) = match setup {
+        Ok((file, fetch)) => (file, fetch, Vec::new()),
+        Err(errors) => (Config::default(), None, errors),
     };
     let fail_on = args
         .fail_on
@@ -238,7 +240,7 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         .or(file.fail_on)
         .unwrap_or(preflight::diagnostic::Severity::Error);
     let allow_unverified = args.allow_unverified || file.allow_unverified.unwrap_or(false);
-    let options = ValidateOptions {
+    let mut options = ValidateOptions {
         paths: args.paths,
         include: [file.include.clone(), args.include].concat(),
         exclude: [file.exclude.clone(), args.exclude].concat(),
@@ -248,16 +250,23 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         fetch,
         config: file,
     };
-    let mut options = options;
-    let bar = options
-        .fetch
-        .as_mut()
-        .filter(|c| !c.offline)
-        .and_then(|c| spinner(c, args.verbose, args.quiet));
-    let mut report = preflight::validate(&options);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let mut report = if setup_errors.is_empty() {
+        let bar = options
+            .fetch
+            .as_mut()
+            .filter(|c| !c.offline)
+            .and_then(|c| spinner(c, args.verbose, args.quiet));
+        let report = preflight::validate(&options);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        report
+    } else {
+        Report {
+            errors: setup_errors,
+            ..Report::default()
+        }
+    };
     let code = preflight::exit_code(&report, fail_on, allow_unverified);
     if args.verbose > 0 {
         let mut err = io::stderr().lock();
