@@ -79,6 +79,20 @@ fn facts() -> Facts {
     facts
 }
 
+/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB; sizes run in
+/// increasing order, so each reading is that size's peak.
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut times = Vec::new();
     let mut last = None;
@@ -100,6 +114,7 @@ fn main() {
         "{:>9}  {:>8}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}",
         "instances", "plan KiB", "validate", "parse", "(YAML)", "check", "findings"
     );
+    let mut peaks = Vec::new();
     for n in [1_000, 10_000, 100_000] {
         let plan_path = dir.join(format!("bench-{n}.plan.yaml"));
         let text = plan_text(n);
@@ -149,6 +164,12 @@ fn main() {
             ms(check),
             report.diagnostics.len()
         );
+        peaks.push((n, peak_mib()));
+    }
+    for (n, peak) in peaks {
+        if let Some(mib) = peak {
+            println!("peak memory after {n} instances: {mib:.0} MiB");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -234,6 +234,11 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
         .collect()
 }
 
+/// Compiles one rule file (for tools and fuzzing; `Policy::load` reads directories).
+pub fn compile_source(file: &SourceFile) -> Result<usize, Vec<InputError>> {
+    compile_file(file).map(|rules| rules.len())
+}
+
 fn compile_file(file: &SourceFile) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
     let raw: RawFile = serde_saphyr::from_str_with_options(file.text(), yaml_options())
         .map_err(|e| vec![error::from_yaml("rules", file, &e)])?;

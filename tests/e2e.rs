@@ -802,3 +802,296 @@ async fn secrets_appear_nowhere_in_any_format() {
     assert!(entries > 0, "the successful runs cached answers");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// How a fault row should end for the faulted cloud's pairings.
+#[derive(Clone, Copy, Debug)]
+enum Outcome {
+    /// Retried, and every finding is as without the fault.
+    Recovered,
+    /// The faulted cloud's pairings are unverified, with a reason containing this.
+    Unverified(&'static str),
+}
+
+/// The fault matrix: for each cloud, each fault on its image lookup, end to end. Each row
+/// checks the exit code, the unverified reasons, and that every unaffected finding is still
+/// reported. Rows run at once; a row that does not end on its own within a minute (its
+/// --timeout is 3 s) has hung, and fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_matrix_for_every_cloud() {
+    // (cloud, faulted operation, its pairings, findings that need no image facts and so
+    // survive an image fault, the cloud's quota entry that a whole-endpoint fault also hits)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        Option<&'static str>,
+    );
+    let cases: [Case; 3] = [
+        (
+            "jdcloud",
+            "jdcloud.describeImages",
+            &["jd-ok", "jd-excluded", "jd-arm", "jd-typo", "jd-disk"],
+            &[("jd-typo", "instance-type-unknown")],
+            Some("jd-golden"),
+        ),
+        (
+            "aliyun",
+            "aliyun.DescribeImages",
+            &["ali-not-included", "ali-deprecated"],
+            &[],
+            None,
+        ),
+        (
+            "zenlayer",
+            "zenlayer.DescribeImages",
+            &["zl-missing", "zl-ok"],
+            &[],
+            Some("golden"),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (cloud, op, entries, survivors, quota_entry) in cases {
+        let busy = match cloud {
+            "jdcloud" => {
+                r#"{"requestId":"x","error":{"code":503,"status":"UNAVAILABLE","message":"busy"}}"#
+            }
+            "aliyun" => r#"{"RequestId":"x","Code":"ServiceUnavailable","Message":"busy"}"#,
+            _ => r#"{"requestId":"x","code":"SERVICE_TEMPORARY_UNAVAILABLE","message":"busy"}"#,
+        };
+        let throttled: (u16, &str) = match cloud {
+            "jdcloud" => (
+                200,
+                r#"{"requestId":"x","error":{"code":429,"status":"RATE_LIMIT","message":"slow"}}"#,
+            ),
+            "aliyun" => (
+                400,
+                r#"{"RequestId":"x","Code":"Throttling.User","Message":"slow"}"#,
+            ),
+            _ => (
+                200,
+                r#"{"requestId":"x","code":"REQUEST_LIMIT_EXCEEDED","message":"slow"}"#,
+            ),
+        };
+        let denied: (u16, &str) = match cloud {
+            "jdcloud" => (
+                401,
+                r#"{"requestId":"x","error":{"code":401,"status":"UNAUTHENTICATED","message":"bad key"}}"#,
+            ),
+            "aliyun" => (
+                404,
+                r#"{"RequestId":"x","Code":"InvalidAccessKeyId.NotFound","Message":"no key"}"#,
+            ),
+            _ => (
+                403,
+                r#"{"requestId":"x","code":"AUTH_FAILED","message":"bad key"}"#,
+            ),
+        };
+        let status = |s: u16, body: &str, headers: &[(&str, &str)]| {
+            Fault::Status(
+                s,
+                body.to_string(),
+                headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        // (name, faults once, fault always, endpoint override, outcome)
+        // (name, faults once, fault always, endpoint override, outcome)
+        type Row = (
+            &'static str,
+            Vec<Fault>,
+            Option<Fault>,
+            Option<String>,
+            Outcome,
+        );
+        let table: Vec<Row> = vec![
+            (
+                "transient 5xx",
+                vec![status(503, busy, &[])],
+                None,
+                None,
+                Outcome::Recovered,
+            ),
+            (
+                "persistent 5xx",
+                vec![],
+                Some(status(503, busy, &[])),
+                None,
+                Outcome::Unverified("gave up after 4 tries"),
+            ),
+            (
+                "429 with Retry-After",
+                vec![status(429, busy, &[("retry-after", "1")])],
+                None,
+                None,
+                Outcome::Recovered,
+            ),
+            (
+                "throttling code in the body",
+                vec![status(throttled.0, throttled.1, &[])],
+                None,
+                None,
+                Outcome::Recovered,
+            ),
+            (
+                "never answers",
+                vec![],
+                Some(Fault::Hang),
+                None,
+                Outcome::Unverified("--timeout"),
+            ),
+            (
+                "reset, then answers",
+                vec![Fault::Reset],
+                None,
+                None,
+                Outcome::Recovered,
+            ),
+            (
+                "truncated body",
+                vec![],
+                Some(Fault::Truncated),
+                None,
+                Outcome::Unverified("gave up after 4 tries"),
+            ),
+            (
+                "invalid JSON",
+                vec![],
+                Some(Fault::Garbage),
+                None,
+                Outcome::Unverified("not valid JSON"),
+            ),
+            (
+                "JSON of the wrong shape",
+                vec![],
+                Some(Fault::WrongShape),
+                None,
+                Outcome::Unverified("unexpected shape"),
+            ),
+            (
+                "50 MB body",
+                vec![],
+                Some(Fault::Huge(50)),
+                None,
+                Outcome::Unverified("larger than 8 MiB"),
+            ),
+            (
+                "auth error",
+                vec![],
+                Some(status(denied.0, denied.1, &[])),
+                None,
+                Outcome::Unverified("refused the credentials"),
+            ),
+            (
+                "unknown host",
+                vec![],
+                None,
+                Some(format!("https://{cloud}.preflight-test.invalid")),
+                Outcome::Unverified(""),
+            ),
+            (
+                "certificate error",
+                vec![],
+                None,
+                Some("https://FAKE".to_string()),
+                Outcome::Unverified("TLS"),
+            ),
+        ];
+        for (name, once, always, endpoint, outcome) in table {
+            let whole_cloud = endpoint.is_some();
+            rows.push(tokio::spawn(async move {
+                let fake = world().await;
+                fake.fail_next(op, &once);
+                if let Some(f) = always {
+                    fake.fail_always(op, f);
+                }
+                let mut env = fake.env();
+                if let Some(url) = endpoint {
+                    let var = format!("PREFLIGHT_{}_ENDPOINT", cloud.to_ascii_uppercase());
+                    env.retain(|(k, _)| *k != var);
+                    env.push((var, url.replace("FAKE", &fake.addr)));
+                }
+                let run = tokio::time::timeout(
+                    std::time::Duration::from_secs(60),
+                    run(
+                        PLAN,
+                        env,
+                        &[
+                            "validate",
+                            "plan.yaml",
+                            "--format",
+                            "json",
+                            "--timeout",
+                            "3",
+                        ],
+                    ),
+                )
+                .await;
+                let Ok(r) = run else {
+                    return Err(format!("{cloud} / {name}: did not end on its own"));
+                };
+                let found = r.findings();
+                let expected: Vec<(String, String)> = match outcome {
+                    Outcome::Recovered => pairs(EVERY_RULE),
+                    Outcome::Unverified(_) => {
+                        let mut affected: Vec<&str> = entries.to_vec();
+                        if whole_cloud {
+                            affected.extend(quota_entry);
+                        }
+                        let mut v: Vec<(String, String)> = pairs(EVERY_RULE)
+                            .into_iter()
+                            .filter(|(e, r)| {
+                                !affected.contains(&e.as_str())
+                                    || (!whole_cloud
+                                        && survivors.contains(&(e.as_str(), r.as_str())))
+                            })
+                            .collect();
+                        v.extend(
+                            affected
+                                .iter()
+                                .map(|e| (e.to_string(), "unverified".to_string())),
+                        );
+                        v.sort();
+                        v
+                    }
+                };
+                if found != expected {
+                    return Err(format!(
+                        "{cloud} / {name}: findings {found:?}\n  expected {expected:?}"
+                    ));
+                }
+                if let Outcome::Unverified(says) = outcome {
+                    let why = r.reason(entries[0]);
+                    let resolved = says.is_empty()
+                        && (why.contains("could not be resolved") || why.contains("--timeout"));
+                    if !(resolved || (!says.is_empty() && why.contains(says))) {
+                        return Err(format!("{cloud} / {name}: reason {why:?} lacks {says:?}"));
+                    }
+                }
+                if r.code != 1 {
+                    return Err(format!(
+                        "{cloud} / {name}: exit {} (other findings fail the run)",
+                        r.code
+                    ));
+                }
+                Ok(())
+            }));
+        }
+    }
+    let mut failures = Vec::new();
+    let total = rows.len();
+    for row in rows {
+        if let Err(e) = row.await.expect("row ran") {
+            failures.push(e);
+        }
+    }
+    assert_eq!(total, 39);
+    assert!(
+        failures.is_empty(),
+        "{} of {total} rows failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -396,12 +396,18 @@ pub fn classify(r: &Response) -> Class {
         (429, _) if word == "QUOTA_EXCEEDED" => {
             Class::Fail(format!("JD Cloud answered HTTP 429 QUOTA_EXCEEDED{said}"))
         }
-        (429 | 500 | 502 | 503, _) => Class::Retry {
-            reason: format!("JD Cloud answered HTTP {} {word}", r.status)
-                .trim_end()
-                .to_string(),
-            after: retry_after(&r.headers),
-        },
+        _ if matches!(
+            word.as_str(),
+            "RATE_LIMIT" | "INTERNAL" | "UNKNOWN" | "SOURCE_UNAVAILABLE" | "UNAVAILABLE"
+        ) || matches!(r.status, 429 | 500 | 502 | 503) =>
+        {
+            Class::Retry {
+                reason: format!("JD Cloud answered HTTP {} {word}", r.status)
+                    .trim_end()
+                    .to_string(),
+                after: retry_after(&r.headers),
+            }
+        }
         (401 | 403, _) => Class::Fail(format!(
             "JD Cloud refused the credentials (HTTP {} {word}{said})",
             r.status
