@@ -1,8 +1,9 @@
-//! What a server sends: any status and body, through each cloud's classifier, never panics.
+//! What a server sends: any status and body, through each cloud's classifier and then every
+//! parser of that cloud's answers, never panics.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use preflight::clouds::http::Response;
+use preflight::clouds::http::{Class, Response};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 3 {
@@ -14,9 +15,13 @@ fuzz_target!(|data: &[u8]| {
         headers: Default::default(),
         body: data[3..].to_vec(),
     };
-    let _ = match data[2] % 3 {
+    let cloud = data[2] % 3;
+    let class = match cloud {
         0 => preflight::clouds::jdcloud::client::classify(&response),
         1 => preflight::clouds::aliyun::client::classify(&response),
         _ => preflight::clouds::zenlayer::client::classify(&response),
     };
+    if let Class::Ok(json) = class {
+        preflight::clouds::parse_every_answer(cloud, &json);
+    }
 });

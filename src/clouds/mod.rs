@@ -425,6 +425,47 @@ pub fn record_types(
     }
 }
 
+/// Runs every answer parser of one cloud (0 JD, 1 Alibaba, 2 Zenlayer) over `json`, as the
+/// fuzzer and the property tests do: whatever a server sends, none may panic.
+pub fn parse_every_answer(cloud: u8, json: &serde_json::Value) {
+    let mut types = crate::facts::InstanceTypes::default();
+    let asked = vec!["a".to_string(), "b".to_string()];
+    match cloud % 3 {
+        0 => {
+            let _ = jdcloud::client::parse_quota(json);
+            let images = jdcloud::client::parse_batch(json, true);
+            let constraints = jdcloud::client::parse_batch(json, false);
+            if let Ok(found) = &images {
+                for id in found.keys() {
+                    let _ = jdcloud::client::image_fact(id, &images, &constraints);
+                }
+            }
+            let list = json["result"]["instanceTypes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            record_types(&mut types, &list, "instanceType", "architecture", asked);
+        }
+        1 => {
+            let _ = aliyun::client::parse_supported(json);
+            let list = json["InstanceTypes"]["InstanceType"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            record_types(
+                &mut types,
+                &list,
+                "InstanceTypeId",
+                "CpuArchitecture",
+                asked,
+            );
+        }
+        _ => {
+            let _ = zenlayer::client::parse_quotas(json);
+        }
+    }
+}
+
 /// `a`, `b`: chunks of at most `n` owned items.
 pub fn chunks(items: &BTreeSet<String>, n: usize) -> Vec<Vec<String>> {
     let all: Vec<String> = items.iter().cloned().collect();

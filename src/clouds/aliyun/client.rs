@@ -141,21 +141,26 @@ async fn supported_types(client: Arc<Client>, region: String, image: String) -> 
     )
     .await
     {
-        Ok(Answer::Json(json)) => match json["InstanceTypes"]["InstanceType"].as_array() {
-            Some(list) => Constraint::Includes(
-                list.iter()
-                    .filter_map(|t| t["InstanceTypeId"].as_str().map(str::to_string))
-                    .collect(),
-            ),
-            None => Constraint::Error(
-                "DescribeImageSupportInstanceTypes: Alibaba Cloud's answer has an unexpected shape"
-                    .to_string(),
-            ),
-        },
+        Ok(Answer::Json(json)) => parse_supported(&json),
         Ok(Answer::NotFound(m)) => {
             Constraint::Error(format!("DescribeImageSupportInstanceTypes: not found: {m}"))
         }
         Err(reason) => Constraint::Error(format!("DescribeImageSupportInstanceTypes: {reason}")),
+    }
+}
+
+/// `DescribeImageSupportInstanceTypes`'s answer: the image's includes list.
+pub fn parse_supported(json: &Value) -> Constraint {
+    match json["InstanceTypes"]["InstanceType"].as_array() {
+        Some(list) => Constraint::Includes(
+            list.iter()
+                .filter_map(|t| t["InstanceTypeId"].as_str().map(str::to_string))
+                .collect(),
+        ),
+        None => Constraint::Error(
+            "DescribeImageSupportInstanceTypes: Alibaba Cloud's answer has an unexpected shape"
+                .to_string(),
+        ),
     }
 }
 

@@ -51,7 +51,7 @@ pub async fn fetch(
 }
 
 /// What one batch call said about its ids: per id, its JSON entry (or absent), or why not.
-type Batch = Result<BTreeMap<String, Value>, String>;
+pub type Batch = Result<BTreeMap<String, Value>, String>;
 
 async fn fetch_region(client: &Arc<Client>, region: &str, needs: &RegionNeeds) -> RegionFacts {
     let image_chunks = chunks(&needs.images, CHUNK);
@@ -102,7 +102,8 @@ async fn fetch_region(client: &Arc<Client>, region: &str, needs: &RegionNeeds) -
     facts
 }
 
-fn image_fact(id: &str, images: &Batch, constraints: &Batch) -> ImageFact {
+/// One image's fact from what the image and constraint batches said about it.
+pub fn image_fact(id: &str, images: &Batch, constraints: &Batch) -> ImageFact {
     let entry = match images {
         Err(reason) => {
             return ImageFact::Error {
@@ -236,6 +237,12 @@ async fn batch_once(client: Arc<Client>, region: String, ids: Vec<String>, op: O
     Ok(merged)
 }
 
+/// A batch answer's entries by image id (`describeImages` when `images`, else
+/// `describeImageConstraintsBatch`).
+pub fn parse_batch(json: &Value, images: bool) -> Batch {
+    entries(json, if images { Op::Images } else { Op::Constraints })
+}
+
 fn entries(json: &Value, op: Op) -> Batch {
     let (list, key) = match op {
         Op::Images => (&json["result"]["images"], "imageId"),
@@ -293,6 +300,11 @@ async fn quota(client: &Arc<Client>, region: &str) -> Fetched<Quota> {
         Ok(Answer::NotFound(m)) => return Fetched::Error(format!("describeQuotas: {m}")),
         Err(reason) => return Fetched::Error(format!("describeQuotas: {reason}")),
     };
+    parse_quota(&json)
+}
+
+/// `describeQuotas`'s answer: the `image` quota's used and limit.
+pub fn parse_quota(json: &Value) -> Fetched<Quota> {
     let found = json["result"]["quotas"].as_array().and_then(|list| {
         list.iter()
             .find(|q| q["resourceType"].as_str() == Some("image"))

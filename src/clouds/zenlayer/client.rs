@@ -172,8 +172,7 @@ async fn image_pages(client: &Client, zone: &str, ids: &[String]) -> Result<Answ
     Ok(Answer::Json(json!({"dataSet": data})))
 }
 
-/// Per zone: (count, maxCount). Accepts the SDK's `images[].zoneId` and the docs'
-/// `imageRegionQuota[].regionId`, numbers or numeric strings.
+/// Per zone: (count, maxCount), in one call for every zone.
 async fn quotas(client: &Arc<Client>, zones: &[String]) -> Result<BTreeMap<String, Quota>, String> {
     if zones.is_empty() {
         return Ok(BTreeMap::new());
@@ -183,6 +182,12 @@ async fn quotas(client: &Arc<Client>, zones: &[String]) -> Result<BTreeMap<Strin
         Ok(Answer::NotFound(m)) => return Err(format!("DescribeImageQuota: {m}")),
         Err(reason) => return Err(format!("DescribeImageQuota: {reason}")),
     };
+    parse_quotas(&r)
+}
+
+/// `DescribeImageQuota`'s answer, per zone. Accepts the SDK's `images[].zoneId` and the docs'
+/// `imageRegionQuota[].regionId`, numbers or numeric strings.
+pub fn parse_quotas(r: &Value) -> Result<BTreeMap<String, Quota>, String> {
     let list = r["images"]
         .as_array()
         .or_else(|| r["imageRegionQuota"].as_array())
