@@ -80,5 +80,4 @@ proptest! {
             preflight::clouds::parse_every_answer(cloud, &json);
         }
     }
-    }
 }
