@@ -191,3 +191,57 @@ fn exponential_alias_bomb_is_refused_quickly() {
     }
     assert!(parse_and_render(&text).is_err());
 }
+
+/// An ordinary plan the fast reader takes: block and flow entries, quoted and plain values.
+const ORDINARY: &str = "# a comment\ndefaults:\n  cloud: jdcloud\n  region: cn-north-1\ninstances:\n  - name: web  # preflight-ignore: unverified -- why\n    image: \"img-m5s0****29\"\n    instance_type: g.n4.xlarge\n    count: 3\n    system_disk_gb: 40\n  - {name: db, cloud: aliyun, region: cn-hangzhou, image: 'm-1', instance_type: ecs.g7.large}\nimages:\n  - name: golden\n    cloud: zenlayer\n    region: FRA-A\n    count: 2\n";
+
+#[test]
+fn the_fast_reader_takes_ordinary_plans_and_agrees() {
+    for text in [
+        ORDINARY,
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/plan.yaml"))
+            .expect("example"),
+    ] {
+        let (fast, slow) = plan::both_readers(text).expect("the fast reader takes it");
+        assert_eq!(Ok(fast), slow);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Wherever the fast reader answers, serde-saphyr accepts the same text and builds the
+    /// same values with the same spans.
+    #[test]
+    fn both_readers_agree(edits in prop::collection::vec(edit(), 1..4), base in 0..2usize) {
+        let text = apply([ORDINARY, VALID][base], &edits);
+        if let Some((fast, slow)) = plan::both_readers(&text) {
+            prop_assert_eq!(Ok(fast), slow, "text: {:?}", text);
+        }
+    }
+}
+
+/// Every one-byte deletion of ORDINARY: the readers agree on each, and the fast reader answers
+/// for many of them (so the property above is not vacuous).
+#[test]
+fn one_byte_deletions_agree() {
+    let mut answered = 0;
+    for at in 0..ORDINARY.len() {
+        if !ORDINARY.is_char_boundary(at) || !ORDINARY.is_char_boundary(at + 1) {
+            continue;
+        }
+        let text = format!("{}{}", &ORDINARY[..at], &ORDINARY[at + 1..]);
+        if let Some((fast, slow)) = plan::both_readers(&text) {
+            assert_eq!(Ok(fast), slow, "deleting byte {at}: {text:?}");
+            answered += 1;
+        }
+    }
+    assert!(
+        answered > 100,
+        "the fast reader answered only {answered} times"
+    );
+}

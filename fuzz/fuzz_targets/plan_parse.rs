@@ -1,5 +1,6 @@
 //! Plans: any text parses or fails with diagnostics that render; a parsed plan's spans lie
-//! inside the text, and checking it against empty facts never panics.
+//! inside the text, and checking it against empty facts never panics. Differential: wherever
+//! the fast reader answers, serde-saphyr reads the same values and spans.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,6 +11,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    if let Some((fast, slow)) = preflight::plan::both_readers(text) {
+        assert_eq!(Ok(fast), slow, "the readers disagree on {text:?}");
+    }
     let source = SourceFile::new("fuzz.plan.yaml", text);
     match preflight::plan::parse(source) {
         Ok(plan) => {

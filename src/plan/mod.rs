@@ -3,6 +3,7 @@
 //! has a known cloud, a region, a unique name, a count of at least 1), and nothing downstream
 //! checks again.
 
+mod fast;
 mod raw;
 pub mod suppress;
 
@@ -92,8 +93,12 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
                 .with_help("a plan lists `instances:` and/or `images:`; `preflight schema` describes the format"),
         ]);
     }
-    let raw: RawPlan = serde_saphyr::from_str_with_options(source.text(), yaml_options())
-        .map_err(|e| vec![error::from_yaml("plan", &source, &e)])?;
+    // Ordinary plans are read straight from the parser's events; anything else, and every
+    // diagnostic, comes from serde-saphyr.
+    let raw: RawPlan = match fast::read(source.text()) {
+        Some(raw) => raw,
+        None => parse_slow(&source)?,
+    };
     if raw.instances.is_none() && raw.images.is_none() {
         return Err(vec![
             InputError::at(
@@ -107,6 +112,23 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
         ]);
     }
     Builder::new(&source).build(raw)
+}
+
+/// The plan as serde-saphyr reads it: every case, every diagnostic.
+fn parse_slow(source: &SourceFile) -> Result<RawPlan, Vec<InputError>> {
+    serde_saphyr::from_str_with_options(source.text(), yaml_options())
+        .map_err(|e| vec![error::from_yaml("plan", source, &e)])
+}
+
+/// Both readers' raw plans, for the property test that they agree. `None` where the fast
+/// reader declines.
+#[doc(hidden)]
+pub fn both_readers(text: &str) -> Option<(String, Result<String, ()>)> {
+    let fast = fast::read(text)?;
+    let source = SourceFile::new("p.yaml", text);
+    let slow = parse_slow(&source).map_err(|_| ());
+    let show = |r: &RawPlan| raw::describe(r, &source);
+    Some((show(&fast), slow.as_ref().map(show).map_err(|_| ())))
 }
 
 /// Options shared by every YAML file preflight reads: strict booleans, duplicate keys refused,

@@ -10,19 +10,35 @@ use serde::Deserialize;
 
 use crate::source::SourceFile;
 
-/// A value with the place it was written. Transparent to serde and to the schema.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Sp<T>(pub serde_saphyr::Spanned<T>);
+/// A value with the place it was written: from serde-saphyr (`Spanned`), or from the fast
+/// reader in `fast.rs`, which knows the byte span directly. Transparent to serde and to the
+/// schema.
+#[derive(Debug, Clone)]
+pub enum Sp<T> {
+    Saphyr(serde_saphyr::Spanned<T>),
+    Fast { value: T, span: SourceSpan },
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_saphyr::Spanned::<T>::deserialize(d).map(Sp::Saphyr)
+    }
+}
 
 impl<T> Sp<T> {
     pub fn get(&self) -> &T {
-        &self.0.value
+        match self {
+            Sp::Saphyr(s) => &s.value,
+            Sp::Fast { value, .. } => value,
+        }
     }
 
     /// Where the value was written; where the parser kept no byte offset, from line and column.
     pub fn span(&self, file: &SourceFile) -> SourceSpan {
-        let loc = &self.0.referenced;
+        let loc = match self {
+            Sp::Fast { span, .. } => return *span,
+            Sp::Saphyr(s) => &s.referenced,
+        };
         let s = loc.span();
         match (s.byte_offset(), s.byte_len()) {
             (Some(off), Some(len)) => SourceSpan::new((off as usize).into(), len as usize),
@@ -125,4 +141,47 @@ pub struct RawImage {
     /// How many images of this kind; at least 1.
     #[schemars(range(min = 1))]
     pub count: Option<Sp<i64>>,
+}
+
+/// Every value and span of a raw plan, as text: how the property test compares the readers.
+pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
+    fn sp<T: std::fmt::Debug>(v: &Option<Sp<T>>, f: &SourceFile) -> String {
+        v.as_ref().map_or("-".to_string(), |v| {
+            format!("{:?}@{:?}", v.get(), v.span(f))
+        })
+    }
+    let mut out = String::new();
+    if let Some(d) = &plan.defaults {
+        out.push_str(&format!(
+            "defaults {} {}\n",
+            sp(&d.cloud, file),
+            sp(&d.region, file)
+        ));
+    }
+    for i in plan.instances.iter().flat_map(|l| l.get()) {
+        let v = i.get();
+        out.push_str(&format!(
+            "instance @{:?} {} {} {} {} {} {} {}\n",
+            i.span(file),
+            sp(&Some(v.name.clone()), file),
+            sp(&v.cloud, file),
+            sp(&v.region, file),
+            sp(&Some(v.image.clone()), file),
+            sp(&Some(v.instance_type.clone()), file),
+            sp(&v.count, file),
+            sp(&v.system_disk_gb, file)
+        ));
+    }
+    for i in plan.images.iter().flat_map(|l| l.get()) {
+        let v = i.get();
+        out.push_str(&format!(
+            "image @{:?} {} {} {} {}\n",
+            i.span(file),
+            sp(&Some(v.name.clone()), file),
+            sp(&v.cloud, file),
+            sp(&v.region, file),
+            sp(&v.count, file)
+        ));
+    }
+    out
 }
