@@ -995,8 +995,11 @@ async fn fault_matrix_for_every_cloud() {
                 "certificate error",
                 vec![],
                 None,
-                Some("https://FAKE".to_string()),
-                Outcome::Unverified("TLS"),
+                Some(format!(
+                    "https://{}",
+                    support::fake_cloud::untrusted_tls_server()
+                )),
+                Outcome::Unverified("invalid peer certificate"),
             ),
         ];
         for (name, once, always, endpoint, outcome) in table {
