@@ -383,6 +383,31 @@ fn failed_everywhere(needs: &Needs, why: &str) -> Fetched {
     }
 }
 
+/// Fetches every region of one cloud at once with `fetch_region`.
+pub async fn per_region<F, Fut>(
+    client: Arc<Client>,
+    regions: Vec<(String, RegionNeeds)>,
+    fetch_region: F,
+) -> Vec<(String, RegionFacts)>
+where
+    F: Fn(Arc<Client>, String, RegionNeeds) -> Fut,
+    Fut: Future<Output = RegionFacts> + Send + 'static,
+{
+    let futures = regions
+        .into_iter()
+        .map(|(region, needs)| {
+            let facts = fetch_region(Arc::clone(&client), region.clone(), needs);
+            async move { (region, facts.await) }
+        })
+        .collect();
+    all(futures).await
+}
+
+/// A text field of a cloud's JSON answer (`Code`, `message` …), or empty.
+pub fn text_field(json: Option<&serde_json::Value>, key: &str) -> String {
+    json.and_then(|j| j[key].as_str()).unwrap_or("").to_string()
+}
+
 /// Runs futures concurrently on the current runtime; results in the order given.
 pub async fn all<T, F>(futures: Vec<F>) -> Vec<T>
 where

@@ -13,7 +13,9 @@ use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::jdcloud::client::{MAX_PAGES, arch};
 use crate::clouds::sign::{now, query_string, sha256_hex};
-use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, record_types};
+use crate::clouds::{
+    Client, Cloud, RegionNeeds, all, chunks, per_region, record_types, text_field,
+};
 use crate::facts::{Constraint, Fetched, ImageFact, ImageInfo, InstanceTypes, RegionFacts};
 
 const VERSION: &str = "2014-05-26";
@@ -32,17 +34,10 @@ pub async fn fetch(
     client: Arc<Client>,
     regions: Vec<(String, RegionNeeds)>,
 ) -> Vec<(String, RegionFacts)> {
-    let futures = regions
-        .into_iter()
-        .map(|(region, needs)| {
-            let client = Arc::clone(&client);
-            async move {
-                let facts = fetch_region(&client, &region, &needs).await;
-                (region, facts)
-            }
-        })
-        .collect();
-    all(futures).await
+    per_region(client, regions, |client, region, needs| async move {
+        fetch_region(&client, &region, &needs).await
+    })
+    .await
 }
 
 async fn fetch_region(client: &Arc<Client>, region: &str, needs: &RegionNeeds) -> RegionFacts {
@@ -313,16 +308,8 @@ async fn call(
 /// Alibaba's answers: the result object, or `{"Code", "Message", "RequestId"}` with 4xx/5xx.
 pub fn classify(r: &Response) -> Class {
     let json: Option<Value> = serde_json::from_slice(&r.body).ok();
-    let code = json
-        .as_ref()
-        .and_then(|j| j["Code"].as_str())
-        .unwrap_or("")
-        .to_string();
-    let message = json
-        .as_ref()
-        .and_then(|j| j["Message"].as_str())
-        .unwrap_or("")
-        .to_string();
+    let code = text_field(json.as_ref(), "Code");
+    let message = text_field(json.as_ref(), "Message");
     let auth = code.starts_with("InvalidAccessKeyId")
         || code.starts_with("Forbidden")
         || matches!(

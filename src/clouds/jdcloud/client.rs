@@ -12,7 +12,9 @@ use serde_json::Value;
 use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::sign::{encode, now, query_string};
-use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, record_types};
+use crate::clouds::{
+    Client, Cloud, RegionNeeds, all, chunks, per_region, record_types, text_field,
+};
 use crate::facts::{
     Arch, Constraint, Fetched, ImageFact, ImageInfo, InstanceTypes, Quota, RegionFacts,
 };
@@ -37,17 +39,10 @@ pub async fn fetch(
     client: Arc<Client>,
     regions: Vec<(String, RegionNeeds)>,
 ) -> Vec<(String, RegionFacts)> {
-    let futures = regions
-        .into_iter()
-        .map(|(region, needs)| {
-            let client = Arc::clone(&client);
-            async move {
-                let facts = fetch_region(&client, &region, &needs).await;
-                (region, facts)
-            }
-        })
-        .collect();
-    all(futures).await
+    per_region(client, regions, |client, region, needs| async move {
+        fetch_region(&client, &region, &needs).await
+    })
+    .await
 }
 
 /// What one batch call said about its ids: per id, its JSON entry (or absent), or why not.
@@ -386,16 +381,8 @@ pub fn classify(r: &Response) -> Class {
         .map(|j| j["error"].clone())
         .filter(|e| !e.is_null());
     let has_error = error.is_some();
-    let word = error
-        .as_ref()
-        .and_then(|e| e["status"].as_str())
-        .unwrap_or("")
-        .to_string();
-    let message = error
-        .as_ref()
-        .and_then(|e| e["message"].as_str())
-        .unwrap_or("")
-        .to_string();
+    let word = text_field(error.as_ref(), "status");
+    let message = text_field(error.as_ref(), "message");
     let said = if message.is_empty() {
         String::new()
     } else {

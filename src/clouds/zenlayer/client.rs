@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::sign::now;
-use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks};
+use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, text_field};
 use crate::facts::{
     Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota, RegionFacts,
 };
@@ -266,16 +266,8 @@ async fn post(client: &Client, action: &str, body: &Value) -> Result<Answer, Str
 /// with a non-200 status.
 pub fn classify(r: &Response) -> Class {
     let json: Option<Value> = serde_json::from_slice(&r.body).ok();
-    let code = json
-        .as_ref()
-        .and_then(|j| j["code"].as_str())
-        .unwrap_or("")
-        .to_string();
-    let message = json
-        .as_ref()
-        .and_then(|j| j["message"].as_str())
-        .unwrap_or("")
-        .to_string();
+    let code = text_field(json.as_ref(), "code");
+    let message = text_field(json.as_ref(), "message");
     match (r.status, json) {
         (200, Some(j)) if code.is_empty() && j["response"].is_object() => {
             Class::Ok(j["response"].clone())
