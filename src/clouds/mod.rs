@@ -283,6 +283,7 @@ pub struct Fetched {
 
 /// Everything a cloud client needs for one cloud.
 pub struct Client {
+    pub cloud: Cloud,
     pub http: Arc<Http>,
     pub credentials: Credentials,
     pub config: FetchConfig,
@@ -292,6 +293,18 @@ impl Client {
     /// The account, for cache keys: a hash of the access key id, never the key itself.
     pub fn cache_scope(&self) -> String {
         sign::sha256_hex(self.credentials.access_key_id.as_bytes())
+    }
+
+    /// Sends one operation through the shared transport, cached under this account.
+    pub async fn send(
+        &self,
+        operation: &str,
+        build: impl Fn() -> http::Call,
+        classify: impl Fn(&http::Response) -> http::Class,
+    ) -> Result<http::Answer, String> {
+        self.http
+            .send(self.cloud, operation, &self.cache_scope(), build, classify)
+            .await
     }
 }
 
@@ -338,6 +351,7 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
             }
             Ok(credentials) => {
                 let client = Arc::new(Client {
+                    cloud,
                     http: Arc::clone(&http),
                     credentials,
                     config: config.clone(),

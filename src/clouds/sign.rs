@@ -130,6 +130,23 @@ pub(crate) mod vectors {
     pub fn s(v: &Value) -> &str {
         v.as_str().unwrap_or("")
     }
+
+    /// The four things every vector pins: canonical request, string to sign, signature and
+    /// the Authorization header (from `expected.authorization` or the expected headers).
+    pub fn assert_signature(got: &super::Signature, v: &Value) {
+        let (expected, id) = (&v["expected"], &v["id"]);
+        let authorization = expected["authorization"]
+            .as_str()
+            .unwrap_or_else(|| s(&expected["headers"]["Authorization"]));
+        assert_eq!(
+            got.canonical_request,
+            s(&expected["canonical_request"]),
+            "{id}"
+        );
+        assert_eq!(got.string_to_sign, s(&expected["string_to_sign"]), "{id}");
+        assert_eq!(got.signature, s(&expected["signature"]), "{id}");
+        assert_eq!(got.authorization, authorization, "{id}");
+    }
 }
 
 #[cfg(test)]

@@ -21,12 +21,16 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         junit.add_test_suite(suite);
     }
-    let mut files: Vec<&str> = report.cases.iter().map(|c| c.file.as_str()).collect();
-    files.dedup();
-    for file in files {
+    let by_entry = report.findings_by_entry();
+    // Cases come in plan order, so each file's cases are consecutive.
+    for cases in report.cases.chunk_by(|a, b| a.file == b.file) {
+        let file = cases[0].file.as_str();
         let mut suite = TestSuite::new(file);
-        for case in report.cases.iter().filter(|c| c.file == file) {
-            let findings: Vec<_> = report.findings_of(case).collect();
+        for case in cases {
+            let findings: Vec<&crate::diagnostic::Diagnostic> = by_entry
+                .get(&(case.file.as_str(), case.line))
+                .cloned()
+                .unwrap_or_default();
             let failures: Vec<_> = findings.iter().filter(|d| !d.unverified).collect();
             let status = if let Some(first) = failures.first() {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);

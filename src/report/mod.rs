@@ -135,11 +135,17 @@ impl Report {
         }
     }
 
-    /// The findings about one checked entry.
-    pub fn findings_of<'a>(&'a self, case: &'a Case) -> impl Iterator<Item = &'a Diagnostic> + 'a {
-        self.diagnostics
-            .iter()
-            .filter(move |d| d.file.name() == case.file && d.entry_line == case.line)
+    /// Every finding, by the entry it is about (file, entry line): one pass, so reports that
+    /// go entry by entry stay linear on large plans.
+    pub fn findings_by_entry(&self) -> std::collections::HashMap<(&str, usize), Vec<&Diagnostic>> {
+        let mut map: std::collections::HashMap<(&str, usize), Vec<&Diagnostic>> =
+            std::collections::HashMap::new();
+        for d in &self.diagnostics {
+            map.entry((d.file.name(), d.entry_line))
+                .or_default()
+                .push(d);
+        }
+        map
     }
 
     /// Writes the report in `format`. Input errors are part of the machine formats;

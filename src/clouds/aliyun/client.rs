@@ -293,16 +293,7 @@ async fn call(
             body: Vec::new(),
         }
     };
-    client
-        .http
-        .send(
-            Cloud::Aliyun,
-            action,
-            &client.cache_scope(),
-            build,
-            classify,
-        )
-        .await
+    client.send(action, build, classify).await
 }
 
 /// Alibaba's answers: the result object, or `{"Code", "Message", "RequestId"}` with 4xx/5xx.

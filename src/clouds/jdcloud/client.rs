@@ -50,28 +50,14 @@ pub type Batch = Result<BTreeMap<String, Value>, String>;
 
 async fn fetch_region(client: &Arc<Client>, region: &str, needs: &RegionNeeds) -> RegionFacts {
     let image_chunks = chunks(&needs.images, CHUNK);
-    let images = all(image_chunks
-        .iter()
-        .map(|ids| {
-            batch(
-                Arc::clone(client),
-                region.to_string(),
-                ids.clone(),
-                Op::Images,
-            )
-        })
-        .collect());
-    let constraints = all(image_chunks
-        .iter()
-        .map(|ids| {
-            batch(
-                Arc::clone(client),
-                region.to_string(),
-                ids.clone(),
-                Op::Constraints,
-            )
-        })
-        .collect());
+    let batches = |op: Op| {
+        all(image_chunks
+            .iter()
+            .map(|ids| batch(Arc::clone(client), region.to_string(), ids.clone(), op))
+            .collect())
+    };
+    let images = batches(Op::Images);
+    let constraints = batches(Op::Constraints);
     let types = instance_types(client, region, needs);
     let quota = async {
         if needs.quota {
@@ -361,16 +347,7 @@ async fn get(
             body: Vec::new(),
         }
     };
-    client
-        .http
-        .send(
-            Cloud::Jdcloud,
-            operation,
-            &client.cache_scope(),
-            build,
-            classify,
-        )
-        .await
+    client.send(operation, build, classify).await
 }
 
 /// JD Cloud's answers: `{"result": …}` or `{"error": {"code", "status", "message"}}`.

@@ -250,16 +250,7 @@ async fn post(client: &Client, action: &str, body: &Value) -> Result<Answer, Str
             body: body.clone(),
         }
     };
-    client
-        .http
-        .send(
-            Cloud::Zenlayer,
-            action,
-            &client.cache_scope(),
-            build,
-            classify,
-        )
-        .await
+    client.send(action, build, classify).await
 }
 
 /// Zenlayer's answers: `{"requestId", "response": …}`, or `{"requestId", "code", "message"}`
