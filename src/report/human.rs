@@ -94,8 +94,8 @@ fn summary_line(report: &Report) -> String {
         format!("All {scope} passed")
     } else if problems == 0 {
         format!(
-            "No problems found in {scope}, but {} could not be checked",
-            plural(s.unverified, "pairing", "pairings")
+            "No problems found in {scope}, but {} could not be made (unverified)",
+            plural(s.unverified, "check", "checks")
         )
     } else {
         let mut line = format!(
