@@ -1098,3 +1098,105 @@ async fn fault_matrix_for_every_cloud() {
         failures.join("\n")
     );
 }
+
+/// A JD batch answered 404 (an unknown id in it) is asked again one image at a time, so the
+/// known images are still checked and the unknown one is `image-not-found`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_404_batch_falls_back_to_one_image_at_a_time() {
+    let fake = world().await;
+    fake.fail_next(
+        "jdcloud.describeImages",
+        &[Fault::Status(404, r#"{"requestId":"x","error":{"code":404,"status":"NOT_FOUND","message":"Image 'img-x' not found"}}"#.into(), vec![])],
+    );
+    let r = run(
+        PLAN,
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert_eq!(r.findings(), pairs(EVERY_RULE), "{}", r.stderr);
+    let singles = fake
+        .requests()
+        .iter()
+        .filter(|o| *o == "jdcloud.describeImages")
+        .count();
+    assert_eq!(
+        singles,
+        1 + 2,
+        "the batch, then one call per image (two images)"
+    );
+}
+
+/// With an STS token, Alibaba requests carry `x-acs-security-token`, and it is signed (the
+/// fake recomputes the signature over the headers the request says it signed).
+#[tokio::test(flavor = "multi_thread")]
+async fn sts_tokens_are_sent_and_signed() {
+    let fake = world().await;
+    let mut env = fake.env();
+    env.push((
+        "ALIBABA_CLOUD_SECURITY_TOKEN".into(),
+        "sts-token-value".into(),
+    ));
+    let r = run(PLAN, env, &["validate", "plan.yaml", "--format", "json"]).await;
+    assert_eq!(r.findings(), pairs(EVERY_RULE));
+    assert_eq!(fake.bad_signatures(), 0);
+    assert_eq!(
+        fake.signed_token_requests(),
+        4,
+        "every Alibaba request signed the token"
+    );
+}
+
+/// Endpoints from `.preflight.yaml` are used; `PREFLIGHT_*_ENDPOINT` wins over them.
+#[tokio::test(flavor = "multi_thread")]
+async fn config_endpoints_are_used_and_the_environment_wins() {
+    let fake = world().await;
+    let url = format!("http://{}", fake.addr);
+    let env_without_endpoints: Vec<(String, String)> = fake
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.ends_with("_ENDPOINT"))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("preflight-e2e-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("preflight.yaml");
+    std::fs::write(
+        &config,
+        format!("endpoints:\n  jdcloud: {url}\n  aliyun: {url}\n  zenlayer: {url}\n"),
+    )
+    .expect("config");
+    let config_arg = config.to_string_lossy().into_owned();
+    let args = [
+        "validate",
+        "plan.yaml",
+        "--format",
+        "json",
+        "--config",
+        &config_arg,
+    ];
+    let from_file = run(PLAN, env_without_endpoints.clone(), &args).await;
+    assert_eq!(
+        from_file.findings(),
+        pairs(EVERY_RULE),
+        "{}",
+        from_file.stderr
+    );
+    assert_eq!(fake.requests().len(), MINIMUM.len());
+    // The environment points JD at a closed port: it wins, so JD's pairings are unverified.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed_addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let mut env = env_without_endpoints;
+    env.push((
+        "PREFLIGHT_JDCLOUD_ENDPOINT".into(),
+        format!("http://{closed_addr}"),
+    ));
+    let overridden = run(PLAN, env, &args).await;
+    assert!(
+        overridden.reason("jd-ok").contains("could not connect"),
+        "{}",
+        overridden.reason("jd-ok")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -69,6 +69,8 @@ struct World {
     /// Every request's operation, in arrival order.
     log: Vec<String>,
     bad_signatures: usize,
+    /// Alibaba requests that carried `x-acs-security-token` and listed it as signed.
+    signed_token_requests: usize,
 }
 
 #[derive(Clone)]
@@ -245,6 +247,10 @@ impl FakeCloud {
         self.with(|w| w.bad_signatures)
     }
 
+    pub fn signed_token_requests(&self) -> usize {
+        self.with(|w| w.signed_token_requests)
+    }
+
     // --- serving ---------------------------------------------------------------------------
 
     async fn serve(&self, mut stream: TcpStream) {
@@ -360,6 +366,11 @@ impl FakeCloud {
                     },
                 );
                 if expected.authorization == auth {
+                    if req.header("x-acs-security-token").is_some()
+                        && signed.split(';').any(|h| h == "x-acs-security-token")
+                    {
+                        self.with(|w| w.signed_token_requests += 1);
+                    }
                     Ok(())
                 } else {
                     Err((400, json!({"RequestId": "fake", "HostId": "ecs", "Code": "SignatureDoesNotMatch", "Message": "The request signature does not conform to Aliyun standards."}).to_string(), vec![]))

@@ -391,3 +391,45 @@ pub fn classify(r: &Response) -> Class {
         (status, _) => Class::Fail(format!("JD Cloud answered HTTP {status} {word}{said}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn answers_of_the_wrong_shape_are_errors_not_facts() {
+        assert!(matches!(
+            parse_quota(&json!({"result": {"quotas": []}})),
+            Fetched::Error(_)
+        ));
+        assert!(matches!(
+            parse_quota(
+                &json!({"result": {"quotas": [{"resourceType": "image", "used": 3, "limit": 10}]}})
+            ),
+            Fetched::Known(Quota { used: 3, limit: 10 })
+        ));
+        assert!(parse_batch(&json!({"result": {}}), true).is_err());
+        let images = parse_batch(
+            &json!({"result": {"images": [{"imageId": "a", "status": "ready", "offline": true}]}}),
+            true,
+        );
+        let constraints: Batch = Ok(BTreeMap::new());
+        match image_fact("a", &images, &constraints) {
+            ImageFact::Found(info) => {
+                assert!(!info.usable, "offline images are not usable");
+                assert_eq!(info.status, "offline");
+                assert_eq!(
+                    info.constraint,
+                    Some(Constraint::None),
+                    "no constraint entry: private"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            image_fact("b", &images, &constraints),
+            ImageFact::NotFound
+        ));
+    }
+}

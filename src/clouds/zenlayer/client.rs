@@ -286,3 +286,23 @@ pub fn classify(r: &Response) -> Class {
         (status, _) => Class::Fail(format!("Zenlayer answered HTTP {status} {code}: {message}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotas_read_both_documented_shapes_and_refuse_others() {
+        let sdk = json!({"images": [{"zoneId": "FRA-A", "count": 1, "maxCount": 5}]});
+        let doc = json!({"imageRegionQuota": [{"regionId": "sa-jeddah-1a", "count": "0", "maxCount": "5"}]});
+        assert_eq!(
+            parse_quotas(&sdk).expect("sdk")["FRA-A"],
+            Quota { used: 1, limit: 5 }
+        );
+        assert_eq!(
+            parse_quotas(&doc).expect("doc")["sa-jeddah-1a"],
+            Quota { used: 0, limit: 5 }
+        );
+        assert!(parse_quotas(&json!({"quota": []})).is_err());
+    }
+}
