@@ -133,17 +133,17 @@ fn main() {
         let runs = if n >= 100_000 { 3 } else { 7 };
         let (full, report) = time(runs, || preflight::validate(&options));
         assert!(report.errors.is_empty(), "{:?}", report.errors);
-        let plans =
-            [
-                preflight::plan::parse(preflight::read_source(&plan_path, "plan").expect("read"))
-                    .expect("parse"),
-            ];
+        let plans = [preflight::plan::parse(
+            preflight::read_source(&plan_path, preflight::error::Kind::Plan).expect("read"),
+        )
+        .expect("parse")];
         let policy = preflight::policy::Policy::load(&[] as &[&str]).expect("packs");
         let facts = facts();
         let (check, _) = time(runs, || {
             preflight::check(&plans, &facts, &policy, &|_| true)
         });
-        let source = preflight::read_source(&plan_path, "plan").expect("read");
+        let source =
+            preflight::read_source(&plan_path, preflight::error::Kind::Plan).expect("read");
         let (parse, _) = time(runs, || {
             preflight::plan::parse(source.clone()).expect("parse")
         });

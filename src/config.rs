@@ -69,7 +69,7 @@ pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Config, Vec<InputEr
     match path {
         None => Ok(Config::default()),
         Some(path) => {
-            let file = crate::read_source(&path, "config").map_err(|e| vec![e])?;
+            let file = crate::read_source(&path, error::Kind::Config).map_err(|e| vec![e])?;
             parse(&file, path.parent().unwrap_or(Path::new(".")))
         }
     }
@@ -97,7 +97,7 @@ fn discover(start: &Path) -> Option<PathBuf> {
 
 pub fn parse(file: &SourceFile, base: &Path) -> Result<Config, Vec<InputError>> {
     let raw: RawConfig = serde_saphyr::from_str_with_options(file.text(), yaml_options())
-        .map_err(|e| vec![error::from_yaml("config", file, &e)])?;
+        .map_err(|e| vec![error::from_yaml(error::Kind::Config, file, &e)])?;
     let mut errors = Vec::new();
     let at = |v: &Sp<String>| v.span(file);
     let mut config = Config {

@@ -131,9 +131,64 @@ impl Diagnostic for InputError {
     }
 }
 
+/// The kinds of file preflight reads, each with its diagnostic codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Plan,
+    Rules,
+    Config,
+    Facts,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Plan => "plan file",
+            Kind::Rules => "rule file",
+            Kind::Config => "config file",
+            Kind::Facts => "facts file",
+        }
+    }
+
+    /// (syntax, unknown key, missing key, unreadable)
+    fn codes(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Kind::Plan => (
+                "plan::syntax",
+                "plan::unknown-key",
+                "plan::missing-key",
+                "plan::unreadable",
+            ),
+            Kind::Rules => (
+                "rules::syntax",
+                "rules::unknown-key",
+                "rules::missing-key",
+                "rules::unreadable",
+            ),
+            Kind::Config => (
+                "config::syntax",
+                "config::unknown-key",
+                "config::missing-key",
+                "config::unreadable",
+            ),
+            Kind::Facts => (
+                "facts::invalid",
+                "facts::invalid",
+                "facts::invalid",
+                "facts::unreadable",
+            ),
+        }
+    }
+
+    /// The code for a file of this kind that cannot be read.
+    pub fn unreadable_code(self) -> &'static str {
+        self.codes().3
+    }
+}
+
 /// Turns a serde-saphyr error into an `InputError` at the right spot, with a friendlier
 /// message where serde's wording is for programmers, and "did you mean" for unknown keys.
-pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Error) -> InputError {
+pub fn from_yaml(kind: Kind, file: &SourceFile, err: &serde_saphyr::Error) -> InputError {
     use serde_saphyr::Error as E;
 
     let inner = err.without_snippet();
@@ -153,11 +208,7 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
         (E::SerdeMissingField { .. }, Some(sp)) => Some(entry_start(file, sp)),
         _ => span,
     };
-    let code = match kind {
-        "plan" => "plan::syntax",
-        "rules" => "rules::syntax",
-        _ => "config::syntax",
-    };
+    let (code, unknown_key_code, missing_key_code, _) = kind.codes();
     let (code, message, label, help) = match inner {
         E::SerdeUnknownField {
             field, expected, ..
@@ -170,14 +221,14 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
                 ),
             };
             (
-                unknown_key_code(kind),
+                unknown_key_code,
                 format!("unknown key `{field}`"),
                 "not a key preflight knows".to_string(),
                 Some(help),
             )
         }
         E::SerdeMissingField { field, .. } => (
-            missing_key_code(kind),
+            missing_key_code,
             format!("missing required key `{field}`"),
             format!("this entry needs `{field}`"),
             Some(format!("add `{field}:` to the entry")),
@@ -190,7 +241,7 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
         ),
         E::Budget { breach, .. } => (
             "input::too-complex",
-            format!("the {} is past preflight's safety limits: {}", human_kind(kind), budget_words(breach)),
+            format!("the {} is past preflight's safety limits: {}", kind.name(), budget_words(breach)),
             "limit reached here".to_string(),
             Some("plans never need this; if yours is generated, write the entries out or split it into several files".to_string()),
         ),
@@ -198,7 +249,7 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
         | E::AliasExpansionLimitExceeded { .. }
         | E::AliasReplayStackDepthExceeded { .. } => (
             "input::too-complex",
-            format!("the {} expands YAML aliases past preflight's safety limits", human_kind(kind)),
+            format!("the {} expands YAML aliases past preflight's safety limits", kind.name()),
             "limit reached here".to_string(),
             Some("write the values out instead of nesting aliases".to_string()),
         ),
@@ -206,14 +257,14 @@ pub fn from_yaml(kind: &'static str, file: &SourceFile, err: &serde_saphyr::Erro
             code,
             format!(
                 "the {} holds more than one YAML document; preflight reads one per file",
-                human_kind(kind)
+                kind.name()
             ),
             "a second document starts here".to_string(),
             Some("remove the `---` line, or split the documents into files of their own".to_string()),
         ),
         E::Eof { .. } if file.text().trim().is_empty() => (
             code,
-            format!("the {} is empty", human_kind(kind)),
+            format!("the {} is empty", kind.name()),
             String::new(),
             None,
         ),
@@ -321,30 +372,6 @@ fn budget_words(breach: &serde_saphyr::budget::BudgetBreach) -> String {
         B::Events { events } => format!("{events} YAML events"),
         B::ScalarBytes { total_scalar_bytes } => format!("{total_scalar_bytes} bytes of text"),
         other => format!("{other:?}"),
-    }
-}
-
-fn unknown_key_code(kind: &str) -> &'static str {
-    match kind {
-        "plan" => "plan::unknown-key",
-        "rules" => "rules::unknown-key",
-        _ => "config::unknown-key",
-    }
-}
-
-fn missing_key_code(kind: &str) -> &'static str {
-    match kind {
-        "plan" => "plan::missing-key",
-        "rules" => "rules::missing-key",
-        _ => "config::missing-key",
-    }
-}
-
-fn human_kind(kind: &str) -> &'static str {
-    match kind {
-        "plan" => "plan file",
-        "rules" => "rule file",
-        _ => "file",
     }
 }
 

@@ -90,7 +90,7 @@ pub fn validate(options: &ValidateOptions) -> Report {
     }
 
     let facts = match &options.facts {
-        Some(path) => read_source(path, "facts")
+        Some(path) => read_source(path, error::Kind::Facts)
             .and_then(|file| Facts::from_json(&file))
             .unwrap_or_else(|e| {
                 errors.push(e);
@@ -156,7 +156,7 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
     match discover::plan_files(&paths, &options.include, &options.exclude) {
         Ok(files) => {
             for path in files {
-                match read_source(&path, "plan")
+                match read_source(&path, error::Kind::Plan)
                     .map_err(|e| vec![e])
                     .and_then(plan::parse)
                 {
@@ -280,15 +280,10 @@ pub fn exit_code(report: &Report, fail_on: Severity, allow_unverified: bool) -> 
 }
 
 /// Reads a file the user named as text, refusing what is too big or not UTF-8.
-pub fn read_source(path: &Path, kind: &'static str) -> Result<SourceFile, InputError> {
+pub fn read_source(path: &Path, kind: error::Kind) -> Result<SourceFile, InputError> {
     let shown = path.display().to_string();
     let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
-    let code = match kind {
-        "plan" => "plan::unreadable",
-        "facts" => "facts::unreadable",
-        "config" => "config::unreadable",
-        _ => "rules::unreadable",
-    };
+    let code = kind.unreadable_code();
     let unreadable = |e: &io::Error| {
         InputError::in_file(
             code,

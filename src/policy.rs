@@ -230,7 +230,7 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
     paths.sort();
     paths
         .into_iter()
-        .map(|p| crate::read_source(&p, "rules"))
+        .map(|p| crate::read_source(&p, error::Kind::Rules))
         .collect()
 }
 
@@ -241,7 +241,7 @@ pub fn compile_source(file: &SourceFile) -> Result<usize, Vec<InputError>> {
 
 fn compile_file(file: &SourceFile) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
     let raw: RawFile = serde_saphyr::from_str_with_options(file.text(), yaml_options())
-        .map_err(|e| vec![error::from_yaml("rules", file, &e)])?;
+        .map_err(|e| vec![error::from_yaml(error::Kind::Rules, file, &e)])?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
     for r in raw.rules {

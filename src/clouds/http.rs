@@ -128,7 +128,9 @@ impl Http {
                 cloud.display_name()
             ));
         }
-        let answer = self.send_now(cloud, operation, build, classify).await;
+        let answer = self
+            .send_now(cloud, operation, probe, build, classify)
+            .await;
         if let (Some(cache), Ok(a)) = (&self.cache, &answer) {
             let stored = match a {
                 Answer::Json(v) => Stored::Json(v.clone()),
@@ -139,11 +141,13 @@ impl Http {
         answer
     }
 
-    /// Sends `build()`'s request until it succeeds, fails for good, or time runs out.
+    /// Sends `first`, then `build()`'s request again, until it succeeds, fails for good, or
+    /// time runs out.
     async fn send_now(
         &self,
         cloud: Cloud,
         operation: &str,
+        first: Call,
         build: impl Fn() -> Call,
         classify: impl Fn(&Response) -> Class,
     ) -> Result<Answer, String> {
@@ -151,12 +155,15 @@ impl Http {
             return Err("the request queue was closed".to_string());
         };
         let mut attempt = 0;
+        let mut first = Some(first);
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(self.timed_out());
             }
-            let call = build();
+            // The first attempt sends the call already built for the cache key; every retry
+            // is signed afresh.
+            let call = first.take().unwrap_or_else(&build);
             // `METHOD host`, for the log: never the query or headers (signatures).
             let target = format!(
                 "{} {}",

@@ -117,7 +117,7 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
 /// The plan as serde-saphyr reads it: every case, every diagnostic.
 fn parse_slow(source: &SourceFile) -> Result<RawPlan, Vec<InputError>> {
     serde_saphyr::from_str_with_options(source.text(), yaml_options())
-        .map_err(|e| vec![error::from_yaml("plan", source, &e)])
+        .map_err(|e| vec![error::from_yaml(error::Kind::Plan, source, &e)])
 }
 
 /// Both readers' raw plans, for the property test that they agree. `None` where the fast
