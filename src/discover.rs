@@ -63,8 +63,11 @@ pub fn plan_files(
         }
     }
     if errors.is_empty() {
+        // One file named twice (`a.plan.yaml ./a.plan.yaml`, or a file and its directory) is
+        // one plan: read twice, its findings and its planned images would count double.
         found.sort();
-        found.dedup();
+        let mut seen = std::collections::HashSet::new();
+        found.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
         Ok(found)
     } else {
         Err(errors)
