@@ -123,6 +123,7 @@ fn main() {
         let options = ValidateOptions {
             paths: vec![plan_path.clone()],
             include: vec![],
+            tf_dir: None,
             exclude: vec![],
             rule_dirs: vec![],
             facts: Some(facts_path.clone()),

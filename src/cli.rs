@@ -76,7 +76,8 @@ impl From<CloudArg> for crate::clouds::Cloud {
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// Plan files, or directories to search for them (default: the current directory).
+    /// Plan files, Terraform plan JSON, .tf files, or directories to search for them
+    /// (default: the current directory).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
@@ -127,9 +128,15 @@ pub struct NetworkArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Plan files, or directories to search for them (default: the current directory).
+    /// Plan files, Terraform plan JSON, .tf files, or directories to search for them
+    /// (default: the current directory).
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+
+    /// Where the .tf files of a Terraform plan JSON are, to point findings at them
+    /// [default: the plan file's directory, if it holds .tf files].
+    #[arg(long, value_name = "DIR")]
+    pub tf_dir: Option<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use miette::SourceSpan;
 use serde::Serialize;
 
-use crate::plan::{ImageCreate, Instance, Plan};
+use crate::plan::{ImageCreate, Instance, Unchecked};
 use crate::source::SourceFile;
 
 /// How bad a finding is. Ordered: `Note < Warning < Error`.
@@ -49,6 +49,15 @@ impl FromStr for Severity {
     }
 }
 
+/// `module.web.alicloud_instance.app[1]: <message>` where messages name their entry.
+fn named(name: &str, named: bool, message: String) -> String {
+    if named && !message.contains(&format!("`{name}`")) {
+        format!("{name}: {message}")
+    } else {
+        message
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
@@ -61,6 +70,8 @@ pub struct Diagnostic {
     pub label: String,
     /// Other places worth showing ("the image is arm64").
     pub related: Vec<(SourceSpan, String)>,
+    /// Places in other files worth showing (a variable's default in `variables.tf`).
+    pub elsewhere: Vec<(SourceFile, SourceSpan, String)>,
     pub cloud: String,
     pub region: String,
     pub image: Option<String>,
@@ -78,13 +89,21 @@ impl Diagnostic {
     pub fn for_instance(
         rule: &str,
         severity: Severity,
-        plan: &Plan,
         instance: &Instance,
         span: SourceSpan,
         message: String,
         label: impl Into<String>,
     ) -> Self {
-        let mut d = Self::in_entry(rule, severity, plan, span, message, label.into());
+        let message = named(&instance.name.value, instance.named_in_messages, message);
+        let mut d = Self::in_entry(rule, severity, &instance.file, span, message, label.into());
+        for origin in instance.origins.iter().filter(|o| o.of == span) {
+            if origin.file.name() == instance.file.name() {
+                d.related.push((origin.span, origin.label.clone()));
+            } else {
+                d.elsewhere
+                    .push((origin.file.clone(), origin.span, origin.label.clone()));
+            }
+        }
         d.cloud = instance.cloud.value.to_string();
         d.region = instance.region.value.clone();
         d.image = Some(instance.image.value.clone());
@@ -98,12 +117,19 @@ impl Diagnostic {
     pub fn for_image_create(
         rule: &str,
         severity: Severity,
-        plan: &Plan,
         image: &ImageCreate,
         message: String,
         label: impl Into<String>,
     ) -> Self {
-        let mut d = Self::in_entry(rule, severity, plan, image.name.span, message, label.into());
+        let message = named(&image.name.value, image.named_in_messages, message);
+        let mut d = Self::in_entry(
+            rule,
+            severity,
+            &image.file,
+            image.name.span,
+            message,
+            label.into(),
+        );
         d.cloud = image.cloud.value.to_string();
         d.region = image.region.value.clone();
         d.entry = image.name.value.clone();
@@ -111,11 +137,31 @@ impl Diagnostic {
         d
     }
 
+    /// The `unverified` finding of an entry that cannot be checked as written.
+    pub fn for_unchecked(rule: &str, severity: Severity, entry: &Unchecked) -> Self {
+        let mut d = Self::in_entry(
+            rule,
+            severity,
+            &entry.file,
+            entry.name.span,
+            format!("could not check `{}`: {}", entry.name.value, entry.reason),
+            "not verified".to_string(),
+        );
+        d.cloud = entry.cloud.map(|c| c.to_string()).unwrap_or_default();
+        d.region = entry.region.clone().unwrap_or_default();
+        d.image = entry.image.clone();
+        d.instance_type = entry.instance_type.clone();
+        d.entry = entry.name.value.clone();
+        d.entry_line = entry.line;
+        d.unverified = true;
+        d.with_help(entry.help.clone())
+    }
+
     /// The parts every finding has; the constructors above fill in the entry.
     fn in_entry(
         rule: &str,
         severity: Severity,
-        plan: &Plan,
+        file: &SourceFile,
         span: SourceSpan,
         message: String,
         label: String,
@@ -125,10 +171,11 @@ impl Diagnostic {
             severity,
             message,
             help: None,
-            file: plan.source.clone(),
+            file: file.clone(),
             span,
             label,
             related: Vec::new(),
+            elsewhere: Vec::new(),
             cloud: String::new(),
             region: String::new(),
             image: None,

@@ -39,13 +39,16 @@ pub fn plan_files(
             let before = found.len();
             walk(path, path, &include_set, &exclude_set, &mut found);
             if found.len() == before {
+                found.extend(terraform_inputs(path));
+            }
+            if found.len() == before {
                 errors.push(
                     InputError::new(
                         "input::no-plans",
                         format!("no plan files in `{}`", path.display()),
                     )
                     .with_help(format!(
-                        "preflight looks for {}; name a file directly or pass --include",
+                        "preflight looks for {}, then tfplan.json or .tf files; name a file directly or pass --include",
                         include_patterns.join(", ")
                     )),
                 );
@@ -72,6 +75,31 @@ pub fn plan_files(
     } else {
         Err(errors)
     }
+}
+
+/// A directory without plans may be a Terraform root module: its saved plan JSON
+/// (`tfplan.json`, `*.tfplan.json`) if there is one, else the directory itself when it holds
+/// `.tf` files.
+fn terraform_inputs(dir: &Path) -> Vec<PathBuf> {
+    let mut plans: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n == "tfplan.json" || n.ends_with(".tfplan.json"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    plans.sort();
+    if plans.is_empty() && crate::terraform::has_tf_files(dir) {
+        plans.push(dir.to_path_buf());
+    }
+    plans
 }
 
 fn glob_set(patterns: &[String], flag: &str, errors: &mut Vec<InputError>) -> GlobSet {

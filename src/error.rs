@@ -2,9 +2,7 @@
 //! valid, a bad flag value. Each becomes a miette diagnostic that points at the spot and exits
 //! with code 2. Findings about the cloud are not errors; they live in `diagnostic.rs`.
 
-use std::sync::Arc;
-
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceSpan};
 
 use crate::source::{Position, SourceFile};
 
@@ -20,7 +18,7 @@ struct Data {
     message: String,
     help: Option<String>,
     file: Option<String>,
-    snippet: Option<NamedSource<Arc<str>>>,
+    snippet: Option<SourceFile>,
     labels: Vec<LabeledSpan>,
     position: Option<Position>,
 }
@@ -68,7 +66,7 @@ impl InputError {
         let label: String = label.into();
         let mut e = Self::new(code, message);
         e.0.file = Some(file.name().to_string());
-        e.0.snippet = Some(file.named_source());
+        e.0.snippet = Some(file.clone());
         e.0.labels = vec![LabeledSpan::new_primary_with_span(
             (!label.is_empty()).then_some(label),
             span,

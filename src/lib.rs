@@ -24,6 +24,7 @@ pub mod policy;
 pub mod report;
 pub mod source;
 pub mod suggest;
+pub mod terraform;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,8 @@ pub struct ValidateOptions {
     pub paths: Vec<PathBuf>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// Where the .tf files of Terraform plan JSON are (default: beside the plan).
+    pub tf_dir: Option<PathBuf>,
     pub rule_dirs: Vec<PathBuf>,
     /// Check against this facts file instead of asking the clouds.
     pub facts: Option<PathBuf>,
@@ -82,11 +85,9 @@ pub fn validate(options: &ValidateOptions) -> Report {
     let (plans, mut plan_errors) = read_plans(options);
     errors.append(&mut plan_errors);
     for plan in &plans {
-        errors.extend(plan::suppress::check_rule_ids(
-            &plan.source,
-            &plan.suppressions,
-            &known,
-        ));
+        for (file, suppressions) in plan.files() {
+            errors.extend(plan::suppress::check_rule_ids(file, suppressions, &known));
+        }
     }
 
     let facts = match &options.facts {
@@ -153,13 +154,15 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
     };
     let mut plans = Vec::new();
     let mut errors = Vec::new();
+    let env = |name: &str| std::env::var(name).ok();
+    let tf = terraform::Options {
+        tf_dir: options.tf_dir.clone(),
+        env: &env,
+    };
     match discover::plan_files(&paths, &options.include, &options.exclude) {
         Ok(files) => {
             for path in files {
-                match read_source(&path, error::Kind::Plan)
-                    .map_err(|e| vec![e])
-                    .and_then(plan::parse)
-                {
+                match read_plan(&path, &tf) {
                     Ok(plan) => plans.push(plan),
                     Err(mut e) => errors.append(&mut e),
                 }
@@ -168,6 +171,20 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
         Err(mut e) => errors.append(&mut e),
     }
     (plans, errors)
+}
+
+/// One plan: preflight YAML, Terraform plan JSON (told by its content), or `.tf`
+/// configuration (a `.tf` file or a directory of them).
+fn read_plan(path: &Path, tf: &terraform::Options) -> Result<Plan, Vec<InputError>> {
+    if terraform::is_tf_path(path) {
+        return terraform::read_config(path, tf);
+    }
+    let source = read_source(path, error::Kind::Plan).map_err(|e| vec![e])?;
+    if terraform::is_plan_json(source.text()) {
+        terraform::read_plan_json(source, tf)
+    } else {
+        plan::parse(source)
+    }
 }
 
 /// The pure part: plans, facts and policy in, a report out.
@@ -187,14 +204,11 @@ pub fn check(
         ..Report::default()
     };
     for d in outcome.diagnostics {
-        let suppressed = plans
-            .iter()
-            .find(|p| p.path() == d.file.name())
-            .is_some_and(|p| {
-                p.suppressions
-                    .iter()
-                    .any(|s| s.covers(&d.rule, d.line(), Some(d.entry_line)))
-            });
+        let suppressed = plans.iter().any(|p| {
+            p.suppressions_in(d.file.name())
+                .iter()
+                .any(|s| s.covers(&d.rule, d.line(), Some(d.entry_line)))
+        });
         if suppressed {
             report.suppressed += 1;
         } else {
@@ -237,7 +251,7 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
     for plan in plans {
         for i in &plan.instances {
             cases.push(report::Case {
-                file: plan.path().to_string(),
+                file: i.file.name().to_string(),
                 entry: i.name.value.clone(),
                 line: i.line,
                 title: format!(
@@ -248,7 +262,7 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
         }
         for image in &plan.images {
             cases.push(report::Case {
-                file: plan.path().to_string(),
+                file: image.file.name().to_string(),
                 entry: image.name.value.clone(),
                 line: image.line,
                 title: format!(

@@ -197,7 +197,6 @@ impl PolicyRule {
         let d = Diagnostic::for_instance(
             &self.id,
             self.severity,
-            p.plan,
             p.instance,
             p.instance.instance_type.span,
             format!("{} (`{wanted}`)", self.message),

@@ -50,14 +50,10 @@ impl SourceFile {
         &self.inner.text
     }
 
-    /// What miette needs to draw a snippet.
-    pub fn named_source(&self) -> NamedSource<Arc<str>> {
-        self.inner.named.clone()
-    }
-
-    /// The same, borrowed, for a `miette::Diagnostic::source_code`.
+    /// What miette needs to draw a snippet: the file, with very long lines (minified JSON)
+    /// cut down to a window around what is shown.
     pub fn text_source(&self) -> &dyn miette::SourceCode {
-        &self.inner.named
+        self
     }
 
     /// The position of a byte offset (clamped to the text, and to a character boundary).
@@ -117,6 +113,75 @@ impl SourceFile {
         }
         offset
     }
+}
+
+/// Lines longer than this are shown as a window around the span, not whole.
+const MAX_SHOWN_LINE: usize = 200;
+/// How far back in a long line to look for the key of the value shown.
+const WINDOW_MARGIN: usize = 80;
+
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text = self.text();
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        let long = line_end - line_start > MAX_SHOWN_LINE && !text[start..end].contains('\n');
+        if !long {
+            return self
+                .inner
+                .named
+                .read_span(span, context_lines_before, context_lines_after);
+        }
+        // One long line (minified JSON): show the span and the key before it, never the
+        // whole line, and nothing after it: a neighbouring value may be one Terraform marks
+        // sensitive. Without context (how miette asks where a snippet starts), just the span.
+        if spans_several_values(&text[start..end]) {
+            // Two labels miette would draw as one snippet: refused, so it draws them apart.
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        let mut from = start;
+        if context_lines_before + context_lines_after > 0 {
+            let floor = start.saturating_sub(WINDOW_MARGIN).max(line_start);
+            let before = &text.as_bytes()[floor..start];
+            if let Some(i) = before.iter().rposition(|b| matches!(b, b',' | b'{' | b'[')) {
+                from = floor + i + 1;
+            }
+        }
+        let from = self.floor_char_boundary(from);
+        let to = end;
+        let at = self.position(from);
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name().to_string(),
+            &text.as_bytes()[from..to],
+            SourceSpan::new(from.into(), to - from),
+            at.line - 1,
+            at.column - 1,
+            1,
+        )))
+    }
+}
+
+/// Whether a stretch of JSON holds more than one value: a `,` outside strings.
+fn spans_several_values(json: &str) -> bool {
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            ',' if !in_string => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]

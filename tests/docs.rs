@@ -66,6 +66,7 @@ fn bundled_example_facts_and_plan_are_valid() {
     let options = preflight::ValidateOptions {
         paths: vec![format!("{root}/examples/plan.yaml").into()],
         include: vec![],
+        tf_dir: None,
         exclude: vec![],
         rule_dirs: vec![],
         facts: Some(format!("{root}/examples/facts.json").into()),

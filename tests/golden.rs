@@ -1,7 +1,7 @@
 //! Golden cases: every folder in `testdata/cases/` holds an `args` file (the command line,
 //! split on white space), the inputs it names, and the exact expected transcripts. A `validate`
 //! case runs once per format (`human.out`, `json.out`, `compact.out`, or the formats its
-//! `formats` file lists); any other command runs once (`out`). Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
+//! `formats` file lists); any other command runs once (`out`). An `env` file sets variables. Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +22,16 @@ fn case_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+/// The case's `env` file: `NAME=value` lines set for its runs (a Terraform region, say).
+fn case_env(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(dir.join("env"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
 /// Runs the binary in `dir` and returns a transcript: exit code, stdout, stderr.
 fn transcript(dir: &Path, args: &[String]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_preflight"))
@@ -32,6 +42,7 @@ fn transcript(dir: &Path, args: &[String]) -> String {
         .env("HOME", "/nonexistent-preflight-home")
         .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
         .env("NO_COLOR", "1")
+        .envs(case_env(dir))
         .output()
         .expect("the binary runs");
     let mut text = format!(

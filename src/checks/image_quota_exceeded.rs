@@ -5,7 +5,8 @@
 //! that already exist, to the region's custom-image quota (JD Cloud `describeQuotas`, Zenlayer
 //! `DescribeImageQuota`). Reports once per region, at the entry that no longer fits, with the
 //! arithmetic in the message. Images from every plan in the run count: the quota is per
-//! account, not per plan.
+//! account, not per plan. Custom images a Terraform plan deletes in the region free their
+//! place and are subtracted.
 //!
 //! ## Why it matters
 //! Image creation fails when the quota is used up, usually late in a pipeline, after the
@@ -44,18 +45,19 @@ fn check(r: &RegionImages) -> Option<Diagnostic> {
         return None;
     }
     let quota = r.facts.quota(r.cloud, r.region).ok()?;
-    let planned: u64 = r.entries.iter().map(|(_, i)| u64::from(i.count)).sum();
-    let used = u64::from(quota.used);
+    let planned: u64 = r.entries.iter().map(|i| u64::from(i.count)).sum();
+    // Deleted images free their place; count them as gone before the new ones are made.
+    let used = u64::from(quota.used).saturating_sub(r.freed);
     let limit = u64::from(quota.limit);
     if used + planned <= limit {
         return None;
     }
     // Point at the entry that crosses the limit: the ones before it still fit.
     let mut running = used;
-    let (plan, image) = r
+    let image = r
         .entries
         .iter()
-        .find(|(_, image)| {
+        .find(|image| {
             running += u64::from(image.count);
             running > limit
         })
@@ -64,19 +66,27 @@ fn check(r: &RegionImages) -> Option<Diagnostic> {
         let parts: Vec<String> = r
             .entries
             .iter()
-            .map(|(_, i)| format!("{} {}", i.name.value, i.count))
+            .map(|i| format!("{} {}", i.name.value, i.count))
             .collect();
         format!(" ({})", parts.join(", "))
     } else {
         String::new()
     };
+    let exist = if r.freed > 0 {
+        format!(
+            "{} exist, {} of which the plans delete",
+            quota.used,
+            r.freed.min(u64::from(quota.used))
+        )
+    } else {
+        format!("{used} exist")
+    };
     let d = Diagnostic::for_image_create(
         RULE.id,
         RULE.severity,
-        plan,
         image,
         format!(
-            "{} {} `{}` allows {limit} custom images: {used} exist and the plans create {planned}{breakdown} ({used} + {planned} = {} > {limit})",
+            "{} {} `{}` allows {limit} custom images: {exist} and the plans create {planned}{breakdown} ({used} + {planned} = {} > {limit})",
             r.cloud,
             r.cloud.region_word(),
             r.region,

@@ -137,15 +137,7 @@ impl Pairing<'_> {
         message: String,
         label: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::for_instance(
-            rule.id,
-            rule.severity,
-            self.plan,
-            self.instance,
-            span,
-            message,
-            label,
-        )
+        Diagnostic::for_instance(rule.id, rule.severity, self.instance, span, message, label)
     }
 
     /// Instance types of the same family as the entry's that the region offers and the
@@ -189,7 +181,9 @@ pub fn family(instance_type: &str) -> &str {
 pub struct RegionImages<'a> {
     pub cloud: Cloud,
     pub region: &'a str,
-    pub entries: Vec<(&'a Plan, &'a ImageCreate)>,
+    pub entries: Vec<&'a ImageCreate>,
+    /// Custom images the plans delete there (Terraform plans), freeing quota.
+    pub freed: u64,
     pub facts: &'a Facts,
 }
 
@@ -237,6 +231,17 @@ pub fn run(
         }
     }
 
+    for plan in plans {
+        for entry in &plan.unchecked {
+            if entry.pairing {
+                out.pairings += 1;
+            }
+            if check_unverified {
+                out.diagnostics.push(unverified::check_unchecked(entry));
+            }
+        }
+    }
+
     for region in group_image_creates(plans, facts) {
         for rule in &rules {
             if let Check::Region(check) = rule.check
@@ -251,25 +256,36 @@ pub fn run(
     }
 
     out.notices = notices(plans, &needs);
+    out.notices
+        .extend(plans.iter().flat_map(|p| p.notices.iter().cloned()));
     out
 }
 
 fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionImages<'a>> {
-    let mut groups: BTreeMap<(Cloud, &str), Vec<(&Plan, &ImageCreate)>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Cloud, &str), Vec<&ImageCreate>> = BTreeMap::new();
     for plan in plans {
         for image in &plan.images {
             groups
                 .entry((image.cloud.value, image.region.value.as_str()))
                 .or_default()
-                .push((plan, image));
+                .push(image);
         }
     }
+    let freed = |cloud: Cloud, region: &str| -> u64 {
+        plans
+            .iter()
+            .flat_map(|p| &p.deleted_images)
+            .filter(|d| d.cloud == cloud && d.region == region)
+            .map(|d| u64::from(d.count))
+            .sum()
+    };
     groups
         .into_iter()
         .map(|((cloud, region), entries)| RegionImages {
             cloud,
             region,
             entries,
+            freed: freed(cloud, region),
             facts,
         })
         .collect()

@@ -52,7 +52,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             ),
             format!("below the image's {minimum} GB"),
         )
-        .with_help(format!("set `system_disk_gb: {minimum}` or more")),
+        .with_help(format!("give it a system disk of {minimum} GB or more")),
     )
 }
 

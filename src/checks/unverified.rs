@@ -32,6 +32,7 @@
 use super::{Check, Need, Pairing, RegionImages, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{ImageState, Missing};
+use crate::plan::Unchecked;
 
 pub const RULE: Rule = Rule {
     id: "unverified",
@@ -95,11 +96,10 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
         return None;
     }
     let why = r.facts.quota(r.cloud, r.region).err()?;
-    let (plan, first) = r.entries.first()?;
+    let first = r.entries.first()?;
     Some(unverified(Diagnostic::for_image_create(
         RULE.id,
         RULE.severity,
-        plan,
         first,
         format!(
             "could not check the custom-image quota of {} {} `{}`: {}",
@@ -110,6 +110,11 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
         ),
         "not verified",
     )))
+}
+
+/// An entry that cannot be checked as written (a value known only after apply).
+pub(super) fn check_unchecked(entry: &Unchecked) -> Diagnostic {
+    Diagnostic::for_unchecked(RULE.id, RULE.severity, entry)
 }
 
 fn unverified(mut d: Diagnostic) -> Diagnostic {

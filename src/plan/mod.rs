@@ -28,7 +28,18 @@ pub struct Value<T> {
     pub span: SourceSpan,
 }
 
+/// Where a value used at `of` was set, when that is somewhere else: a Terraform variable's
+/// default, a tfvars line, a module argument. Reports show it beside findings at `of`.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub of: SourceSpan,
+    pub file: SourceFile,
+    pub span: SourceSpan,
+    pub label: String,
+}
+
 /// One instance entry: a (cloud, region, image, instance type) pairing at a place in a plan.
+/// Its spans are in `file`: the plan itself, or for Terraform the `.tf` file of the resource.
 #[derive(Debug, Clone)]
 pub struct Instance {
     pub name: Value<String>,
@@ -41,6 +52,11 @@ pub struct Instance {
     pub system_disk_gb: Option<Value<u32>>,
     /// 1-based line where the entry starts.
     pub line: usize,
+    pub file: SourceFile,
+    pub origins: Vec<Origin>,
+    /// Messages name the entry: a Terraform block can stand for several instances
+    /// (`count`, `for_each`), so the span alone does not say which.
+    pub named_in_messages: bool,
 }
 
 /// One custom-image entry: images the deploy creates in a region.
@@ -51,6 +67,37 @@ pub struct ImageCreate {
     pub region: Value<String>,
     pub count: u32,
     pub line: usize,
+    pub file: SourceFile,
+    /// As for instances.
+    pub named_in_messages: bool,
+}
+
+/// Custom images a deploy deletes in a region: they free quota (Terraform plans only).
+#[derive(Debug, Clone)]
+pub struct ImageDelete {
+    pub cloud: Cloud,
+    pub region: String,
+    pub count: u32,
+}
+
+/// An entry that cannot be checked as written: a value Terraform knows only after apply, a
+/// resource Terraform deferred, a cloud service preflight does not ask. Always `unverified`.
+#[derive(Debug, Clone)]
+pub struct Unchecked {
+    /// The entry's name (a Terraform resource address).
+    pub name: Value<String>,
+    pub file: SourceFile,
+    pub cloud: Option<Cloud>,
+    pub region: Option<String>,
+    pub image: Option<String>,
+    pub instance_type: Option<String>,
+    /// Why it cannot be checked, as the end of "could not check `name`: …".
+    pub reason: String,
+    /// What to do about it.
+    pub help: String,
+    /// True for instances (they count as pairings), false for custom images and whole plans.
+    pub pairing: bool,
+    pub line: usize,
 }
 
 /// A parsed, valid plan file.
@@ -60,12 +107,50 @@ pub struct Plan {
     pub instances: Vec<Instance>,
     pub images: Vec<ImageCreate>,
     pub suppressions: Vec<Suppression>,
+    pub deleted_images: Vec<ImageDelete>,
+    pub unchecked: Vec<Unchecked>,
+    /// Things said once about this plan (where a Terraform region came from).
+    pub notices: Vec<String>,
+    /// Files other than `source` that entries point into (`.tf` files), with their
+    /// suppression comments.
+    pub other_files: Vec<(SourceFile, Vec<Suppression>)>,
 }
 
 impl Plan {
     /// The path the user gave (or discovery found).
     pub fn path(&self) -> &str {
         self.source.name()
+    }
+
+    /// A plan of `source` with nothing in it yet.
+    pub fn empty(source: SourceFile) -> Plan {
+        Plan {
+            source,
+            instances: Vec::new(),
+            images: Vec::new(),
+            suppressions: Vec::new(),
+            deleted_images: Vec::new(),
+            unchecked: Vec::new(),
+            notices: Vec::new(),
+            other_files: Vec::new(),
+        }
+    }
+
+    /// The suppression comments of `file` (the plan or one of its other files).
+    pub fn suppressions_in(&self, file: &str) -> &[Suppression] {
+        if file == self.path() {
+            return &self.suppressions;
+        }
+        self.other_files
+            .iter()
+            .find(|(f, _)| f.name() == file)
+            .map_or(&[], |(_, s)| s.as_slice())
+    }
+
+    /// Every file of the plan with its suppressions.
+    pub fn files(&self) -> impl Iterator<Item = (&SourceFile, &[Suppression])> {
+        std::iter::once((&self.source, self.suppressions.as_slice()))
+            .chain(self.other_files.iter().map(|(f, s)| (f, s.as_slice())))
     }
 }
 
@@ -201,10 +286,10 @@ impl<'a> Builder<'a> {
         };
         if self.errors.is_empty() {
             Ok(Plan {
-                source: self.source.clone(),
                 instances,
                 images,
                 suppressions,
+                ..Plan::empty(self.source.clone())
             })
         } else {
             Err(self.errors)
@@ -233,6 +318,9 @@ impl<'a> Builder<'a> {
             count: count?,
             system_disk_gb,
             line,
+            file: self.source.clone(),
+            origins: Vec::new(),
+            named_in_messages: false,
         })
     }
 
@@ -248,6 +336,8 @@ impl<'a> Builder<'a> {
             region: region?,
             count: count?,
             line,
+            file: self.source.clone(),
+            named_in_messages: false,
         })
     }
 

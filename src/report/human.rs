@@ -33,7 +33,7 @@ impl HumanStyle {
 pub(super) fn write(report: &Report, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
     let handler = style.handler();
     for d in &report.diagnostics {
-        render(&handler, &Finding(d), out)?;
+        render(&handler, &Finding::new(d), out)?;
     }
     for notice in &report.notices {
         writeln!(out, "note: {notice}")?;
@@ -115,8 +115,55 @@ fn summary_line(report: &Report) -> String {
     line
 }
 
-/// A finding as miette sees it.
-struct Finding<'a>(&'a Diagnostic);
+/// A finding as miette sees it; places in other files become related advice.
+struct Finding<'a>(&'a Diagnostic, Vec<Elsewhere<'a>>);
+
+impl<'a> Finding<'a> {
+    fn new(d: &'a Diagnostic) -> Self {
+        let elsewhere = d
+            .elsewhere
+            .iter()
+            .map(|(file, span, label)| Elsewhere {
+                file,
+                span: *span,
+                label,
+            })
+            .collect();
+        Finding(d, elsewhere)
+    }
+}
+
+/// A place in another file that explains a finding (where a variable's value was set).
+#[derive(Debug)]
+struct Elsewhere<'a> {
+    file: &'a crate::source::SourceFile,
+    span: miette::SourceSpan,
+    label: &'a str,
+}
+
+impl fmt::Display for Elsewhere<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label)
+    }
+}
+
+impl std::error::Error for Elsewhere<'_> {}
+
+impl miette::Diagnostic for Elsewhere<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.file.text_source())
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(None, self.span),
+        )))
+    }
+}
 
 impl fmt::Debug for Finding<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -164,5 +211,14 @@ impl miette::Diagnostic for Finding<'_> {
             .iter()
             .map(|(span, label)| LabeledSpan::new_with_span(Some(label.clone()), *span));
         Some(Box::new(std::iter::once(primary).chain(related)))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.1.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.1.iter().map(|e| e as &dyn miette::Diagnostic),
+        ))
     }
 }

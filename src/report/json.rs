@@ -36,6 +36,20 @@ struct JsonDiagnostic<'a> {
     instance_type: Option<&'a str>,
     entry: &'a str,
     help: Option<&'a str>,
+    /// Where a value the finding is about was set, in another file (a Terraform variable's
+    /// default or tfvars line). Left out when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -69,6 +83,21 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 instance_type: d.instance_type.as_deref(),
                 entry: &d.entry,
                 help: d.help.as_deref(),
+                related: d
+                    .elsewhere
+                    .iter()
+                    .map(|(file, span, label)| {
+                        let (start, end) = file.range(*span);
+                        JsonRelated {
+                            message: label,
+                            file: file.name(),
+                            line: start.line,
+                            column: start.column,
+                            end_line: end.line,
+                            end_column: end.column,
+                        }
+                    })
+                    .collect(),
             }
         })
         .collect();

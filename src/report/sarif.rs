@@ -77,6 +77,17 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: [Location<'a>; 1],
+    /// Where a value the finding is about was set (a Terraform variable's default).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation<'a> {
+    id: usize,
+    physical_location: PhysicalLocation<'a>,
+    message: Message,
 }
 
 #[derive(Serialize)]
@@ -139,20 +150,39 @@ fn level(s: Severity) -> &'static str {
 }
 
 fn location<'a>(file: &'a SourceFile, d: &Diagnostic) -> Location<'a> {
-    let (start, end) = file.range(d.span);
     Location {
-        physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: file.name() },
-            region: Some(Region {
-                start_line: start.line,
-                start_column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                byte_offset: d.span.offset(),
-                byte_length: d.span.len(),
-            }),
-        },
+        physical_location: physical(file, d.span),
     }
+}
+
+fn physical(file: &SourceFile, span: miette::SourceSpan) -> PhysicalLocation<'_> {
+    let (start, end) = file.range(span);
+    PhysicalLocation {
+        artifact_location: ArtifactLocation { uri: file.name() },
+        region: Some(Region {
+            start_line: start.line,
+            start_column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            byte_offset: span.offset(),
+            byte_length: span.len(),
+        }),
+    }
+}
+
+/// Places in other files (same-file labels are in the snippet already).
+fn related(d: &Diagnostic) -> Vec<RelatedLocation<'_>> {
+    d.elsewhere
+        .iter()
+        .enumerate()
+        .map(|(id, (file, span, label))| RelatedLocation {
+            id,
+            physical_location: physical(file, *span),
+            message: Message {
+                text: label.clone(),
+            },
+        })
+        .collect()
 }
 
 fn with_help(d: &Diagnostic) -> String {
@@ -190,6 +220,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             level: level(d.severity),
             message: Message { text: with_help(d) },
             locations: [location(&d.file, d)],
+            related_locations: related(d),
         })
         .collect();
     let mut notifications: Vec<Notification> = report

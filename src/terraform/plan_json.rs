@@ -1,0 +1,527 @@
+//! Terraform plan JSON (`terraform show -json tfplan`, format 1.x): the resources a plan
+//! creates, replaces or deletes, with the values Terraform computed. serde_json's `RawValue`
+//! borrows every value from the text, so each one's byte span is where it lies in the file,
+//! minified or not.
+
+use std::collections::HashMap;
+
+use miette::SourceSpan;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::config::Config;
+use super::resources::{self, Kind};
+use super::{Attr, Builder, Options, Region, Resource, module_path};
+use crate::error::InputError;
+use crate::plan::{Plan, Unchecked, Value};
+use crate::source::SourceFile;
+
+#[derive(Deserialize)]
+struct PlanJson<'a> {
+    #[serde(borrow)]
+    format_version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    resource_changes: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    deferred_changes: Vec<Deferred<'a>>,
+    #[serde(borrow)]
+    complete: Option<&'a RawValue>,
+    #[serde(default)]
+    variables: HashMap<String, Variable>,
+    configuration: Option<Configuration>,
+}
+
+#[derive(Deserialize)]
+struct Deferred<'a> {
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(borrow)]
+    resource_change: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Variable {
+    #[serde(default)]
+    value: serde_json::Value,
+}
+
+#[derive(Deserialize, Default)]
+struct Configuration {
+    #[serde(default)]
+    provider_config: HashMap<String, ProviderConfig>,
+    #[serde(default)]
+    root_module: ModuleConfig,
+}
+
+#[derive(Deserialize)]
+struct ProviderConfig {
+    #[serde(default)]
+    module_address: Option<String>,
+    #[serde(default)]
+    expressions: serde_json::Value,
+}
+
+#[derive(Deserialize, Default)]
+struct ModuleConfig {
+    #[serde(default)]
+    resources: Vec<ConfigResource>,
+    #[serde(default)]
+    module_calls: HashMap<String, ModuleCall>,
+}
+
+#[derive(Deserialize)]
+struct ConfigResource {
+    address: String,
+    #[serde(default)]
+    provider_config_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ModuleCall {
+    #[serde(default)]
+    module: ModuleConfig,
+}
+
+#[derive(Deserialize)]
+struct ResourceChange<'a> {
+    #[serde(borrow)]
+    address: &'a RawValue,
+    #[serde(default)]
+    module_address: Option<String>,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    ty: String,
+    name: String,
+    #[serde(borrow)]
+    change: Change<'a>,
+}
+
+#[derive(Deserialize)]
+struct Change<'a> {
+    actions: Vec<String>,
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_unknown: Option<&'a RawValue>,
+}
+
+/// Reads the plan; `tf` is the configuration to point into, if there is one.
+pub(super) fn read(
+    source: SourceFile,
+    tf: Option<&Config>,
+    options: &Options,
+) -> Result<Plan, Vec<InputError>> {
+    let text = source.text();
+    let plan: PlanJson = serde_json::from_str(text).map_err(|e| vec![json_error(&source, &e)])?;
+    check_version(&source, plan.format_version)?;
+    let Some(changes) = &plan.resource_changes else {
+        return Err(vec![
+            InputError::at(
+                "terraform::not-a-plan",
+                &source,
+                SourceSpan::new(0.into(), 1),
+                "this Terraform JSON has no `resource_changes`, so it is not a plan",
+                "",
+            )
+            .with_help("`terraform show -json` of a saved plan (`terraform plan -out tfplan`) has them; a state file does not"),
+        ]);
+    };
+    let regions = Regions {
+        configuration: plan.configuration.as_ref(),
+        variables: &plan.variables,
+    };
+    let mut builder = Builder::new(source.clone(), options.env);
+    let mut errors = Vec::new();
+    let mut unmatched = 0;
+    let mut mapped = 0;
+    for raw in changes {
+        let rc: ResourceChange = match serde_json::from_str(raw.get()) {
+            Ok(rc) => rc,
+            Err(e) => {
+                errors.push(shape_error(&source, raw, &e));
+                continue;
+            }
+        };
+        if rc.mode.as_deref() == Some("data") {
+            continue;
+        }
+        let Some(ty) = resources::lookup(&rc.ty) else {
+            continue;
+        };
+        let actions: Vec<&str> = rc.change.actions.iter().map(String::as_str).collect();
+        let (creates, deletes) = match actions.as_slice() {
+            ["create"] => (true, false),
+            // Replaced: the old one goes first, so it frees its place.
+            ["delete", "create"] => (true, true),
+            // Create before destroy: both exist for a while.
+            ["create", "delete"] => (true, false),
+            ["delete"] => (false, true),
+            // An update that changes the image or type makes a new pairing (Alibaba
+            // replaces the system disk and changes the spec in place).
+            ["update"] => (changes_pairing(ty, &rc.change), false),
+            _ => (false, false),
+        };
+        if !creates && !deletes {
+            continue;
+        }
+        mapped += 1;
+        let mut resource = from_json(&source, ty, &rc, &regions, creates, deletes);
+        if let Some(tf) = tf {
+            let module = module_path(rc.module_address.as_deref().unwrap_or(""));
+            if !tf.locate(&module, &rc.name, &mut resource) {
+                unmatched += 1;
+            }
+        }
+        builder.add(resource);
+    }
+    for deferred in &plan.deferred_changes {
+        if let Some(u) = deferred_entry(&source, deferred) {
+            mapped += 1;
+            builder.plan.unchecked.push(u);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let partial = plan.complete.filter(|c| c.get().trim() == "false");
+    if let Some(complete) = partial {
+        builder.plan.unchecked.push(Unchecked {
+            name: Value {
+                value: source.name().to_string(),
+                span: span_of(&source, complete),
+            },
+            file: source.clone(),
+            cloud: None,
+            region: None,
+            image: None,
+            instance_type: None,
+            reason: "the plan is partial (`complete: false`): Terraform will plan the rest after this apply, and those resources were not checked".to_string(),
+            help: "check the next plan too, after this one is applied; --allow-unverified lets this pass".to_string(),
+            pairing: false,
+            line: source.line_of(span_of(&source, complete).offset()),
+        });
+    }
+    if let Some(tf) = tf
+        && unmatched > 0
+    {
+        builder.plan.notices.push(format!(
+            "{}: {unmatched} of its resources are not in the .tf files under `{}`, so their findings point into the plan JSON",
+            source.name(),
+            tf.root_dir()
+        ));
+    }
+    if mapped == 0 {
+        builder.plan.notices.push(format!(
+            "{}: the plan creates, replaces or deletes no resource preflight checks ({})",
+            source.name(),
+            resources::TYPES
+                .iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut plan = builder.finish();
+    if let Some(tf) = tf {
+        plan.other_files = tf.files_with_suppressions()?;
+    }
+    Ok(plan)
+}
+
+/// Accepts format 1.x, the only one there is; a new major would mean a new shape.
+fn check_version(source: &SourceFile, version: Option<&RawValue>) -> Result<(), Vec<InputError>> {
+    let Some(raw) = version else {
+        return Err(vec![
+            InputError::at(
+                "terraform::bad-version",
+                source,
+                SourceSpan::new(0.into(), 1),
+                "this Terraform plan JSON has no `format_version`",
+                "",
+            )
+            .with_help("write it with `terraform show -json tfplan`"),
+        ]);
+    };
+    let version: String = serde_json::from_str(raw.get()).unwrap_or_default();
+    if version.split('.').next() == Some("1") {
+        return Ok(());
+    }
+    Err(vec![
+        InputError::at(
+            "terraform::bad-version",
+            source,
+            span_of(source, raw),
+            format!(
+                "Terraform plan JSON format `{}` is not supported: preflight reads format 1.x",
+                if version.is_empty() {
+                    raw.get()
+                } else {
+                    &version
+                }
+            ),
+            "unsupported format",
+        )
+        .with_help("Terraform 0.12 to 1.x write format 1.x; a newer preflight may read this one"),
+    ])
+}
+
+/// Where a borrowed value lies in the file.
+fn span_of(source: &SourceFile, raw: &RawValue) -> SourceSpan {
+    let offset = (raw.get().as_ptr() as usize).saturating_sub(source.text().as_ptr() as usize);
+    SourceSpan::new(offset.into(), raw.get().len())
+}
+
+fn json_error(source: &SourceFile, e: &serde_json::Error) -> InputError {
+    let message = e.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    let offset = source.offset_of(e.line(), e.column());
+    InputError::at(
+        "terraform::bad-json",
+        source,
+        SourceSpan::new(offset.into(), 0),
+        format!("the Terraform plan is not valid JSON: {message}"),
+        "here",
+    )
+    .with_help("write it again with `terraform show -json tfplan > tfplan.json`")
+}
+
+/// A resource change that does not have the shape Terraform writes.
+fn shape_error(source: &SourceFile, raw: &RawValue, e: &serde_json::Error) -> InputError {
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    InputError::at(
+        "terraform::bad-plan",
+        source,
+        SourceSpan::new(span_of(source, raw).offset().into(), 1),
+        format!("a resource change is not as Terraform writes it: {message}"),
+        "this resource change",
+    )
+}
+
+/// The resource as the plan JSON says it; spans point into the JSON.
+fn from_json<'t>(
+    source: &SourceFile,
+    ty: &'t resources::ResourceType,
+    rc: &ResourceChange,
+    regions: &Regions,
+    creates: bool,
+    deletes: bool,
+) -> Resource<'t> {
+    let address: String = serde_json::from_str(rc.address.get()).unwrap_or_default();
+    let after = rc.change.after;
+    let unknown: serde_json::Value = rc
+        .change
+        .after_unknown
+        .and_then(|u| serde_json::from_str(u.get()).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let attr = |path: &[&str]| -> Attr {
+        if path.is_empty() {
+            return Attr::Absent;
+        }
+        json_attr(source, after, &unknown, path)
+    };
+    let (image, instance_type, zone, disk) = match ty.kind {
+        Kind::Instance { .. } => (
+            attr(&[ty.image_key()]),
+            attr(&[ty.instance_type_key()]),
+            ty.region_from().zone().map_or(Attr::Absent, |z| attr(&[z])),
+            attr(ty.disk_path()),
+        ),
+        _ => (Attr::Absent, Attr::Absent, Attr::Absent, Attr::Absent),
+    };
+    Resource {
+        address,
+        ty,
+        file: source.clone(),
+        header: span_of(source, rc.address),
+        image,
+        instance_type,
+        zone,
+        disk,
+        region: regions.of(rc),
+        count: Attr::Absent,
+        creates,
+        deletes,
+    }
+}
+
+/// One attribute (a path through nested blocks, which plan JSON writes as one-element lists).
+fn json_attr(
+    source: &SourceFile,
+    after: Option<&RawValue>,
+    unknown: &serde_json::Value,
+    path: &[&str],
+) -> Attr {
+    let mut u = unknown;
+    let unknown_now = |u: &serde_json::Value| u.as_bool() == Some(true);
+    if unknown_now(u) {
+        return unknown_after_apply();
+    }
+    let mut current = after;
+    for key in path {
+        current = current.and_then(|raw| field(raw, key));
+        u = match u {
+            serde_json::Value::Array(items) => items
+                .first()
+                .and_then(|o| o.get(key))
+                .unwrap_or(&serde_json::Value::Null),
+            other => other.get(key).unwrap_or(&serde_json::Value::Null),
+        };
+        if unknown_now(u) {
+            return unknown_after_apply();
+        }
+    }
+    let Some(raw) = current else {
+        return Attr::Absent;
+    };
+    let value = match serde_json::from_str::<serde_json::Value>(raw.get()) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Number(n)) => n.to_string(),
+        _ => return Attr::Absent,
+    };
+    Attr::Known {
+        value,
+        span: span_of(source, raw),
+        origins: Vec::new(),
+    }
+}
+
+fn unknown_after_apply() -> Attr {
+    Attr::Unknown {
+        why: "is known only after apply".to_string(),
+        span: None,
+    }
+}
+
+/// `raw[key]`, looking into the first element of a list (a nested block).
+fn field<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
+    let text = raw.get().trim_start();
+    if text.starts_with('[') {
+        let items: Vec<&'a RawValue> = serde_json::from_str(raw.get()).ok()?;
+        return items.first().and_then(|first| field(first, key));
+    }
+    let object: HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
+        serde_json::from_str(raw.get()).ok()?;
+    object.get(key).copied().filter(|v| v.get() != "null")
+}
+
+/// Whether an in-place update changes the image or the instance type.
+fn changes_pairing(ty: &resources::ResourceType, change: &Change) -> bool {
+    if !matches!(ty.kind, Kind::Instance { .. }) {
+        return false;
+    }
+    [ty.image_key(), ty.instance_type_key()].iter().any(|key| {
+        let before = change.before.and_then(|b| field(b, key)).map(RawValue::get);
+        let after = change.after.and_then(|a| field(a, key)).map(RawValue::get);
+        let unknown = change
+            .after_unknown
+            .and_then(|u| field(u, key))
+            .is_some_and(|u| u.get() == "true");
+        before != after || unknown
+    })
+}
+
+/// A resource Terraform deferred to a later plan: it cannot be checked now.
+fn deferred_entry(source: &SourceFile, deferred: &Deferred) -> Option<Unchecked> {
+    let raw = deferred.resource_change?;
+    let rc: ResourceChange = serde_json::from_str(raw.get()).ok()?;
+    let ty = resources::lookup(&rc.ty)?;
+    let address: String = serde_json::from_str(rc.address.get()).ok()?;
+    let span = span_of(source, rc.address);
+    Some(Unchecked {
+        name: Value {
+            value: address,
+            span,
+        },
+        file: source.clone(),
+        cloud: Some(ty.cloud),
+        region: None,
+        image: None,
+        instance_type: None,
+        reason: format!(
+            "Terraform deferred it to a later plan ({})",
+            deferred.reason.as_deref().unwrap_or("no reason given")
+        ),
+        help:
+            "check the next plan too, after this one is applied; --allow-unverified lets this pass"
+                .to_string(),
+        pairing: matches!(ty.kind, Kind::Instance { .. }),
+        line: source.line_of(span.offset()),
+    })
+}
+
+/// Regions from the plan's provider configurations.
+struct Regions<'a> {
+    configuration: Option<&'a Configuration>,
+    variables: &'a HashMap<String, Variable>,
+}
+
+impl Regions<'_> {
+    fn of(&self, rc: &ResourceChange) -> Region {
+        let Some(configuration) = self.configuration else {
+            return Region::Missing("the plan JSON has no `configuration`".to_string());
+        };
+        let mut module = &configuration.root_module;
+        for name in module_path(rc.module_address.as_deref().unwrap_or("")) {
+            match module.module_calls.get(&name) {
+                Some(call) => module = &call.module,
+                None => break,
+            }
+        }
+        let address = format!("{}.{}", rc.ty, rc.name);
+        let provider = resources::provider_name(
+            resources::lookup(&rc.ty).map_or(crate::clouds::Cloud::Aliyun, |t| t.cloud),
+        );
+        let key = module
+            .resources
+            .iter()
+            .find(|r| r.address == address)
+            .and_then(|r| r.provider_config_key.clone())
+            .unwrap_or_else(|| provider.to_string());
+        // A module resource's key may name the module (`web:alicloud`) or the root
+        // configuration it inherits.
+        let config = configuration
+            .provider_config
+            .get(&key)
+            .or_else(|| {
+                key.rsplit_once(':')
+                    .and_then(|(_, k)| configuration.provider_config.get(k))
+            })
+            .or_else(|| configuration.provider_config.get(provider));
+        let Some(config) = config else {
+            return Region::Missing(format!(
+                "the plan has no `{provider}` provider configuration"
+            ));
+        };
+        let region = &config.expressions["region"];
+        if let Some(value) = region["constant_value"].as_str() {
+            return Region::Known(value.to_string());
+        }
+        let reference = region["references"].as_array().and_then(|r| {
+            r.iter()
+                .filter_map(|r| r.as_str())
+                .find(|r| r.starts_with("var."))
+        });
+        if let Some(reference) = reference {
+            let in_root = config.module_address.as_deref().is_none_or(str::is_empty);
+            let name = &reference["var.".len()..];
+            if in_root && let Some(value) = self.variables.get(name).and_then(|v| v.value.as_str())
+            {
+                return Region::Known(value.to_string());
+            }
+            return Region::Missing(format!(
+                "the `{provider}` provider's region is `{reference}`, which the plan does not give"
+            ));
+        }
+        Region::Missing(format!(
+            "the `{provider}` provider configuration sets no `region`"
+        ))
+    }
+}

@@ -1,0 +1,1 @@
+web_image = "m-bp1retired0000web"
