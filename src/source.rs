@@ -205,4 +205,36 @@ mod tests {
         assert_eq!(f.position(1), Position { line: 1, column: 1 });
         assert_eq!(f.position(99), Position { line: 1, column: 2 });
     }
+
+    #[test]
+    fn long_lines_show_only_the_key_and_value() {
+        use miette::SourceCode;
+        let padding = "x".repeat(300);
+        let text =
+            format!(r#"{{"pad":"{padding}","password":"hunter2","image_id":"img-1","size":40}}"#);
+        let file = SourceFile::new("tfplan.json", text.clone());
+        let at = text.find("\"img-1\"").expect("present");
+        let span = SourceSpan::new(at.into(), 7);
+        let shown = file.read_span(&span, 1, 1).expect("reads");
+        assert_eq!(
+            std::str::from_utf8(shown.data()).expect("utf-8"),
+            r#""image_id":"img-1""#
+        );
+        assert_eq!(shown.line(), 0);
+        // Two values at once (a merged snippet) are refused, so nothing between them shows.
+        let both = SourceSpan::new(
+            text.find("\"hunter2").expect("present").into(),
+            at + 7 - text.find("\"hunter2").expect("present"),
+        );
+        assert!(file.read_span(&both, 1, 1).is_err());
+        // Short lines are shown as they are.
+        let short = SourceFile::new("p.yaml", "a: 1\nb: 2\n");
+        let shown = short
+            .read_span(&SourceSpan::new(3.into(), 1), 1, 1)
+            .expect("reads");
+        assert_eq!(
+            std::str::from_utf8(shown.data()).expect("utf-8"),
+            "a: 1\nb: 2\n"
+        );
+    }
 }

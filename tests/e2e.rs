@@ -124,13 +124,20 @@ impl Run {
 
 /// Runs the binary in a fresh directory holding `plan.yaml`, with `env` only.
 async fn run(plan: &str, env: Vec<(String, String)>, args: &[&str]) -> Run {
+    run_with(&[("plan.yaml", plan)], env, args).await
+}
+
+/// Runs the binary in a fresh directory holding `files`, with `env` only.
+async fn run_with(files: &[(&str, &str)], env: Vec<(String, String)>, args: &[&str]) -> Run {
     let dir = std::env::temp_dir().join(format!(
         "preflight-e2e-{}-{}",
         std::process::id(),
         uuid_like()
     ));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("plan.yaml"), plan).expect("plan");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("input file");
+    }
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let cwd: PathBuf = dir.clone();
     // Each run its own cache (a test that wants one shared passes PREFLIGHT_CACHE_DIR, which
@@ -1199,4 +1206,45 @@ async fn config_endpoints_are_used_and_the_environment_wins() {
         overridden.reason("jd-ok")
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A Terraform plan through the network: the pairings come from `resource_changes`, the
+/// region from the provider configuration and a JD zone, and only JD Cloud is asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terraform_plan_is_checked_through_the_network() {
+    let fake = world().await;
+    for t in ["g.n4.large", "m.n4.xlarge", "m.n4.2xlarge"] {
+        fake.jd_type("cn-north-1", t, "x86_64");
+    }
+    let plan = include_str!("../testdata/cases/tf-jdcloud/tfplan.json");
+    let r = run_with(
+        &[("tfplan.json", plan)],
+        fake.env(),
+        &["validate", "tfplan.json", "--format", "json"],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.findings(),
+        pairs(&[
+            ("jdcloud_instance.api[0]", "instance-type-excluded"),
+            ("jdcloud_instance.api[1]", "instance-type-excluded"),
+            (
+                "module.db[\"primary\"].jdcloud_instance.db",
+                "image-not-found"
+            ),
+            (
+                "module.db[\"replica\"].jdcloud_instance.db",
+                "image-not-found"
+            ),
+        ])
+    );
+    assert_eq!(fake.bad_signatures(), 0);
+    assert!(
+        fake.requests().iter().all(|r| r.starts_with("jdcloud.")),
+        "{:?}",
+        fake.requests()
+    );
+    // The plan's no-op resource (`legacy`, image `img-retired01`) was not asked about.
+    assert!(!r.stdout.contains("img-retired01"), "{}", r.stdout);
 }

@@ -123,4 +123,40 @@ mod tests {
         let plan = "defaults: {cloud: zenlayer, region: FRA-A}\nimages:\n  - {name: a, count: 2}\n";
         assert!(findings("image-quota-exceeded", plan, FACTS).is_empty());
     }
+
+    #[test]
+    fn deleted_images_free_their_place() {
+        use crate::checks::test_support::{facts, plan};
+        use crate::clouds::Cloud;
+        use crate::plan::ImageDelete;
+        let text = "defaults: {cloud: zenlayer, region: FRA-A}\nimages:\n  - {name: a, count: 3}\n";
+        let run = |deleted: u32| {
+            let mut p = plan(text);
+            if deleted > 0 {
+                p.deleted_images.push(ImageDelete {
+                    cloud: Cloud::Zenlayer,
+                    region: "FRA-A".to_string(),
+                    count: deleted,
+                });
+            }
+            crate::checks::run(&[p], &facts(FACTS), &Default::default(), &|_| true).diagnostics
+        };
+        assert_eq!(run(0).len(), 1, "3 + 3 > 5");
+        assert!(run(1).is_empty(), "3 - 1 + 3 = 5 fits");
+        let mut p = plan(text);
+        p.deleted_images.push(ImageDelete {
+            cloud: Cloud::Zenlayer,
+            region: "FRA-A".to_string(),
+            count: 1,
+        });
+        p.images[0].count = 4;
+        let d = crate::checks::run(&[p], &facts(FACTS), &Default::default(), &|_| true).diagnostics;
+        assert!(
+            d[0].message
+                .contains("3 exist, 1 of which the plans delete"),
+            "{}",
+            d[0].message
+        );
+        assert!(d[0].message.contains("(2 + 4 = 6 > 5)"), "{}", d[0].message);
+    }
 }

@@ -708,3 +708,129 @@ fn shown(path: &Path) -> String {
     let s = s.strip_prefix("./").unwrap_or(&s).to_string();
     if s.is_empty() { ".".to_string() } else { s }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `files` under a fresh directory and returns it.
+    fn project(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("preflight-tf-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        dir
+    }
+
+    fn direct(dir: &Path) -> Plan {
+        let env = |_: &str| None;
+        read_direct(
+            dir,
+            &Options {
+                tf_dir: None,
+                env: &env,
+            },
+        )
+        .expect("reads")
+    }
+
+    const PROVIDER: &str = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n";
+
+    #[test]
+    fn tfvars_win_over_defaults_and_the_label_points_there() {
+        let dir = project(
+            "tfvars",
+            &[
+                (
+                    "main.tf",
+                    &format!(
+                        "{PROVIDER}variable \"img\" {{\n  default = \"img-default\"\n}}\nresource \"jdcloud_instance\" \"a\" {{\n  image_id      = var.img\n  instance_type = \"t\"\n}}\n"
+                    ),
+                ),
+                ("terraform.tfvars", "img = \"img-tfvars\"\n"),
+                ("z.auto.tfvars", "img = \"img-auto\"\n"),
+            ],
+        );
+        let plan = direct(&dir);
+        let a = &plan.instances[0];
+        assert_eq!(
+            a.image.value, "img-auto",
+            "auto.tfvars are read after terraform.tfvars"
+        );
+        assert_eq!(a.origins.len(), 1);
+        assert!(a.origins[0].file.name().ends_with("z.auto.tfvars"));
+        assert_eq!(a.origins[0].label, "`var.img` is set here");
+        // The primary span is the attribute in the resource block.
+        assert_eq!(a.file.line_of(a.image.span.offset()), 8);
+    }
+
+    #[test]
+    fn module_arguments_and_locals_are_followed() {
+        let dir = project(
+            "modules",
+            &[
+                (
+                    "main.tf",
+                    &format!(
+                        "{PROVIDER}locals {{\n  size = \"g.n4.large\"\n}}\nmodule \"app\" {{\n  source = \"./modules/app\"\n  type   = local.size\n}}\n"
+                    ),
+                ),
+                (
+                    "modules/app/main.tf",
+                    "variable \"type\" {}\nresource \"jdcloud_instance\" \"x\" {\n  count         = 3\n  image_id      = \"${\"img-1\"}\"\n  instance_type = var.type\n}\n",
+                ),
+            ],
+        );
+        let plan = direct(&dir);
+        let x = &plan.instances[0];
+        assert_eq!(x.name.value, "module.app.jdcloud_instance.x");
+        assert_eq!(x.instance_type.value, "g.n4.large");
+        assert_eq!(x.count, 3);
+        assert!(
+            x.file.name().ends_with("modules/app/main.tf"),
+            "{}",
+            x.file.name()
+        );
+        assert_eq!(x.origins[0].label, "`local.size` is set here");
+    }
+
+    #[test]
+    fn what_only_a_plan_knows_is_unverified() {
+        let dir = project(
+            "unknown",
+            &[(
+                "main.tf",
+                &format!(
+                    "{PROVIDER}resource \"jdcloud_instance\" \"a\" {{\n  for_each      = var.types\n  image_id      = data.jdcloud_images.x.id\n  instance_type = each.value\n}}\n"
+                ),
+            )],
+        );
+        let plan = direct(&dir);
+        assert!(plan.instances.is_empty());
+        let reason = &plan.unchecked[0].reason;
+        assert!(reason.contains("`data.jdcloud_images.x.id`"), "{reason}");
+        assert!(reason.contains("`each.value`"), "{reason}");
+    }
+
+    #[test]
+    fn a_missing_local_module_is_an_input_error_at_its_source() {
+        let dir = project(
+            "missing-module",
+            &[("main.tf", "module \"a\" {\n  source = \"./nowhere\"\n}\n")],
+        );
+        let Err(errors) = Config::load(&dir) else {
+            panic!("a missing module directory is refused");
+        };
+        assert_eq!(errors[0].code(), "terraform::bad-module");
+        assert_eq!(errors[0].position().map(|p| p.line), Some(2));
+    }
+
+    #[test]
+    fn paths_are_normalized_without_the_file_system() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), Path::new("a/c"));
+        assert_eq!(normalize(Path::new("../x/./y")), Path::new("../x/y"));
+    }
+}

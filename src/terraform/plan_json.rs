@@ -525,3 +525,169 @@ impl Regions<'_> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Plan;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn read_with(
+        json: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Plan, Vec<InputError>> {
+        let options = Options { tf_dir: None, env };
+        read(SourceFile::new("tfplan.json", json), None, &options)
+    }
+
+    fn read_plan(json: &str) -> Plan {
+        read_with(json, &no_env).expect("the plan reads")
+    }
+
+    const CONFIG: &str = r#""configuration":{"provider_config":{"jdcloud":{"name":"jdcloud","expressions":{"region":{"constant_value":"cn-north-1"}}}},"root_module":{}}"#;
+
+    fn jd_change(address: &str, actions: &str, after: &str, extra: &str) -> String {
+        format!(
+            r#"{{"address":"{address}","mode":"managed","type":"jdcloud_instance","name":"x","change":{{"actions":{actions},"before":null,"after":{after}{extra}}}}}"#
+        )
+    }
+
+    fn plan_of(changes: &[String]) -> String {
+        format!(
+            r#"{{"format_version":"1.2","resource_changes":[{}],{CONFIG}}}"#,
+            changes.join(",")
+        )
+    }
+
+    const AFTER: &str =
+        r#"{"image_id":"img-1","instance_type":"g.n4.large","system_disk":[{"disk_size_gb":40}]}"#;
+
+    #[test]
+    fn creates_and_replacements_are_checked_and_the_rest_skipped() {
+        let changes = [
+            jd_change("a", r#"["create"]"#, AFTER, ""),
+            jd_change("b", r#"["delete","create"]"#, AFTER, ""),
+            jd_change("c", r#"["create","delete"]"#, AFTER, ""),
+            jd_change("d", r#"["no-op"]"#, AFTER, ""),
+            jd_change("e", r#"["delete"]"#, "null", ""),
+            jd_change("f", r#"["read"]"#, AFTER, ""),
+        ];
+        let plan = read_plan(&plan_of(&changes));
+        let names: Vec<&str> = plan
+            .instances
+            .iter()
+            .map(|i| i.name.value.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        let a = &plan.instances[0];
+        assert_eq!(a.region.value, "cn-north-1");
+        assert_eq!(a.image.value, "img-1");
+        assert_eq!(a.system_disk_gb.as_ref().map(|d| d.value), Some(40));
+        // The span is the value's place in the JSON.
+        let at = a.image.span.offset();
+        assert_eq!(
+            &plan.source.text()[at..at + a.image.span.len()],
+            "\"img-1\""
+        );
+    }
+
+    #[test]
+    fn an_update_is_checked_only_when_it_changes_the_image_or_type() {
+        let same = format!(r#","before":{AFTER}"#);
+        let other = r#","before":{"image_id":"img-0","instance_type":"g.n4.large"}"#;
+        let changes = [
+            jd_change("same", r#"["update"]"#, AFTER, "")
+                .replace(r#""before":null,"#, &format!("{},", &same[1..])),
+            jd_change("new-image", r#"["update"]"#, AFTER, "")
+                .replace(r#""before":null,"#, &format!("{},", &other[1..])),
+        ];
+        let plan = read_plan(&plan_of(&changes));
+        let names: Vec<&str> = plan
+            .instances
+            .iter()
+            .map(|i| i.name.value.as_str())
+            .collect();
+        assert_eq!(names, ["new-image"]);
+    }
+
+    #[test]
+    fn values_known_only_after_apply_are_unchecked_not_skipped() {
+        let changes = [jd_change(
+            "a",
+            r#"["create"]"#,
+            r#"{"instance_type":"g.n4.large","az":"cn-north-1a"}"#,
+            r#","after_unknown":{"image_id":true}"#,
+        )];
+        let plan = read_plan(&plan_of(&changes));
+        assert!(plan.instances.is_empty());
+        assert_eq!(plan.unchecked.len(), 1);
+        assert_eq!(
+            plan.unchecked[0].reason,
+            "`image_id` is known only after apply"
+        );
+        assert!(plan.unchecked[0].pairing);
+    }
+
+    #[test]
+    fn a_jd_zone_names_the_region_before_the_provider_does() {
+        let after = r#"{"image_id":"img-1","instance_type":"t","az":"cn-east-2c"}"#;
+        let plan = read_plan(&plan_of(&[jd_change("a", r#"["create"]"#, after, "")]));
+        assert_eq!(plan.instances[0].region.value, "cn-east-2");
+    }
+
+    #[test]
+    fn the_region_comes_from_a_variable_or_else_the_environment() {
+        let by_var = r#"{"format_version":"1.0","variables":{"r":{"value":"cn-shanghai"}},"resource_changes":[{"address":"alicloud_instance.a","mode":"managed","type":"alicloud_instance","name":"a","change":{"actions":["create"],"after":{"image_id":"i","instance_type":"t"}}}],"configuration":{"provider_config":{"alicloud":{"name":"alicloud","expressions":{"region":{"references":["var.r"]}}}},"root_module":{"resources":[{"address":"alicloud_instance.a","provider_config_key":"alicloud"}]}}}"#;
+        assert_eq!(read_plan(by_var).instances[0].region.value, "cn-shanghai");
+
+        let unset = by_var.replace(r#"{"references":["var.r"]}"#, "null");
+        let plan = read_plan(&unset);
+        assert!(plan.instances.is_empty());
+        assert!(
+            plan.unchecked[0].reason.contains("ALICLOUD_REGION"),
+            "{}",
+            plan.unchecked[0].reason
+        );
+
+        let env = |name: &str| (name == "ALICLOUD_REGION").then(|| "cn-beijing".to_string());
+        let plan = read_with(&unset, &env).expect("reads");
+        assert_eq!(plan.instances[0].region.value, "cn-beijing");
+        assert!(
+            plan.notices[0].contains("ALICLOUD_REGION=cn-beijing"),
+            "{:?}",
+            plan.notices
+        );
+    }
+
+    #[test]
+    fn a_module_resource_finds_the_root_provider_through_its_key() {
+        let json = r#"{"format_version":"1.2","resource_changes":[{"address":"module.m.jdcloud_instance.x","module_address":"module.m","mode":"managed","type":"jdcloud_instance","name":"x","change":{"actions":["create"],"after":{"image_id":"i","instance_type":"t"}}}],"configuration":{"provider_config":{"jdcloud":{"name":"jdcloud","expressions":{"region":{"constant_value":"cn-south-1"}}}},"root_module":{"module_calls":{"m":{"module":{"resources":[{"address":"jdcloud_instance.x","provider_config_key":"m:jdcloud"}]}}}}}}"#;
+        assert_eq!(read_plan(json).instances[0].region.value, "cn-south-1");
+    }
+
+    #[test]
+    fn deleted_images_are_counted_and_created_ones_listed() {
+        let json = r#"{"format_version":"1.2","resource_changes":[{"address":"alicloud_image.old","mode":"managed","type":"alicloud_image","name":"old","change":{"actions":["delete"],"before":{"image_name":"o"},"after":null}},{"address":"alicloud_image.new","mode":"managed","type":"alicloud_image","name":"new","change":{"actions":["create"],"after":{"image_name":"n"}}}],"configuration":{"provider_config":{"alicloud":{"name":"alicloud","expressions":{"region":{"constant_value":"cn-hangzhou"}}}}}}"#;
+        let plan = read_plan(json);
+        assert_eq!(plan.deleted_images.len(), 1);
+        assert_eq!(plan.deleted_images[0].region, "cn-hangzhou");
+        assert_eq!(plan.images.len(), 1);
+        assert_eq!(plan.images[0].name.value, "alicloud_image.new");
+    }
+
+    #[test]
+    fn other_format_majors_and_state_files_are_refused() {
+        let v2 = r#"{"format_version":"2.0","resource_changes":[]}"#;
+        let e = read_with(v2, &no_env).expect_err("refused");
+        assert_eq!(e[0].code(), "terraform::bad-version");
+        let state = r#"{"format_version":"1.0","values":{}}"#;
+        let e = read_with(state, &no_env).expect_err("refused");
+        assert_eq!(e[0].code(), "terraform::not-a-plan");
+        let broken = r#"{"format_version":"1.2","resource_changes":[{"address":"a"}]}"#;
+        let e = read_with(broken, &no_env).expect_err("refused");
+        assert_eq!(e[0].code(), "terraform::bad-plan");
+    }
+}
