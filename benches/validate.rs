@@ -3,6 +3,8 @@
 //! whole `validate` (read, parse, load facts, check, sort), the plan parse alone, serde-saphyr
 //! alone on the same text (for comparison: ordinary plans take the fast reader), and the pure
 //! check alone. Medians of several runs.
+//! Then the same for Terraform: a minified plan JSON of about 5 MB (`terraform show -json`
+//! shape, instances of the three clouds among many resources preflight does not read).
 //! Run with `cargo bench --bench validate`; it prints a table, it asserts nothing.
 
 use std::fmt::Write as _;
@@ -173,5 +175,136 @@ fn main() {
             println!("peak memory after {n} instances: {mib:.0} MiB");
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    terraform(&dir, &facts_path);
+    if std::env::var_os("PREFLIGHT_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// One resource change as `terraform show -json` writes it.
+fn resource_change(
+    ty: &str,
+    name: &str,
+    index: usize,
+    after: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "address": format!("{ty}.{name}[{index}]"),
+        "mode": "managed",
+        "type": ty,
+        "name": name,
+        "index": index,
+        "provider_name": "registry.terraform.io/example/provider",
+        "change": {
+            "actions": ["create"],
+            "before": null,
+            "after": after,
+            "after_unknown": {"id": true, "private_ip": true, "tags": {}},
+            "before_sensitive": false,
+            "after_sensitive": {"password": true}
+        }
+    })
+}
+
+fn terraform_plan(target_bytes: usize) -> (String, usize) {
+    let mut changes = Vec::new();
+    let mut size = 0;
+    let mut instances = 0;
+    let mut i = 0;
+    while size < target_bytes {
+        let change = if i % 3 == 0 {
+            instances += 1;
+            let (cloud, region) = CLOUDS[i % CLOUDS.len()];
+            let image = format!("img-{}", i % IMAGES_PER_CLOUD);
+            let ty = TYPES[i % TYPES.len()];
+            match cloud {
+                Cloud::Jdcloud => resource_change(
+                    "jdcloud_instance",
+                    "vm",
+                    i,
+                    serde_json::json!({
+                        "az": format!("{region}a"), "image_id": image, "instance_type": ty,
+                        "instance_name": format!("vm-{i}"), "password": "x", "subnet_id": "subnet-1",
+                        "system_disk": [{"disk_category": "local", "disk_size_gb": 40}], "data_disk": []
+                    }),
+                ),
+                Cloud::Aliyun => resource_change(
+                    "alicloud_instance",
+                    "vm",
+                    i,
+                    serde_json::json!({
+                        "image_id": image, "instance_type": ty, "instance_name": format!("vm-{i}"),
+                        "system_disk_size": 40, "system_disk_category": "cloud_essd",
+                        "vswitch_id": "vsw-1", "security_groups": ["sg-1"], "tags": {"team": "platform"}
+                    }),
+                ),
+                Cloud::Zenlayer => resource_change(
+                    "zenlayercloud_instance",
+                    "vm",
+                    i,
+                    serde_json::json!({
+                        "availability_zone": region, "image_id": image, "instance_type": ty,
+                        "instance_name": format!("vm-{i}"), "system_disk_size": 40,
+                        "instance_charge_type": "POSTPAID"
+                    }),
+                ),
+            }
+        } else {
+            // Resources preflight skips, with the bulk real plans have.
+            let rules: Vec<serde_json::Value> = (0..8)
+                .map(|r| serde_json::json!({"port_range": format!("{r}/{r}"), "cidr_ip": "10.0.0.0/8", "policy": "accept", "priority": r}))
+                .collect();
+            resource_change(
+                "alicloud_security_group_rule",
+                "rule",
+                i,
+                serde_json::json!({"rules": rules, "description": "generated"}),
+            )
+        };
+        size += change.to_string().len();
+        changes.push(change);
+        i += 1;
+    }
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "resource_changes": changes,
+        "configuration": {
+            "provider_config": {
+                "alicloud": {"name": "alicloud", "expressions": {"region": {"constant_value": "cn-hangzhou"}}},
+                "jdcloud": {"name": "jdcloud", "expressions": {"region": {"constant_value": "cn-north-1"}}},
+                "zenlayercloud": {"name": "zenlayercloud"}
+            },
+            "root_module": {}
+        },
+        "complete": true
+    });
+    (plan.to_string(), instances)
+}
+
+/// The 5 MB Terraform plan, validated end to end with the facts file.
+fn terraform(dir: &std::path::Path, facts_path: &std::path::Path) {
+    let (text, instances) = terraform_plan(5 * 1024 * 1024);
+    let plan_path = dir.join("tfplan.json");
+    std::fs::write(&plan_path, &text).expect("write plan");
+    let options = ValidateOptions {
+        paths: vec![plan_path],
+        include: vec![],
+        tf_dir: None,
+        exclude: vec![],
+        rule_dirs: vec![],
+        facts: Some(facts_path.to_path_buf()),
+        disable: vec![],
+        fetch: None,
+        config: Default::default(),
+    };
+    let (full, report) = time(7, || preflight::validate(&options));
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.pairings, instances);
+    println!(
+        "terraform plan JSON: {:.1} MB minified, {instances} instances: validate {:.1} ms ({} findings)",
+        text.len() as f64 / 1e6,
+        full.as_secs_f64() * 1e3,
+        report.diagnostics.len()
+    );
 }

@@ -17,7 +17,13 @@ struct Inner {
     named: NamedSource<Arc<str>>,
     text: Arc<str>,
     line_starts: Vec<usize>,
+    /// For text that is not all ASCII, the number of characters before every
+    /// `CHAR_MARK`-th byte (rounded down to a character boundary): columns on a long line
+    /// (minified JSON) then cost a short count, not one from the line's start.
+    char_marks: Option<Vec<usize>>,
 }
+
+const CHAR_MARK: usize = 4096;
 
 /// A 1-based line and column; the column counts characters (Unicode scalar values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,11 +38,27 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect::<Vec<_>>();
+        let char_marks = (!text.is_ascii()).then(|| {
+            let mut marks = Vec::with_capacity(text.len() / CHAR_MARK + 1);
+            let mut chars = 0;
+            let mut from = 0;
+            for k in 0..=text.len() / CHAR_MARK {
+                let mut at = (k * CHAR_MARK).min(text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                chars += text[from..at].chars().count();
+                marks.push(chars);
+                from = at;
+            }
+            marks
+        });
         Self {
             inner: Arc::new(Inner {
                 named: NamedSource::new(name.into(), Arc::clone(&text)),
                 text,
                 line_starts,
+                char_marks,
             }),
         }
     }
@@ -63,8 +85,21 @@ impl SourceFile {
         let start = self.inner.line_starts[line];
         Position {
             line: line + 1,
-            column: self.text()[start..offset].chars().count() + 1,
+            column: self.chars_before(offset) - self.chars_before(start) + 1,
         }
+    }
+
+    /// How many characters come before a byte offset (on a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let Some(marks) = &self.inner.char_marks else {
+            return offset;
+        };
+        let k = offset / CHAR_MARK;
+        let mut at = k * CHAR_MARK;
+        while !self.text().is_char_boundary(at) {
+            at -= 1;
+        }
+        marks[k] + self.text()[at..offset].chars().count()
     }
 
     /// Start and end (exclusive, as SARIF's `endColumn`) positions of a span.
@@ -91,7 +126,9 @@ impl SourceFile {
 
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.position(offset).line
+        self.inner
+            .line_starts
+            .partition_point(|&s| s <= offset.min(self.text().len()))
     }
 
     /// The text of a 1-based line, without its line break.
@@ -236,5 +273,30 @@ mod tests {
             std::str::from_utf8(shown.data()).expect("utf-8"),
             "a: 1\nb: 2\n"
         );
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters_past_every_mark() {
+        // Multi-byte characters straddle the marks; columns must still count characters.
+        let text = format!("{}\n{}x", "é".repeat(5000), "ü".repeat(9000));
+        let file = SourceFile::new("t", text.clone());
+        for offset in [
+            0,
+            2,
+            4094,
+            4096,
+            8190,
+            9998,
+            10000,
+            10001,
+            12000,
+            text.len() - 1,
+        ] {
+            let offset = file.floor_char_boundary(offset);
+            let line_start = if offset > 10000 { 10001 } else { 0 };
+            let expected = text[line_start..offset].chars().count() + 1;
+            assert_eq!(file.position(offset).column, expected, "offset {offset}");
+            assert_eq!(file.line_of(offset), if offset > 10000 { 2 } else { 1 });
+        }
     }
 }
