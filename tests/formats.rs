@@ -4,16 +4,18 @@ use std::path::Path;
 use std::process::Command;
 
 fn example(format: &str) -> String {
+    run(
+        &["examples/plan.yaml", "--facts", "examples/facts.json"],
+        format,
+    )
+}
+
+fn run(args: &[&str], format: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args([
-            "validate",
-            "examples/plan.yaml",
-            "--facts",
-            "examples/facts.json",
-            "--format",
-            format,
-        ])
+        .arg("validate")
+        .args(args)
+        .args(["--format", format])
         .current_dir(root)
         .env_clear()
         .output()
@@ -39,6 +41,43 @@ fn sarif_round_trips_through_the_2_1_0_model() {
     assert_eq!(run.results.as_ref().map(Vec::len), Some(5));
     let rules = run.tool.driver.rules.as_ref().expect("rules");
     assert!(rules.iter().any(|r| r.id == "instance-type-excluded"));
+}
+
+/// Terraform findings carry where a variable was set as a related location, in the model too.
+#[test]
+fn sarif_related_locations_round_trip() {
+    let text = run(
+        &[
+            "testdata/cases/tf-aliyun/tfplan.json",
+            "--facts",
+            "testdata/cases/tf-aliyun/facts.json",
+        ],
+        "sarif",
+    );
+    let ours: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let model: serde_sarif::sarif::Sarif = serde_json::from_str(&text).expect("SARIF 2.1.0");
+    assert_eq!(serde_json::to_value(&model).expect("serializes"), ours);
+    let related: Vec<String> = model.runs[0]
+        .results
+        .iter()
+        .flatten()
+        .flat_map(|r| r.related_locations.iter().flatten())
+        .filter_map(|l| {
+            l.physical_location
+                .as_ref()?
+                .artifact_location
+                .as_ref()?
+                .uri
+                .clone()
+        })
+        .collect();
+    assert_eq!(
+        related,
+        [
+            "testdata/cases/tf-aliyun/terraform.tfvars",
+            "testdata/cases/tf-aliyun/terraform.tfvars"
+        ]
+    );
 }
 
 #[test]
