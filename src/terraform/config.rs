@@ -13,7 +13,7 @@ use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::Element;
 use miette::SourceSpan;
 
-use super::resources::{self, Kind};
+use super::resources;
 use super::{Attr, Builder, Options, Region, Resource};
 use crate::error::{self, InputError};
 use crate::plan::{Origin, Plan, Suppression, suppress};
@@ -548,10 +548,7 @@ pub fn read_direct(path: &Path, options: &Options) -> Result<Plan, Vec<InputErro
             };
             let address = format!("{}{ty_name}.{name}", prefix(&module.path));
             let head = header(block);
-            let attr = |keys: &[&str]| -> Attr {
-                if keys.is_empty() {
-                    return Attr::Absent;
-                }
+            let attr = |keys: &[&'static str]| -> Attr {
                 match attribute(&block.body, keys) {
                     Some(expr) => {
                         let span = expr.span().map(to_span).unwrap_or(head);
@@ -560,15 +557,7 @@ pub fn read_direct(path: &Path, options: &Options) -> Result<Plan, Vec<InputErro
                     None => Attr::Absent,
                 }
             };
-            let (image, instance_type, zone, disk) = match ty.kind {
-                Kind::Instance { .. } => (
-                    attr(&[ty.image_key()]),
-                    attr(&[ty.instance_type_key()]),
-                    ty.region_from().zone().map_or(Attr::Absent, |z| attr(&[z])),
-                    attr(ty.disk_path()),
-                ),
-                _ => (Attr::Absent, Attr::Absent, Attr::Absent, Attr::Absent),
-            };
+            let [image, instance_type, zone, disk] = ty.instance_attrs(attr, || Attr::Absent);
             let count = if block.body.has_attribute("for_each") {
                 Attr::Unknown {
                     why: "comes from `for_each`, known only once Terraform plans".to_string(),

@@ -214,14 +214,8 @@ impl<'a> Builder<'a> {
                 self.plan.images.push(ImageCreate {
                     name,
                     named_in_messages: true,
-                    cloud: Value {
-                        value: cloud,
-                        span: r.header,
-                    },
-                    region: Value {
-                        value: region,
-                        span: r.header,
-                    },
+                    cloud: at(cloud, r.header),
+                    region: at(region, r.header),
                     count,
                     line,
                     file: r.file.clone(),
@@ -305,22 +299,10 @@ impl<'a> Builder<'a> {
                 }
                 self.plan.instances.push(Instance {
                     name,
-                    cloud: Value {
-                        value: cloud,
-                        span: r.header,
-                    },
-                    region: Value {
-                        value: region,
-                        span: r.header,
-                    },
-                    image: Value {
-                        value: image.clone(),
-                        span: *image_span,
-                    },
-                    instance_type: Value {
-                        value: instance_type.clone(),
-                        span: *type_span,
-                    },
+                    cloud: at(cloud, r.header),
+                    region: at(region, r.header),
+                    image: at(image.clone(), *image_span),
+                    instance_type: at(instance_type.clone(), *type_span),
                     count,
                     system_disk_gb,
                     line,
@@ -390,6 +372,10 @@ const UNSUPPORTED_HELP: &str = "--allow-unverified lets it pass; it is still rep
 fn region_of_zone(az: &str) -> String {
     az.trim_end_matches(|c: char| c.is_ascii_lowercase())
         .to_string()
+}
+
+fn at<T>(value: T, span: SourceSpan) -> Value<T> {
+    Value { value, span }
 }
 
 fn known(attr: &Attr) -> Option<String> {

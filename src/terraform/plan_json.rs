@@ -321,21 +321,10 @@ fn from_json<'t>(
         .after_unknown
         .and_then(|u| serde_json::from_str(u.get()).ok())
         .unwrap_or(serde_json::Value::Null);
-    let attr = |path: &[&str]| -> Attr {
-        if path.is_empty() {
-            return Attr::Absent;
-        }
-        json_attr(source, after, &unknown, path)
-    };
-    let (image, instance_type, zone, disk) = match ty.kind {
-        Kind::Instance { .. } => (
-            attr(&[ty.image_key()]),
-            attr(&[ty.instance_type_key()]),
-            ty.region_from().zone().map_or(Attr::Absent, |z| attr(&[z])),
-            attr(ty.disk_path()),
-        ),
-        _ => (Attr::Absent, Attr::Absent, Attr::Absent, Attr::Absent),
-    };
+    let [image, instance_type, zone, disk] = ty.instance_attrs(
+        |path| json_attr(source, after, &unknown, path),
+        || Attr::Absent,
+    );
     Resource {
         address,
         ty,

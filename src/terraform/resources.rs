@@ -69,6 +69,35 @@ impl ResourceType {
         }
     }
 
+    /// An instance's image, instance type, zone and disk, each read by `attr` from its path;
+    /// all absent for other kinds.
+    pub fn instance_attrs<A>(
+        &self,
+        attr: impl Fn(&[&'static str]) -> A,
+        absent: impl Fn() -> A,
+    ) -> [A; 4] {
+        match self.kind {
+            Kind::Instance { .. } => {
+                let read = |path: &[&'static str]| {
+                    if path.is_empty() {
+                        absent()
+                    } else {
+                        attr(path)
+                    }
+                };
+                [
+                    read(&[self.image_key()]),
+                    read(&[self.instance_type_key()]),
+                    self.region_from()
+                        .zone()
+                        .map_or_else(&absent, |z| read(&[z])),
+                    read(self.disk_path()),
+                ]
+            }
+            _ => [absent(), absent(), absent(), absent()],
+        }
+    }
+
     pub fn disk_path(&self) -> &'static [&'static str] {
         match self.kind {
             Kind::Instance { disk, .. } => disk,

@@ -20,6 +20,7 @@ locals {
   api_image = "img-m5s0****29"
 }
 
+# preflight-ignore: instance-type-excluded -- JD allows g.n4.large for this image by ticket INC-4411
 resource "jdcloud_instance" "api" {
   count         = 2
   az            = var.az
