@@ -25,11 +25,8 @@ struct JsonDiagnostic<'a> {
     rule: &'a str,
     severity: Severity,
     message: &'a str,
-    file: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
+    #[serde(flatten)]
+    at: Place<'a>,
     cloud: &'a str,
     region: &'a str,
     image: Option<&'a str>,
@@ -45,11 +42,31 @@ struct JsonDiagnostic<'a> {
 #[derive(Serialize)]
 struct JsonRelated<'a> {
     message: &'a str,
+    #[serde(flatten)]
+    at: Place<'a>,
+}
+
+/// A span as scripts read it: file, 1-based lines, character columns, exclusive end.
+#[derive(Serialize)]
+struct Place<'a> {
     file: &'a str,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
+}
+
+impl<'a> Place<'a> {
+    fn of(file: &'a crate::source::SourceFile, span: miette::SourceSpan) -> Self {
+        let (start, end) = file.range(span);
+        Place {
+            file: file.name(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -66,39 +83,25 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let diagnostics = report
         .diagnostics
         .iter()
-        .map(|d| {
-            let (start, end) = d.file.range(d.span);
-            JsonDiagnostic {
-                rule: &d.rule,
-                severity: d.severity,
-                message: &d.message,
-                file: d.file.name(),
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                cloud: &d.cloud,
-                region: &d.region,
-                image: d.image.as_deref(),
-                instance_type: d.instance_type.as_deref(),
-                entry: &d.entry,
-                help: d.help.as_deref(),
-                related: d
-                    .elsewhere
-                    .iter()
-                    .map(|(file, span, label)| {
-                        let (start, end) = file.range(*span);
-                        JsonRelated {
-                            message: label,
-                            file: file.name(),
-                            line: start.line,
-                            column: start.column,
-                            end_line: end.line,
-                            end_column: end.column,
-                        }
-                    })
-                    .collect(),
-            }
+        .map(|d| JsonDiagnostic {
+            rule: &d.rule,
+            severity: d.severity,
+            message: &d.message,
+            at: Place::of(&d.file, d.span),
+            cloud: &d.cloud,
+            region: &d.region,
+            image: d.image.as_deref(),
+            instance_type: d.instance_type.as_deref(),
+            entry: &d.entry,
+            help: d.help.as_deref(),
+            related: d
+                .elsewhere
+                .iter()
+                .map(|(file, span, label)| JsonRelated {
+                    message: label,
+                    at: Place::of(file, *span),
+                })
+                .collect(),
         })
         .collect();
     let errors = report

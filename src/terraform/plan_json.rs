@@ -532,6 +532,13 @@ mod tests {
         read(SourceFile::new("tfplan.json", json), None, &options)
     }
 
+    fn names(plan: &Plan) -> Vec<&str> {
+        plan.instances
+            .iter()
+            .map(|i| i.name.value.as_str())
+            .collect()
+    }
+
     fn read_plan(json: &str) -> Plan {
         read_with(json, &no_env).expect("the plan reads")
     }
@@ -565,12 +572,7 @@ mod tests {
             jd_change("f", r#"["read"]"#, AFTER, ""),
         ];
         let plan = read_plan(&plan_of(&changes));
-        let names: Vec<&str> = plan
-            .instances
-            .iter()
-            .map(|i| i.name.value.as_str())
-            .collect();
-        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(names(&plan), ["a", "b", "c"]);
         let a = &plan.instances[0];
         assert_eq!(a.region.value, "cn-north-1");
         assert_eq!(a.image.value, "img-1");
@@ -593,13 +595,7 @@ mod tests {
             jd_change("new-image", r#"["update"]"#, AFTER, "")
                 .replace(r#""before":null,"#, &format!("{},", &other[1..])),
         ];
-        let plan = read_plan(&plan_of(&changes));
-        let names: Vec<&str> = plan
-            .instances
-            .iter()
-            .map(|i| i.name.value.as_str())
-            .collect();
-        assert_eq!(names, ["new-image"]);
+        assert_eq!(names(&read_plan(&plan_of(&changes))), ["new-image"]);
     }
 
     #[test]
