@@ -1,5 +1,6 @@
-//! The bad-input corpus: every file in `testdata/bad/` is a broken plan, rule file or config
-//! (`*.plan.yaml`, `*.rules.yaml`, `*.config.yaml`), and `expect.txt` names the line its
+//! The bad-input corpus: every file in `testdata/bad/` is a broken plan, rule file, config or
+//! Terraform input (`*.plan.yaml`, `*.rules.yaml`, `*.config.yaml`, `*.tfplan.json`, `*.tf`),
+//! and `expect.txt` names the line its
 //! first diagnostic must point at (`-` for a problem with the whole file). Each must exit 2
 //! with that diagnostic and never panic. Files too large to commit are made here.
 
@@ -27,6 +28,19 @@ fn check(file: &Path, scratch: &Path) -> (Option<i32>, Option<u64>, String) {
     let common = ["--facts", "facts.json", "--format", "json"];
     if name.ends_with(".plan.yaml") {
         cmd.arg("validate").arg(file).args(common);
+    } else if name.ends_with(".tf") || name.ends_with(".tfplan.json") {
+        // Terraform input is read with the .tf files beside it: each gets a folder alone.
+        let dir = scratch.join("terraform");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("terraform dir");
+        let copy = if name.ends_with(".tf") {
+            "main.tf"
+        } else {
+            "tfplan.json"
+        };
+        std::fs::copy(file, dir.join(copy)).expect("copy");
+        cmd.args(["validate", &format!("terraform/{copy}")])
+            .args(common);
     } else {
         std::fs::write(scratch.join("ok.plan.yaml"), GOOD_PLAN).expect("plan");
         if name.ends_with(".rules.yaml") {

@@ -245,3 +245,72 @@ fn one_byte_deletions_agree() {
         "the fast reader answered only {answered} times"
     );
 }
+
+const TF_PLAN: &str = include_str!("../testdata/cases/tf-jdcloud/tfplan.json");
+
+/// Reads mutated Terraform plan JSON (no .tf files) and renders what comes out, findings'
+/// spans included: nothing panics, every span lies inside the file.
+fn read_terraform(text: &str) {
+    let env = |_: &str| None;
+    let options = preflight::terraform::Options {
+        tf_dir: None,
+        env: &env,
+    };
+    let source = SourceFile::new("scratch/tfplan.json", text);
+    match preflight::terraform::read_plan_json(source, &options) {
+        Ok(p) => {
+            for i in &p.instances {
+                for span in [i.image.span, i.instance_type.span, i.name.span] {
+                    assert!(span.offset() + span.len() <= text.len());
+                }
+            }
+            let facts = preflight::facts::Facts::new();
+            let report = preflight::check(&[p], &facts, &Default::default(), &|_| true);
+            let mut out = Vec::new();
+            report
+                .write(
+                    preflight::report::Format::Human,
+                    &HumanStyle {
+                        color: false,
+                        width: 100,
+                    },
+                    &mut out,
+                )
+                .expect("renders");
+        }
+        Err(errors) => {
+            let report = Report {
+                errors,
+                ..Report::default()
+            };
+            let mut out = Vec::new();
+            report
+                .write_errors(
+                    &HumanStyle {
+                        color: false,
+                        width: 100,
+                    },
+                    &mut out,
+                )
+                .expect("renders");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn mutated_terraform_plans_never_panic(edits in prop::collection::vec(edit(), 1..6)) {
+        read_terraform(&apply(TF_PLAN, &edits));
+    }
+
+    #[test]
+    fn truncated_terraform_plans_never_panic(cut in 0..TF_PLAN.len()) {
+        let mut cut = cut;
+        while !TF_PLAN.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        read_terraform(&TF_PLAN[..cut]);
+    }
+}

@@ -1,0 +1,4 @@
+# a module whose directory is not there
+module "web" {
+  source = "./modules/web"
+}
