@@ -8,6 +8,25 @@ use proptest::prelude::*;
 
 const VALID: &str = "# yaml-language-server: $schema=x\ndefaults:\n  cloud: jdcloud\n  region: cn-north-1\ninstances:\n  - name: web  # preflight-ignore: unverified -- why\n    image: \"img-m5s0****29\"\n    instance_type: g.n4.xlarge\n    count: 3\n    system_disk_gb: 40\n  - {name: π-db, cloud: aliyun, region: cn-hangzhou, image: 'm-1', instance_type: ecs.g7.large}\nimages:\n  - name: golden\n    cloud: zenlayer\n    region: FRA-A\n    count: 2\n";
 
+/// Renders input errors as a user would see them; something must come out.
+fn render_errors(errors: Vec<preflight::error::InputError>) {
+    let report = Report {
+        errors,
+        ..Report::default()
+    };
+    let mut out = Vec::new();
+    report
+        .write_errors(
+            &HumanStyle {
+                color: false,
+                width: 80,
+            },
+            &mut out,
+        )
+        .expect("renders");
+    assert!(!out.is_empty());
+}
+
 /// Parses and, on failure, renders every error as a user would see it; checks positions.
 fn parse_and_render(text: &str) -> Result<plan::Plan, ()> {
     let source = SourceFile::new("p.yaml", text);
@@ -24,21 +43,7 @@ fn parse_and_render(text: &str) -> Result<plan::Plan, ()> {
                     );
                 }
             }
-            let report = Report {
-                errors,
-                ..Report::default()
-            };
-            let mut out = Vec::new();
-            report
-                .write_errors(
-                    &HumanStyle {
-                        color: false,
-                        width: 80,
-                    },
-                    &mut out,
-                )
-                .expect("renders");
-            assert!(!out.is_empty());
+            render_errors(errors);
             Err(())
         }
     }
@@ -278,22 +283,7 @@ fn read_terraform(text: &str) {
                 )
                 .expect("renders");
         }
-        Err(errors) => {
-            let report = Report {
-                errors,
-                ..Report::default()
-            };
-            let mut out = Vec::new();
-            report
-                .write_errors(
-                    &HumanStyle {
-                        color: false,
-                        width: 100,
-                    },
-                    &mut out,
-                )
-                .expect("renders");
-        }
+        Err(errors) => render_errors(errors),
     }
 }
 
