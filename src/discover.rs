@@ -81,21 +81,9 @@ pub fn plan_files(
 /// (`tfplan.json`, `*.tfplan.json`) if there is one, else the directory itself when it holds
 /// `.tf` files.
 fn terraform_inputs(dir: &Path) -> Vec<PathBuf> {
-    let mut plans: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| {
-                    p.is_file()
-                        && p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n == "tfplan.json" || n.ends_with(".tfplan.json"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    plans.sort();
+    let mut plans = crate::terraform::files_in(dir, |name| {
+        name == "tfplan.json" || name.ends_with(".tfplan.json")
+    });
     if plans.is_empty() && crate::terraform::has_tf_files(dir) {
         plans.push(dir.to_path_buf());
     }

@@ -24,20 +24,29 @@ const MAX_MODULE_DEPTH: usize = 16;
 
 /// Whether `dir` holds `.tf` files.
 pub fn has_tf_files(dir: &Path) -> bool {
-    let dir = if dir.as_os_str().is_empty() {
+    !files_in(dir, |name| name.ends_with(".tf")).is_empty()
+}
+
+/// The files directly in `dir` whose names `keep` accepts, sorted, as `dir/name` (so an empty
+/// `dir`, the current directory, gives bare names).
+pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let read = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries
-            .filter_map(Result::ok)
-            .any(|e| is_tf(&e.path()) && e.path().is_file())
-    })
-}
-
-fn is_tf(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "tf")
+    let mut files: Vec<PathBuf> = std::fs::read_dir(read)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_file())
+                .filter(|e| e.file_name().to_str().is_some_and(&keep))
+                .map(|e| dir.join(e.file_name()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
 }
 
 /// `--tf-dir` must name a directory of `.tf` files.
@@ -185,29 +194,10 @@ impl Config {
     }
 
     fn read_dir(&mut self, dir: &Path, suffix: &str, errors: &mut Vec<InputError>) -> Vec<usize> {
-        let read = if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        };
-        let mut names: Vec<PathBuf> = std::fs::read_dir(read)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file())
-                    .filter(|p| {
-                        p.file_name()
-                            .and_then(|n| n.to_str())
-                            .is_some_and(|n| n.ends_with(&format!(".{suffix}")))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names
+        let suffix = format!(".{suffix}");
+        files_in(dir, |name| name.ends_with(&suffix))
             .iter()
-            .filter_map(|p| self.read_file(&dir.join(p.file_name()?), errors))
+            .filter_map(|path| self.read_file(path, errors))
             .collect()
     }
 
@@ -435,7 +425,9 @@ impl Config {
     fn resolve(&self, module: usize, file: usize, expr: &Expression, of: SourceSpan) -> Attr {
         let followed = self.follow(module, file, expr, 0);
         let value = match unwrap(followed.expr) {
-            Expression::String(s) if followed.exact => Some(s.value().clone()),
+            // An empty id is no value: the cloud would be asked about "".
+            Expression::String(s) if followed.exact && s.trim().is_empty() => return Attr::Absent,
+            Expression::String(s) if followed.exact => Some(s.trim().to_string()),
             Expression::Number(n) if followed.exact => Some(n.value().to_string()),
             _ => None,
         };
@@ -802,6 +794,28 @@ mod tests {
         let reason = &plan.unchecked[0].reason;
         assert!(reason.contains("`data.jdcloud_images.x.id`"), "{reason}");
         assert!(reason.contains("`each.value`"), "{reason}");
+    }
+
+    #[test]
+    fn registry_modules_are_named_in_a_note_not_skipped_silently() {
+        let dir = project(
+            "registry",
+            &[(
+                "main.tf",
+                &format!(
+                    "{PROVIDER}module \"vpc\" {{\n  source = \"terraform-example/vpc/jdcloud\"\n}}\nresource \"jdcloud_instance\" \"a\" {{\n  image_id      = \"\"\n  instance_type = \"t\"\n}}\n"
+                ),
+            )],
+        );
+        let plan = direct(&dir);
+        assert_eq!(plan.notices.len(), 1);
+        assert!(
+            plan.notices[0].starts_with("module.vpc is not a local module"),
+            "{:?}",
+            plan.notices
+        );
+        // An empty literal id is not set, not an id "" to ask about.
+        assert_eq!(plan.unchecked[0].reason, "`image_id` is not set");
     }
 
     #[test]

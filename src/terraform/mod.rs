@@ -23,7 +23,7 @@ use crate::clouds::Cloud;
 use crate::error::InputError;
 use crate::plan::{ImageCreate, ImageDelete, Instance, Origin, Plan, Unchecked, Value};
 use crate::source::SourceFile;
-pub use config::has_tf_files;
+pub use config::{files_in, has_tf_files};
 use resources::{Kind, RegionFrom, ResourceType};
 
 /// Whether `text` is Terraform plan JSON rather than a preflight plan (which YAML also allows
@@ -166,10 +166,9 @@ impl<'a> Builder<'a> {
                 line,
             };
         match r.ty.kind {
-            Kind::Unsupported(what) => {
+            Kind::Unsupported { what, pairing } => {
                 if r.creates {
                     let reason = format!("preflight does not check {what}");
-                    let pairing = !r.ty.name.ends_with("_image");
                     self.plan
                         .unchecked
                         .push(unchecked(reason, UNSUPPORTED_HELP, pairing, None));

@@ -208,8 +208,9 @@ pub(super) fn read(
         && unmatched > 0
     {
         builder.plan.notices.push(format!(
-            "{}: {unmatched} of its resources are not in the .tf files under `{}`, so their findings point into the plan JSON",
+            "{}: {unmatched} of its resources {} not in the .tf files under `{}`, so their findings point into the plan JSON",
             source.name(),
+            if unmatched == 1 { "is" } else { "are" },
             tf.root_dir()
         ));
     }
@@ -315,14 +316,19 @@ fn from_json<'t>(
     deletes: bool,
 ) -> Resource<'t> {
     let address: String = serde_json::from_str(rc.address.get()).unwrap_or_default();
-    let after = rc.change.after;
+    // The object is read once; each attribute is a lookup in it.
+    let after: Fields = rc
+        .change
+        .after
+        .and_then(|a| serde_json::from_str(a.get()).ok())
+        .unwrap_or_default();
     let unknown: serde_json::Value = rc
         .change
         .after_unknown
         .and_then(|u| serde_json::from_str(u.get()).ok())
         .unwrap_or(serde_json::Value::Null);
     let [image, instance_type, zone, disk] = ty.instance_attrs(
-        |path| json_attr(source, after, &unknown, path),
+        |path| json_attr(source, &after, &unknown, path),
         || Attr::Absent,
     );
     Resource {
@@ -334,17 +340,21 @@ fn from_json<'t>(
         instance_type,
         zone,
         disk,
-        region: regions.of(rc),
+        region: regions.of(ty, rc),
         count: Attr::Absent,
         creates,
         deletes,
     }
 }
 
+/// A JSON object's values, borrowed from the text.
+type Fields<'a> = HashMap<std::borrow::Cow<'a, str>, &'a RawValue>;
+
 /// One attribute (a path through nested blocks, which plan JSON writes as one-element lists).
+/// An empty string is no value: the cloud would be asked about the id "".
 fn json_attr(
     source: &SourceFile,
-    after: Option<&RawValue>,
+    after: &Fields,
     unknown: &serde_json::Value,
     path: &[&str],
 ) -> Attr {
@@ -353,9 +363,13 @@ fn json_attr(
     if unknown_now(u) {
         return unknown_after_apply();
     }
-    let mut current = after;
-    for key in path {
-        current = current.and_then(|raw| field(raw, key));
+    let mut current: Option<&RawValue> = None;
+    for (i, key) in path.iter().enumerate() {
+        current = if i == 0 {
+            after.get(*key).copied().filter(|v| v.get() != "null")
+        } else {
+            current.and_then(|raw| field(raw, key))
+        };
         u = match u {
             serde_json::Value::Array(items) => items
                 .first()
@@ -371,7 +385,7 @@ fn json_attr(
         return Attr::Absent;
     };
     let value = match serde_json::from_str::<serde_json::Value>(raw.get()) {
-        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Ok(serde_json::Value::Number(n)) => n.to_string(),
         _ => return Attr::Absent,
     };
@@ -396,8 +410,7 @@ fn field<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
         let items: Vec<&'a RawValue> = serde_json::from_str(raw.get()).ok()?;
         return items.first().and_then(|first| field(first, key));
     }
-    let object: HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
-        serde_json::from_str(raw.get()).ok()?;
+    let object: Fields<'a> = serde_json::from_str(raw.get()).ok()?;
     object.get(key).copied().filter(|v| v.get() != "null")
 }
 
@@ -453,7 +466,7 @@ struct Regions<'a> {
 }
 
 impl Regions<'_> {
-    fn of(&self, rc: &ResourceChange) -> Region {
+    fn of(&self, ty: &resources::ResourceType, rc: &ResourceChange) -> Region {
         let Some(configuration) = self.configuration else {
             return Region::Missing("the plan JSON has no `configuration`".to_string());
         };
@@ -465,9 +478,7 @@ impl Regions<'_> {
             }
         }
         let address = format!("{}.{}", rc.ty, rc.name);
-        let provider = resources::provider_name(
-            resources::lookup(&rc.ty).map_or(crate::clouds::Cloud::Aliyun, |t| t.cloud),
-        );
+        let provider = resources::provider_name(ty.cloud);
         let key = module
             .resources
             .iter()
@@ -614,6 +625,14 @@ mod tests {
             "`image_id` is known only after apply"
         );
         assert!(plan.unchecked[0].pairing);
+    }
+
+    #[test]
+    fn an_empty_id_is_no_id() {
+        let after = r#"{"image_id":"  ","instance_type":"t"}"#;
+        let plan = read_plan(&plan_of(&[jd_change("a", r#"["create"]"#, after, "")]));
+        assert!(plan.instances.is_empty());
+        assert_eq!(plan.unchecked[0].reason, "`image_id` is not set");
     }
 
     #[test]

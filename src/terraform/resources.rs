@@ -16,7 +16,8 @@ pub enum Kind {
     /// A custom image: counts against the region's custom-image quota.
     Image,
     /// A resource of a cloud service preflight does not ask yet; always `unverified`.
-    Unsupported(&'static str),
+    /// `pairing` when it is an instance (it counts as a pairing), not an image.
+    Unsupported { what: &'static str, pairing: bool },
 }
 
 /// Where an instance's region (for Zenlayer its zone) comes from.
@@ -158,23 +159,26 @@ pub const TYPES: &[ResourceType] = &[
     ResourceType {
         name: "zenlayercloud_zec_instance",
         cloud: Cloud::Zenlayer,
-        kind: Kind::Unsupported(
-            "Zenlayer Elastic Compute (ZEC) instances yet; it asks only Zenlayer's VM service",
-        ),
+        kind: Kind::Unsupported {
+            what: "Zenlayer Elastic Compute (ZEC) instances yet; it asks only Zenlayer's VM service",
+            pairing: true,
+        },
     },
     ResourceType {
         name: "zenlayercloud_bmc_instance",
         cloud: Cloud::Zenlayer,
-        kind: Kind::Unsupported(
-            "Zenlayer bare-metal (BMC) instances yet; it asks only Zenlayer's VM service",
-        ),
+        kind: Kind::Unsupported {
+            what: "Zenlayer bare-metal (BMC) instances yet; it asks only Zenlayer's VM service",
+            pairing: true,
+        },
     },
     ResourceType {
         name: "zenlayercloud_zec_image",
         cloud: Cloud::Zenlayer,
-        kind: Kind::Unsupported(
-            "the quota of Zenlayer Elastic Compute (ZEC) images yet; it asks only Zenlayer's VM service",
-        ),
+        kind: Kind::Unsupported {
+            what: "the quota of Zenlayer Elastic Compute (ZEC) images yet; it asks only Zenlayer's VM service",
+            pairing: false,
+        },
     },
 ];
 
