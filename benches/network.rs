@@ -1,7 +1,10 @@
 //! The network path at scale: a 2,000-instance plan over the three clouds (two regions each)
 //! and 300 unique images, fetched from the fake cloud with 50 ms of latency on every answer.
 //! Prints the requests sent (and the minimum the plan needs), the wall time, and the wall
-//! time in round trips, at two concurrency limits. Run with `cargo bench --bench network`.
+//! time in round trips, at three concurrency limits. Then throttling: Alibaba images against
+//! an API limit of 20 requests per second per operation (the fake's token bucket, answering
+//! `Throttling.User`), with default flags: the wall time against the ideal, the share of
+//! throttled answers, and what was left unverified. Run with `cargo bench --bench network`.
 
 #[path = "../tests/support/fake_cloud.rs"]
 mod fake_cloud;
@@ -156,6 +159,82 @@ fn main() {
         );
     }
     cold_start_cached(&fake);
+    drop(fake);
+    println!();
+    println!(
+        "throttling: Alibaba at 20 requests/s per operation, {} ms latency, default flags",
+        LATENCY.as_millis()
+    );
+    println!(
+        "{:>7}  {:>8}  {:>8}  {:>9}  {:>7}  {:>6}  {:>9}  {:>8}",
+        "images", "timeout", "requests", "throttled", "share", "wall", "ideal", "unverif."
+    );
+    for (images, timeout) in [(800, 60), (2_000, 60), (2_000, 120)] {
+        runtime.block_on(throttled(images, timeout));
+    }
+}
+
+/// `images` Alibaba images in one region, each needing its own support-list call, against a
+/// cloud that allows 20 requests per second per operation.
+async fn throttled(images: usize, timeout: u64) {
+    const RATE: f64 = 20.0;
+    let fake = FakeCloud::start().await;
+    let mut text = String::from("instances:\n");
+    for i in 0..images {
+        let id = format!("img-{i:05}");
+        fake.ali_image(
+            "cn-hangzhou",
+            &id,
+            "Available",
+            "x86_64",
+            20,
+            &["ecs.g7.large"],
+        );
+        let _ = writeln!(
+            text,
+            "  - {{name: vm-{i}, cloud: aliyun, region: cn-hangzhou, image: {id}, instance_type: ecs.g7.large}}"
+        );
+    }
+    fake.ali_type("cn-hangzhou", "ecs.g7.large", "X86");
+    fake.set_latency(LATENCY);
+    fake.rate_limit("aliyun", RATE);
+    let plans = [preflight::plan::parse(preflight::source::SourceFile::new(
+        "throttled.plan.yaml",
+        text,
+    ))
+    .expect("plan parses")];
+    let needs = Needs::from_plans(&plans);
+    let env: BTreeMap<String, String> = fake.env().into_iter().collect();
+    let lookup: preflight::clouds::EnvLookup = Arc::new(move |k: &str| env.get(k).cloned());
+    let mut config = FetchConfig::from_env(lookup).expect("config");
+    config.cache = None;
+    config.timeout = Duration::from_secs(timeout);
+    let started = Instant::now();
+    let fetched = tokio::task::spawn_blocking(move || preflight::clouds::fetch(&needs, &config))
+        .await
+        .expect("fetch");
+    let wall = started.elapsed();
+    let report = preflight::check(&plans, &fetched.facts, &Default::default(), &|_| true);
+    let sent = fake.requests().len();
+    let throttled = fake.throttled();
+    // The busiest operation bounds the run: one support-list call per image.
+    let ideal = images as f64 / RATE;
+    println!(
+        "{images:>7}  {timeout:>6} s  {sent:>8}  {throttled:>9}  {:>6.1}%  {:>4.1} s  {:>5.1} s ({:.2}×)  {:>8}",
+        100.0 * throttled as f64 / sent as f64,
+        wall.as_secs_f64(),
+        ideal,
+        wall.as_secs_f64() / ideal,
+        report.summary().unverified
+    );
+    if let Some(d) = report.diagnostics.iter().find(|d| d.unverified) {
+        let why = d
+            .message
+            .split("DescribeImageSupportInstanceTypes: ")
+            .nth(1)
+            .unwrap_or(&d.message);
+        println!("         unverified because: {why}");
+    }
 }
 
 /// The real binary on a 50-instance plan, twice with one cache: the second run answers from

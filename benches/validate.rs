@@ -118,6 +118,7 @@ fn main() {
         "instances", "plan KiB", "validate", "parse", "saphyr", "check", "findings"
     );
     let mut peaks = Vec::new();
+    let mut formats = Vec::new();
     for n in [1_000, 10_000, 100_000] {
         let plan_path = dir.join(format!("bench-{n}.plan.yaml"));
         let text = plan_text(n);
@@ -169,6 +170,36 @@ fn main() {
             report.diagnostics.len()
         );
         peaks.push((n, peak_mib()));
+        if n >= 10_000 {
+            formats.push((
+                n,
+                report.diagnostics.len(),
+                full,
+                render_every_format(&report),
+            ));
+        }
+    }
+    println!();
+    println!("validate + render, by format (render alone in brackets; ratio to json):");
+    for (n, findings, validate, times) in &formats {
+        let json = times
+            .iter()
+            .find(|(name, _)| *name == "json")
+            .map_or(Duration::ZERO, |(_, d)| *d)
+            + *validate;
+        let line: Vec<String> = times
+            .iter()
+            .map(|(name, d)| {
+                let total = *validate + *d;
+                format!(
+                    "{name} {:.0} ms ({:.1}) {:.2}×",
+                    total.as_secs_f64() * 1e3,
+                    d.as_secs_f64() * 1e3,
+                    total.as_secs_f64() / json.as_secs_f64()
+                )
+            })
+            .collect();
+        println!("{n:>9} instances, {findings} findings: {}", line.join(", "));
     }
     for (n, peak) in peaks {
         if let Some(mib) = peak {
@@ -179,6 +210,33 @@ fn main() {
     if std::env::var_os("PREFLIGHT_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// How long each output format takes to render `report` (median of 3).
+fn render_every_format(report: &preflight::report::Report) -> Vec<(&'static str, Duration)> {
+    use preflight::report::{Format, HumanStyle};
+    let style = HumanStyle {
+        color: false,
+        width: 100,
+    };
+    [
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("compact", Format::Compact),
+        ("sarif", Format::Sarif),
+        ("junit", Format::Junit),
+        ("github", Format::Github),
+    ]
+    .into_iter()
+    .map(|(name, format)| {
+        let (took, _) = time(3, || {
+            let mut out = Vec::new();
+            report.write(format, &style, &mut out).expect("renders");
+            out.len()
+        });
+        (name, took)
+    })
+    .collect()
 }
 
 /// One resource change as `terraform show -json` writes it.

@@ -267,6 +267,19 @@ pub fn from_yaml(kind: Kind, file: &SourceFile, err: &serde_saphyr::Error) -> In
             None,
         ),
         other => {
+            if let Some(tab) = indenting_tab(file, span) {
+                return InputError::at(
+                    code,
+                    file,
+                    SourceSpan::new(tab.into(), 1),
+                    format!(
+                        "a tab indents line {}; YAML allows only spaces for indentation",
+                        file.line_of(tab)
+                    ),
+                    "tab",
+                )
+                .with_help("indent with spaces (most editors can convert tabs to spaces)");
+            }
             let message = strip_location_suffix(&other.to_string());
             match (wanted_kind(&message), span.and_then(|sp| key_at(file, sp.offset()))) {
                 (Some(wanted), Some(key)) => (
@@ -321,6 +334,25 @@ fn entry_start(file: &SourceFile, span: SourceSpan) -> SourceSpan {
         }
     }
     span
+}
+
+/// The first tab in a line's indentation, up to the line after a syntax error's spot: YAML
+/// forbids tabs there, and its parser reports them late (at the end of the line before) and in
+/// its own words ("while scanning a plain scalar, found a tab").
+fn indenting_tab(file: &SourceFile, span: Option<SourceSpan>) -> Option<usize> {
+    let last = span.map_or(usize::MAX, |sp| file.line_of(sp.offset()) + 1);
+    let mut start = 0;
+    for (n, line) in file.text().split_inclusive('\n').enumerate() {
+        if n + 1 > last {
+            break;
+        }
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(i) = line[..indent].find('\t') {
+            return Some(start + i);
+        }
+        start += line.len();
+    }
+    None
 }
 
 /// What a serde type error expected, in words ("a whole number").

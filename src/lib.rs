@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod facts;
+pub mod files;
 pub mod plan;
 pub mod policy;
 pub mod report;
@@ -26,16 +27,15 @@ pub mod source;
 pub mod suggest;
 pub mod terraform;
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use diagnostic::Severity;
 use error::InputError;
 use facts::Facts;
+pub use files::{io_reason, read_source};
 use plan::Plan;
 use policy::Policy;
 use report::Report;
-use source::SourceFile;
 
 /// What `validate` needs to know, independent of how it was asked (flags, config, tests).
 #[derive(Clone)]
@@ -107,13 +107,14 @@ pub fn validate(options: &ValidateOptions) -> Report {
             ..Report::default()
         };
     }
-    let (mut requests, mut cache_hits) = (0, 0);
+    let (mut requests, mut cache_hits, mut warnings) = (0, 0, Vec::new());
     let facts = match (&options.facts, &options.fetch) {
         (Some(_), _) => facts,
         (None, Some(config)) => {
             let fetched = clouds::fetch(&clouds::Needs::from_plans(&plans), config);
             requests = fetched.requests;
             cache_hits = fetched.cache_hits;
+            warnings = fetched.warnings;
             fetched.facts
         }
         (None, None) => Facts::absent("no facts file and no way to ask the clouds"),
@@ -125,12 +126,13 @@ pub fn validate(options: &ValidateOptions) -> Report {
     report.override_severities(&options.config.severity);
     report.requests = requests;
     report.cache_hits = cache_hits;
+    report.warnings = warnings;
     report
 }
 
 /// `preflight fetch`: every fact the plans need, from the clouds, as a facts file's data,
-/// and the number of requests it took.
-pub fn fetch_facts(options: &ValidateOptions) -> Result<(Facts, usize), Vec<InputError>> {
+/// with the number of requests it took and any warnings.
+pub fn fetch_facts(options: &ValidateOptions) -> Result<clouds::Fetched, Vec<InputError>> {
     let (plans, errors) = read_plans(options);
     if !errors.is_empty() {
         return Err(errors);
@@ -141,8 +143,7 @@ pub fn fetch_facts(options: &ValidateOptions) -> Result<(Facts, usize), Vec<Inpu
             "`fetch` asks the clouds, so it cannot run offline",
         )]);
     };
-    let fetched = clouds::fetch(&clouds::Needs::from_plans(&plans), config);
-    Ok((fetched.facts, fetched.requests))
+    Ok(clouds::fetch(&clouds::Needs::from_plans(&plans), config))
 }
 
 /// Discovers and parses every plan; all problems are collected.
@@ -290,73 +291,5 @@ pub fn exit_code(report: &Report, fail_on: Severity, allow_unverified: bool) -> 
         3
     } else {
         0
-    }
-}
-
-/// Reads a file the user named as text, refusing what is too big or not UTF-8.
-pub fn read_source(path: &Path, kind: error::Kind) -> Result<SourceFile, InputError> {
-    let shown = path.display().to_string();
-    let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
-    let code = kind.unreadable_code();
-    let unreadable = |e: &io::Error| {
-        InputError::in_file(
-            code,
-            &shown,
-            format!("cannot read `{shown}`: {}", io_reason(e)),
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(|e| unreadable(&e))?;
-    if meta.is_dir() {
-        return Err(InputError::in_file(
-            code,
-            &shown,
-            format!("`{shown}` is a directory"),
-        ));
-    }
-    if meta.len() > plan::MAX_PLAN_BYTES as u64 {
-        return Err(InputError::in_file(
-            code,
-            &shown,
-            format!(
-                "`{shown}` is {} MiB; preflight reads files up to {} MiB",
-                meta.len() / (1024 * 1024),
-                plan::MAX_PLAN_BYTES / (1024 * 1024)
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        InputError::in_file(
-            code,
-            &shown,
-            format!("`{shown}` is not UTF-8 text (first bad byte on line {line})"),
-        )
-        .with_help("save the file as UTF-8")
-    })?;
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
-    Ok(SourceFile::new(shown, text))
-}
-
-/// An I/O error in words, without "(os error 2)".
-pub fn io_reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_string(),
-                None => s,
-            }
-        }
     }
 }

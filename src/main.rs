@@ -152,9 +152,7 @@ fn fetch_config(network: &NetworkArgs, file: &Config) -> Result<FetchConfig, Inp
     config.cache = if network.no_cache {
         None
     } else {
-        config
-            .cache
-            .map(|c| preflight::cache::Cache::new(c.dir().to_path_buf(), ttl, !network.refresh))
+        config.cache.map(|c| c.with(ttl, !network.refresh))
     };
     Ok(config)
 }
@@ -184,11 +182,17 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let (facts, requests) = match fetched {
+    let preflight::clouds::Fetched {
+        facts,
+        requests,
+        warnings,
+        ..
+    } = match fetched {
         Ok(f) => f,
         Err(errors) => return print_input_errors(&errors),
     };
-    if let Err(e) = std::fs::write(&args.output, facts.to_json()) {
+    print_warnings(&warnings);
+    if let Err(e) = preflight::files::write_atomic(&args.output, facts.to_json().as_bytes()) {
         let _ = writeln!(
             io::stderr(),
             "preflight: cannot write `{}`: {}",
@@ -270,6 +274,7 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         }
     };
     let code = preflight::exit_code(&report, fail_on, allow_unverified);
+    print_warnings(&report.warnings);
     if args.verbose > 0 {
         let mut err = io::stderr().lock();
         let source = match (&options.facts, &options.fetch) {
@@ -334,7 +339,7 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
     }
     match &args.output {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, &buffer) {
+            if let Err(e) = preflight::files::write_atomic(path, &buffer) {
                 let _ = writeln!(
                     io::stderr(),
                     "preflight: cannot write `{}`: {}",
@@ -444,6 +449,14 @@ fn print_input_errors(errors: &[InputError]) -> io::Result<u8> {
     };
     report.write_errors_only(&style, &mut io::stderr().lock())?;
     Ok(2)
+}
+
+/// Warnings about the run itself (the cache), on stderr: a report never carries them.
+fn print_warnings(warnings: &[String]) {
+    let mut err = io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "preflight: warning: {w}");
+    }
 }
 
 fn print_stdout(text: &str) -> io::Result<()> {

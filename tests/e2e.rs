@@ -2,11 +2,8 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::Output;
-
-use serde_json::Value;
 use support::fake_cloud::{ALI_SK, FakeCloud, Fault, JD_SK, ZL_SK};
+use support::run::{Run, run_with};
 
 /// A plan that trips every rule across the three clouds.
 const PLAN: &str = "\
@@ -82,94 +79,9 @@ async fn world() -> FakeCloud {
     fake
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
-
-    /// (entry, rule) of every finding.
-    fn findings(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = self.json()["diagnostics"]
-            .as_array()
-            .expect("diagnostics")
-            .iter()
-            .map(|d| {
-                (
-                    d["entry"].as_str().unwrap_or("").to_string(),
-                    d["rule"].as_str().unwrap_or("").to_string(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    }
-
-    fn reason(&self, entry: &str) -> String {
-        self.json()["diagnostics"]
-            .as_array()
-            .expect("diagnostics")
-            .iter()
-            .find(|d| d["entry"] == entry && d["rule"] == "unverified")
-            .and_then(|d| d["message"].as_str())
-            .unwrap_or("")
-            .to_string()
-    }
-}
-
 /// Runs the binary in a fresh directory holding `plan.yaml`, with `env` only.
 async fn run(plan: &str, env: Vec<(String, String)>, args: &[&str]) -> Run {
     run_with(&[("plan.yaml", plan)], env, args).await
-}
-
-/// Runs the binary in a fresh directory holding `files`, with `env` only.
-async fn run_with(files: &[(&str, &str)], env: Vec<(String, String)>, args: &[&str]) -> Run {
-    let dir = std::env::temp_dir().join(format!(
-        "preflight-e2e-{}-{}",
-        std::process::id(),
-        uuid_like()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).expect("input file");
-    }
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let cwd: PathBuf = dir.clone();
-    // Each run its own cache (a test that wants one shared passes PREFLIGHT_CACHE_DIR, which
-    // comes later and wins): a cache shared across tests would let a reused loopback port
-    // answer past an injected fault.
-    let own_cache = dir.join("cache").to_string_lossy().into_owned();
-    let out: Output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
-            .args(&args)
-            .current_dir(&cwd)
-            .env_clear()
-            .env("HOME", "/nonexistent-preflight-home")
-            .env("NO_COLOR", "1")
-            .env("PREFLIGHT_CACHE_DIR", own_cache)
-            .envs(env)
-            .output()
-            .expect("binary runs")
-    })
-    .await
-    .expect("join");
-    let _ = std::fs::remove_dir_all(&dir);
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn uuid_like() -> u128 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    u128::from(N.fetch_add(1, Ordering::Relaxed))
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -943,6 +855,24 @@ async fn fault_matrix_for_every_cloud() {
                 Outcome::Recovered,
             ),
             (
+                "throttled until the deadline",
+                vec![],
+                Some(status(throttled.0, throttled.1, &[])),
+                None,
+                Outcome::Unverified("throttled all"),
+            ),
+            (
+                "redirect elsewhere",
+                vec![],
+                Some(status(
+                    302,
+                    "",
+                    &[("location", "http://127.0.0.1:9/elsewhere")],
+                )),
+                None,
+                Outcome::Unverified("redirect to `http://127.0.0.1:9`"),
+            ),
+            (
                 "never answers",
                 vec![],
                 Some(Fault::Hang),
@@ -1097,7 +1027,7 @@ async fn fault_matrix_for_every_cloud() {
             failures.push(e);
         }
     }
-    assert_eq!(total, 39);
+    assert_eq!(total, 45);
     assert!(
         failures.is_empty(),
         "{} of {total} rows failed:\n{}",

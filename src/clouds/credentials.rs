@@ -97,14 +97,19 @@ fn missing(cloud: Cloud) -> String {
     format!("no {} credentials: {how}", cloud.display_name())
 }
 
+/// A credentials file's text; at most 1 MiB (none is larger), UTF-8.
+fn read_small(path: &Path) -> Option<String> {
+    let bytes = crate::files::read_capped(path, 1024 * 1024).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// `~/.jdc/config` (INI, a section per profile) with the profile named in `~/.jdc/current`.
 fn jdc_config(home: &Path) -> Option<Credentials> {
-    let profile = std::fs::read_to_string(home.join(".jdc/current"))
-        .ok()
+    let profile = read_small(&home.join(".jdc/current"))
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "default".to_string());
-    let text = std::fs::read_to_string(home.join(".jdc/config")).ok()?;
+    let text = read_small(&home.join(".jdc/config"))?;
     let mut section = String::new();
     let (mut id, mut secret) = (None, None);
     for line in text.lines().map(str::trim) {
@@ -130,7 +135,7 @@ fn jdc_config(home: &Path) -> Option<Credentials> {
 
 /// `~/.aliyun/config.json`: `{"current": …, "profiles": [{"name", "access_key_id", …}]}`.
 fn aliyun_config(home: &Path, profile: Option<String>) -> Option<Credentials> {
-    let text = std::fs::read_to_string(home.join(".aliyun/config.json")).ok()?;
+    let text = read_small(&home.join(".aliyun/config.json"))?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     let name = profile.or_else(|| json["current"].as_str().map(str::to_string))?;
     let p = json["profiles"]
@@ -148,7 +153,7 @@ fn aliyun_config(home: &Path, profile: Option<String>) -> Option<Credentials> {
 
 /// `~/.zenlayer/credentials.json`: `{"<profile>": {"access_key_id", "access_key_secret"}}`.
 fn zenlayer_credentials(home: &Path, profile: Option<String>) -> Option<Credentials> {
-    let text = std::fs::read_to_string(home.join(".zenlayer/credentials.json")).ok()?;
+    let text = read_small(&home.join(".zenlayer/credentials.json"))?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     let name = profile.unwrap_or_else(|| "default".to_string());
     let p = &json[name.as_str()];

@@ -1,16 +1,24 @@
-//! The one place that talks HTTP: bounded concurrency across all clouds, a per-request timeout
+//! The one place that talks HTTP: bounded concurrency across all clouds (shared requests
+//! first), an adaptive rate limiter per (cloud, endpoint, operation), a per-request timeout
 //! inside an overall deadline, retries with exponential backoff and jitter for the faults each
 //! cloud documents as transient (honouring `Retry-After` / `x-acs-retry-after`), a cap on
-//! response size, and a count of requests. Every attempt calls `build` again, so each retry is
-//! signed afresh (new date and nonce).
+//! response size, no redirects, and a count of requests. Every attempt calls `build` again, so
+//! each retry is signed afresh (new date and nonce).
+//!
+//! Throttled answers are retried until the deadline, paced by the operation's limiter; other
+//! transient faults `retries` times. A request waiting on its limiter or a back-off holds no
+//! place among the `--concurrency` in flight.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::Cloud;
+use super::rate::Limiter;
+use super::slots::{Priority, Slots};
 use crate::cache::{Cache, Stored};
 
 /// Larger answers are refused: no answer preflight asks for comes close.
@@ -34,6 +42,11 @@ pub enum Class {
         reason: String,
         after: Option<Duration>,
     },
+    /// The cloud throttled the request: slow down, and try again until the deadline.
+    Throttled {
+        reason: String,
+        after: Option<Duration>,
+    },
     /// Not worth another try; the reason is for a person.
     Fail(String),
 }
@@ -47,8 +60,11 @@ pub struct Response {
 
 pub struct Http {
     client: reqwest::Client,
-    limit: Semaphore,
+    slots: Slots,
+    limiters: Mutex<HashMap<(Cloud, String, String), Arc<Limiter>>>,
     deadline: Instant,
+    /// `--timeout`, for messages.
+    timeout: Duration,
     request_timeout: Duration,
     retries: u32,
     requests: AtomicUsize,
@@ -67,12 +83,17 @@ impl Http {
         let client = reqwest::Client::builder()
             .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(request_timeout)
+            // A redirect is an answer from somewhere that is not the cloud's API; following it
+            // would send the request (and an STS token) to a host nobody chose.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
         Ok(Http {
             client,
-            limit: Semaphore::new(config.concurrency.max(1)),
+            slots: Slots::new(config.concurrency),
+            limiters: Mutex::new(HashMap::new()),
             deadline,
+            timeout: config.timeout,
             request_timeout,
             retries: config.retries,
             requests: AtomicUsize::new(0),
@@ -95,10 +116,12 @@ impl Http {
 
     /// Answers from the cache when it has a fresh answer for the same request (`scope` names
     /// the account, hashed); otherwise sends it and caches a success or a not-found.
+    #[allow(clippy::too_many_arguments)]
     pub async fn send(
         &self,
         cloud: Cloud,
         operation: &str,
+        priority: Priority,
         scope: &str,
         build: impl Fn() -> Call,
         classify: impl Fn(&Response) -> Class,
@@ -128,8 +151,10 @@ impl Http {
                 cloud.display_name()
             ));
         }
+        let limiter = self.limiter(cloud, host_of(&probe.url), operation);
+        limiter.register();
         let answer = self
-            .send_now(cloud, operation, probe, build, classify)
+            .send_now(cloud, operation, priority, &limiter, probe, build, classify)
             .await;
         if let (Some(cache), Ok(a)) = (&self.cache, &answer) {
             let stored = match a {
@@ -141,42 +166,68 @@ impl Http {
         answer
     }
 
+    /// The limiter of one (cloud, endpoint, operation), made on first use.
+    fn limiter(&self, cloud: Cloud, host: &str, operation: &str) -> Arc<Limiter> {
+        let mut map = self
+            .limiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(
+            map.entry((cloud, host.to_string(), operation.to_string()))
+                .or_default(),
+        )
+    }
+
     /// Sends `first`, then `build()`'s request again, until it succeeds, fails for good, or
     /// time runs out.
+    #[allow(clippy::too_many_arguments)]
     async fn send_now(
         &self,
         cloud: Cloud,
         operation: &str,
+        priority: Priority,
+        limiter: &Limiter,
         first: Call,
         build: impl Fn() -> Call,
         classify: impl Fn(&Response) -> Class,
     ) -> Result<Answer, String> {
-        let Ok(_permit) = self.limit.acquire().await else {
-            return Err("the request queue was closed".to_string());
-        };
         let mut attempt = 0;
         let mut first = Some(first);
         loop {
+            // Wait for the limiter, then for a place in flight: the place is held only while
+            // the request is on the wire. A pass that went stale while waiting for the place
+            // (the cloud began throttling) is taken again at the new pace.
+            let ready = tokio::time::timeout_at(self.deadline, async {
+                loop {
+                    let pass = limiter.acquire(priority).await;
+                    let slot = self.slots.acquire(priority).await;
+                    if limiter.still_good(pass) {
+                        return slot;
+                    }
+                }
+            })
+            .await;
+            let Ok(slot) = ready else {
+                return Err(self.out_of_time(cloud, limiter));
+            };
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(self.timed_out());
+                return Err(self.out_of_time(cloud, limiter));
             }
             // The first attempt sends the call already built for the cache key; every retry
             // is signed afresh.
             let call = first.take().unwrap_or_else(&build);
             // `METHOD host`, for the log: never the query or headers (signatures).
-            let target = format!(
-                "{} {}",
-                call.method,
-                call.url
-                    .split_once("://")
-                    .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
-            );
-            let started = Instant::now();
+            let url = call.url.clone();
+            let target = format!("{} {}", call.method, host_of(&url));
+            let sent_at = Instant::now();
             let outcome =
                 tokio::time::timeout(left.min(self.request_timeout), self.once(call)).await;
+            drop(slot);
             let class = match outcome {
-                Err(_) if left <= self.request_timeout => return Err(self.timed_out()),
+                Err(_) if left <= self.request_timeout => {
+                    return Err(self.out_of_time(cloud, limiter));
+                }
                 Err(_) => Class::Retry {
                     reason: format!(
                         "{} did not answer within {} s",
@@ -191,19 +242,52 @@ impl Http {
                     }
                     transport
                 }
+                Ok(Ok(response)) if (300..400).contains(&response.status) => {
+                    let to = redirect_target(&url, &response.headers);
+                    self.note(format!(
+                        "{cloud} {operation} ({target}): HTTP {} redirecting to {to} in {} ms; \
+                         not followed",
+                        response.status,
+                        sent_at.elapsed().as_millis()
+                    ));
+                    Class::Fail(format!(
+                        "{} answered HTTP {} with a redirect to {to}; preflight follows no \
+                         redirects, so nothing was sent there (check the endpoint, and any proxy \
+                         in between)",
+                        cloud.display_name(),
+                        response.status
+                    ))
+                }
                 Ok(Ok(response)) => {
                     self.note(format!(
                         "{cloud} {operation} ({target}): HTTP {} in {} ms",
                         response.status,
-                        started.elapsed().as_millis()
+                        sent_at.elapsed().as_millis()
                     ));
                     classify(&response)
                 }
             };
             match class {
-                Class::Ok(v) => return Ok(Answer::Json(v)),
-                Class::NotFound(m) => return Ok(Answer::NotFound(m)),
+                Class::Ok(v) => {
+                    limiter.succeeded();
+                    return Ok(Answer::Json(v));
+                }
+                Class::NotFound(m) => {
+                    limiter.succeeded();
+                    return Ok(Answer::NotFound(m));
+                }
                 Class::Fail(reason) => return Err(reason),
+                Class::Throttled { reason, after } => {
+                    limiter.was_throttled(sent_at);
+                    // Paced by the limiter from now on; a wait the cloud asked for comes first.
+                    if let Some(wait) = after {
+                        if Instant::now() + wait >= self.deadline {
+                            return Err(self.out_of_time(cloud, limiter));
+                        }
+                        tokio::time::sleep(wait).await;
+                    }
+                    self.note(format!("{cloud} {operation}: {reason}; trying again"));
+                }
                 Class::Retry { reason, after } => {
                     if attempt >= self.retries {
                         return Err(format!("{reason} (gave up after {} tries)", attempt + 1));
@@ -259,8 +343,14 @@ impl Http {
         })
     }
 
-    fn timed_out(&self) -> String {
-        "not answered before the --timeout deadline".to_string()
+    /// Why a request had no answer at the deadline: throttling that the time could not fit,
+    /// or plain waiting.
+    fn out_of_time(&self, cloud: Cloud, limiter: &Limiter) -> String {
+        if limiter.throttling() {
+            limiter.too_slow(cloud.display_name(), self.timeout)
+        } else {
+            "not answered before the --timeout deadline".to_string()
+        }
     }
 
     /// One line per answer, retry or failure: a `tracing` event (shown with `-v`, or filtered
@@ -277,6 +367,26 @@ impl Http {
 pub enum Answer {
     Json(serde_json::Value),
     NotFound(String),
+}
+
+/// `host[:port]` of a URL, for logs and limiter keys: never its path or query.
+fn host_of(url: &str) -> &str {
+    url.split_once("://")
+        .map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""))
+}
+
+/// Where a redirect points: the host of its `Location`, resolved against the request.
+fn redirect_target(url: &str, headers: &reqwest::header::HeaderMap) -> String {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(location) = location else {
+        return "nowhere (no Location header)".to_string();
+    };
+    match reqwest::Url::parse(url).and_then(|base| base.join(location)) {
+        Ok(to) => format!("`{}://{}`", to.scheme(), host_of(to.as_str())),
+        Err(_) => "an address that is not a URL".to_string(),
+    }
 }
 
 /// 200 ms, 400 ms, 800 ms … with up to 50% jitter, capped at 5 s.

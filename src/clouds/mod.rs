@@ -79,7 +79,9 @@ pub mod credentials;
 pub mod http;
 pub mod jdcloud;
 pub mod permissions;
+pub mod rate;
 pub mod sign;
+pub mod slots;
 pub mod zenlayer;
 
 use credentials::Credentials;
@@ -146,17 +148,35 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Reads an override such as `http://127.0.0.1:8080`. Plain http is allowed only for
-    /// loopback hosts: signed requests never cross a network in the clear.
+    /// loopback hosts: signed requests never cross a network in the clear. Anything that is not
+    /// a scheme, a host and a port is refused here, before any request.
     pub fn parse(text: &str) -> Result<Endpoint, String> {
         let text = text.trim();
-        let (scheme, rest) = text
-            .split_once("://")
-            .ok_or_else(|| format!("`{text}` is not a URL: write it as https://host[:port]"))?;
-        let authority = rest.trim_end_matches('/');
-        if authority.is_empty() || authority.contains('/') || authority.contains('@') {
+        let bad = |why: &str| format!("`{text}` {why}; write it as https://host[:port]");
+        let (scheme, rest) = text.split_once("://").ok_or_else(|| bad("is not a URL"))?;
+        let authority = rest.strip_suffix('/').unwrap_or(rest);
+        if authority.is_empty() {
+            return Err(bad("has no host"));
+        }
+        if authority.contains(['/', '?', '#', '@']) {
             return Err(format!(
                 "`{text}`: give only the scheme, host and port; preflight adds each cloud's paths"
             ));
+        }
+        let url =
+            reqwest::Url::parse(text).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
+        let Some(host) = url.host_str() else {
+            return Err(bad("has no host"));
+        };
+        // The URL parser lower-cases and normalises; the host must be what was written, so a
+        // typo is never quietly turned into another address.
+        let written = authority.split_once(']').map_or_else(
+            || authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+            |(h, _)| h,
+        );
+        let written = written.trim_start_matches('[');
+        if !host.trim_matches(['[', ']']).eq_ignore_ascii_case(written) {
+            return Err(bad(&format!("has a host that reads as `{host}`")));
         }
         match scheme {
             "https" => {}
@@ -279,6 +299,8 @@ pub struct Fetched {
     pub requests: usize,
     /// Answers taken from the cache instead.
     pub cache_hits: usize,
+    /// What went wrong beside the answers (the cache), each said once.
+    pub warnings: Vec<String>,
 }
 
 /// Everything a cloud client needs for one cloud.
@@ -299,11 +321,19 @@ impl Client {
     pub async fn send(
         &self,
         operation: &str,
+        priority: slots::Priority,
         build: impl Fn() -> http::Call,
         classify: impl Fn(&http::Response) -> http::Class,
     ) -> Result<http::Answer, String> {
         self.http
-            .send(self.cloud, operation, &self.cache_scope(), build, classify)
+            .send(
+                self.cloud,
+                operation,
+                priority,
+                &self.cache_scope(),
+                build,
+                classify,
+            )
             .await
     }
 }
@@ -375,6 +405,11 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
     Fetched {
         requests: http.requests(),
         cache_hits: http.cache_hits(),
+        warnings: config
+            .cache
+            .as_ref()
+            .map(crate::cache::Cache::take_warnings)
+            .unwrap_or_default(),
         facts,
     }
 }
@@ -394,6 +429,7 @@ fn failed_everywhere(needs: &Needs, why: &str) -> Fetched {
         facts,
         requests: 0,
         cache_hits: 0,
+        warnings: Vec::new(),
     }
 }
 
@@ -525,5 +561,26 @@ mod endpoint_tests {
         assert!(Endpoint::parse("https://example.com:8443").is_ok());
         assert!(Endpoint::parse("https://example.com/v1").is_err());
         assert!(Endpoint::parse("ftp://x").is_err());
+        // Malformed: refused before any request, not retried as a connection failure.
+        for bad in [
+            "https://exa mple.com",
+            "https://host:notaport",
+            "https://host:99999",
+            "https://[::1",
+            "https://",
+            "https://:443",
+            "https://user@host",
+            "https://host?x=1",
+            "https//host",
+            "https://hé llo",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Endpoint::parse("https://vm.jdcloud-api.com/")
+                .expect("good")
+                .authority,
+            "vm.jdcloud-api.com"
+        );
     }
 }

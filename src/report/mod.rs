@@ -70,6 +70,8 @@ pub struct Report {
     pub requests: usize,
     /// Answers taken from the cache instead of the clouds.
     pub cache_hits: usize,
+    /// What went wrong beside the checks (the cache), for stderr: never part of a report.
+    pub warnings: Vec<String>,
     /// Every rule that could report (built-in and from rule files), for SARIF.
     pub rules: Vec<RuleInfo>,
     /// Every entry checked, in plan order, for JUnit.

@@ -71,6 +71,13 @@ struct World {
     bad_signatures: usize,
     /// Alibaba requests that carried `x-acs-security-token` and listed it as signed.
     signed_token_requests: usize,
+    /// Per operation: a token bucket of (requests per second, tokens, last refill), as the
+    /// clouds' API rate limits work; past it, the cloud's own throttling error.
+    buckets: HashMap<String, (f64, f64, std::time::Instant)>,
+    /// Requests per second every operation of a cloud allows (`cloud` → rate).
+    cloud_rates: HashMap<String, f64>,
+    throttled: usize,
+    throttled_ops: HashMap<String, usize>,
 }
 
 #[derive(Clone)]
@@ -234,6 +241,22 @@ impl FakeCloud {
         self.with(|w| w.max_page = Some(n));
     }
 
+    /// Every operation of `cloud` allows `per_second` requests per second (a token bucket
+    /// holding one second's worth), and answers the cloud's throttling error past it.
+    pub fn rate_limit(&self, cloud: &str, per_second: f64) {
+        self.with(|w| w.cloud_rates.insert(cloud.into(), per_second));
+    }
+
+    /// Requests answered with a throttling error by `rate_limit`.
+    pub fn throttled(&self) -> usize {
+        self.with(|w| w.throttled)
+    }
+
+    /// Requests of one operation (`cloud.Operation`) answered with a throttling error.
+    pub fn throttled_of(&self, op: &str) -> usize {
+        self.with(|w| w.throttled_ops.get(op).copied().unwrap_or(0))
+    }
+
     pub fn set_latency(&self, latency: Duration) {
         self.with(|w| w.latency = latency);
     }
@@ -268,6 +291,7 @@ impl FakeCloud {
                 .get_mut(&op)
                 .and_then(VecDeque::pop_front)
                 .or_else(|| w.always.get(&op).cloned())
+                .or_else(|| w.over_rate(req.cloud(), &op))
         });
         let (status, body, headers) = match fault {
             Some(Fault::Hang) => {
@@ -497,6 +521,44 @@ impl FakeCloud {
                     _ => (404, json!({"requestId": "fake", "code": "INVALID_ACTION_NOT_FOUND", "message": "unknown action"}).to_string(), vec![]),
                 }
             }
+        })
+    }
+}
+
+impl World {
+    /// The cloud's throttling answer when `op` is past its rate, else `None` (a token taken).
+    fn over_rate(&mut self, cloud: &str, op: &str) -> Option<Fault> {
+        let per_second = *self.cloud_rates.get(cloud)?;
+        let now = std::time::Instant::now();
+        let (rate, tokens, at) = self
+            .buckets
+            .entry(op.to_string())
+            .or_insert((per_second, per_second, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * *rate).min(*rate);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return None;
+        }
+        self.throttled += 1;
+        *self.throttled_ops.entry(op.to_string()).or_default() += 1;
+        // Each cloud's own words for it (providers.md, the SDKs' retry rules).
+        Some(match cloud {
+            "jdcloud" => Fault::Status(
+                429,
+                json!({"requestId": "fake", "error": {"code": 429, "status": "RATE_LIMIT", "message": "Requests too frequent"}}).to_string(),
+                vec![],
+            ),
+            "aliyun" => Fault::Status(
+                400,
+                json!({"RequestId": "fake", "HostId": "ecs", "Code": "Throttling.User", "Message": "Request was denied due to user flow control."}).to_string(),
+                vec![],
+            ),
+            _ => Fault::Status(
+                429,
+                json!({"requestId": "fake", "code": "REQUEST_LIMIT_EXCEEDED", "message": "Request limit exceeded."}).to_string(),
+                vec![],
+            ),
         })
     }
 }

@@ -1,1 +1,2 @@
 pub mod fake_cloud;
+pub mod run;

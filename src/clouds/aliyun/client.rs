@@ -13,6 +13,7 @@ use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::jdcloud::client::{MAX_PAGES, arch};
 use crate::clouds::sign::{now, query_string, sha256_hex};
+use crate::clouds::slots::Priority;
 use crate::clouds::{
     Client, Cloud, RegionNeeds, all, chunks, per_region, record_types, text_field,
 };
@@ -101,7 +102,7 @@ async fn describe_images(
             ("PageSize".to_string(), "100".to_string()),
             ("PageNumber".to_string(), page.to_string()),
         ];
-        match call(&client, &region, DESCRIBE_IMAGES, &query).await {
+        match call(&client, &region, DESCRIBE_IMAGES, Priority::Shared, &query).await {
             Ok(Answer::Json(json)) => {
                 let list = json["Images"]["Image"].as_array().ok_or_else(|| {
                     "DescribeImages: Alibaba Cloud's answer has an unexpected shape".to_string()
@@ -132,6 +133,7 @@ async fn supported_types(client: Arc<Client>, region: String, image: String) -> 
         &client,
         &region,
         DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES,
+        Priority::PerImage,
         &query,
     )
     .await
@@ -227,7 +229,15 @@ async fn instance_type_pages(
         if !token.is_empty() {
             q.push(("NextToken".to_string(), token.clone()));
         }
-        let json = match call(client, region, DESCRIBE_INSTANCE_TYPES, &q).await? {
+        let json = match call(
+            client,
+            region,
+            DESCRIBE_INSTANCE_TYPES,
+            Priority::Shared,
+            &q,
+        )
+        .await?
+        {
             Answer::Json(j) => j,
             other => return Ok(other),
         };
@@ -250,6 +260,7 @@ async fn call(
     client: &Client,
     region: &str,
     action: &str,
+    priority: Priority,
     query: &[(String, String)],
 ) -> Result<Answer, String> {
     let endpoint = client.config.endpoint(Cloud::Aliyun, region);
@@ -293,7 +304,7 @@ async fn call(
             body: Vec::new(),
         }
     };
-    client.send(action, build, classify).await
+    client.send(action, priority, build, classify).await
 }
 
 /// Alibaba's answers: the result object, or `{"Code", "Message", "RequestId"}` with 4xx/5xx.
@@ -316,12 +327,18 @@ pub fn classify(r: &Response) -> Class {
         _ if auth => Class::Fail(format!(
             "Alibaba Cloud refused the credentials ({code}: {message})"
         )),
-        _ if code.starts_with("Throttling")
-            || matches!(
-                code.as_str(),
-                "InternalError" | "UnknownError" | "ServiceUnavailable"
-            )
-            || r.status >= 500 =>
+        _ if code.starts_with("Throttling") || (r.status == 429 && code.is_empty()) => {
+            Class::Throttled {
+                reason: format!("Alibaba Cloud answered HTTP {} {code}", r.status)
+                    .trim_end()
+                    .to_string(),
+                after: retry_after(&r.headers),
+            }
+        }
+        _ if matches!(
+            code.as_str(),
+            "InternalError" | "UnknownError" | "ServiceUnavailable"
+        ) || r.status >= 500 =>
         {
             Class::Retry {
                 reason: format!("Alibaba Cloud answered HTTP {} {code}", r.status)

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::sign::{encode, now, query_string};
+use crate::clouds::slots::Priority;
 use crate::clouds::{
     Client, Cloud, RegionNeeds, all, chunks, per_region, record_types, text_field,
 };
@@ -172,6 +173,12 @@ fn batch(
 }
 
 async fn batch_once(client: Arc<Client>, region: String, ids: Vec<String>, op: Op) -> Batch {
+    // One id asked alone is the fallback after a 404 batch: it serves one image.
+    let priority = if ids.len() == 1 {
+        Priority::PerImage
+    } else {
+        Priority::Shared
+    };
     let id_params = ids
         .iter()
         .enumerate()
@@ -188,7 +195,7 @@ async fn batch_once(client: Arc<Client>, region: String, ids: Vec<String>, op: O
             query.push(("pageSize".into(), CHUNK.to_string()));
             query.push(("pageNumber".into(), page.to_string()));
         }
-        match get(&client, &region, op.name(), &path, &query).await {
+        match get(&client, &region, op.name(), priority, &path, &query).await {
             Ok(Answer::Json(json)) => {
                 let got = entries(&json, op)?;
                 let new = got.len();
@@ -253,7 +260,16 @@ async fn instance_types(
                 .map(|(i, t)| (format!("filters.1.values.{}", i + 1), t.clone())),
         );
         let path = format!("/v1/regions/{}/instanceTypes", encode(region));
-        let json = match get(client, region, DESCRIBE_INSTANCE_TYPES, &path, &query).await {
+        let json = match get(
+            client,
+            region,
+            DESCRIBE_INSTANCE_TYPES,
+            Priority::Shared,
+            &path,
+            &query,
+        )
+        .await
+        {
             Ok(Answer::Json(j)) => j,
             Ok(Answer::NotFound(m)) => {
                 return Fetched::Error(format!("describeInstanceTypes: {m}"));
@@ -276,7 +292,16 @@ async fn quota(client: &Arc<Client>, region: &str) -> Fetched<Quota> {
         ("filters.1.values.1".to_string(), "image".to_string()),
     ];
     let path = format!("/v1/regions/{}/quotas", encode(region));
-    let json = match get(client, region, DESCRIBE_QUOTAS, &path, &query).await {
+    let json = match get(
+        client,
+        region,
+        DESCRIBE_QUOTAS,
+        Priority::Shared,
+        &path,
+        &query,
+    )
+    .await
+    {
         Ok(Answer::Json(j)) => j,
         Ok(Answer::NotFound(m)) => return Fetched::Error(format!("describeQuotas: {m}")),
         Err(reason) => return Fetched::Error(format!("describeQuotas: {reason}")),
@@ -307,6 +332,7 @@ async fn get(
     client: &Client,
     region: &str,
     operation: &str,
+    priority: Priority,
     path: &str,
     query: &[(String, String)],
 ) -> Result<Answer, String> {
@@ -347,7 +373,7 @@ async fn get(
             body: Vec::new(),
         }
     };
-    client.send(operation, build, classify).await
+    client.send(operation, priority, build, classify).await
 }
 
 /// JD Cloud's answers: `{"result": …}` or `{"error": {"code", "status", "message"}}`.
@@ -372,10 +398,16 @@ pub fn classify(r: &Response) -> Class {
         (429, _) if word == "QUOTA_EXCEEDED" => {
             Class::Fail(format!("JD Cloud answered HTTP 429 QUOTA_EXCEEDED{said}"))
         }
+        _ if word == "RATE_LIMIT" || r.status == 429 => Class::Throttled {
+            reason: format!("JD Cloud answered HTTP {} {word}", r.status)
+                .trim_end()
+                .to_string(),
+            after: retry_after(&r.headers),
+        },
         _ if matches!(
             word.as_str(),
-            "RATE_LIMIT" | "INTERNAL" | "UNKNOWN" | "SOURCE_UNAVAILABLE" | "UNAVAILABLE"
-        ) || matches!(r.status, 429 | 500 | 502 | 503) =>
+            "INTERNAL" | "UNKNOWN" | "SOURCE_UNAVAILABLE" | "UNAVAILABLE"
+        ) || matches!(r.status, 500 | 502 | 503) =>
         {
             Class::Retry {
                 reason: format!("JD Cloud answered HTTP {} {word}", r.status)

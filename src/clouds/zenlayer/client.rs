@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::sign;
 use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
 use crate::clouds::sign::now;
+use crate::clouds::slots::Priority;
 use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, text_field};
 use crate::facts::{
     Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota, RegionFacts,
@@ -250,7 +251,7 @@ async fn post(client: &Client, action: &str, body: &Value) -> Result<Answer, Str
             body: body.clone(),
         }
     };
-    client.send(action, build, classify).await
+    client.send(action, Priority::Shared, build, classify).await
 }
 
 /// Zenlayer's answers: `{"requestId", "response": …}`, or `{"requestId", "code", "message"}`
@@ -265,14 +266,18 @@ pub fn classify(r: &Response) -> Class {
         }
         (200, Some(_)) if code.is_empty() => Class::Fail(shape("the call")),
         (200, None) => Class::Fail("Zenlayer's answer is not valid JSON".to_string()),
-        _ if r.status == 429 || code == "REQUEST_LIMIT_EXCEEDED" || r.status >= 500 => {
-            Class::Retry {
-                reason: format!("Zenlayer answered HTTP {} {code}", r.status)
-                    .trim_end()
-                    .to_string(),
-                after: retry_after(&r.headers),
-            }
-        }
+        _ if r.status == 429 || code == "REQUEST_LIMIT_EXCEEDED" => Class::Throttled {
+            reason: format!("Zenlayer answered HTTP {} {code}", r.status)
+                .trim_end()
+                .to_string(),
+            after: retry_after(&r.headers),
+        },
+        _ if r.status >= 500 => Class::Retry {
+            reason: format!("Zenlayer answered HTTP {} {code}", r.status)
+                .trim_end()
+                .to_string(),
+            after: retry_after(&r.headers),
+        },
         (403, _) if r.headers.contains_key("cf-mitigated") => Class::Fail(
             "Zenlayer's Cloudflare front blocked the request with a challenge".to_string(),
         ),

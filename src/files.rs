@@ -1,0 +1,267 @@
+//! Reading the files a user names and writing the reports they ask for, safely: every input is
+//! read through a cap of the size limit plus one byte, so a pipe, a FIFO or `/dev/zero` gets
+//! the same "too big" error as a large file and memory stays bounded; every report file is
+//! written beside its target and renamed into place, so a failure (a full disk) leaves the old
+//! file or none, never half a report.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{InputError, Kind};
+use crate::source::SourceFile;
+
+/// The largest input file preflight reads (plans, facts, rules, config, Terraform).
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why a capped read gave up.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(io::Error),
+    /// Over the limit: the size when the file says it (a regular file), else `None`.
+    TooBig(Option<u64>),
+}
+
+/// Reads at most `limit` bytes of `path`; more is `TooBig`, without reading on. A regular
+/// file's size is checked before reading anything.
+pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let file = fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if meta.is_file() && meta.len() > limit as u64 {
+        return Err(ReadError::TooBig(Some(meta.len())));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() > limit {
+        return Err(ReadError::TooBig(None));
+    }
+    Ok(bytes)
+}
+
+/// Reads a file the user named as text, refusing what is too big or not UTF-8.
+pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
+    let shown = path.display().to_string();
+    let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    let code = kind.unreadable_code();
+    let unreadable = |e: &io::Error| {
+        InputError::in_file(
+            code,
+            &shown,
+            format!("cannot read `{shown}`: {}", io_reason(e)),
+        )
+    };
+    // `stat` first: opening a directory works on Linux, and says nothing useful.
+    let meta = fs::metadata(path).map_err(|e| unreadable(&e))?;
+    if meta.is_dir() {
+        return Err(InputError::in_file(
+            code,
+            &shown,
+            format!("`{shown}` is a directory"),
+        ));
+    }
+    let limit_mib = MAX_INPUT_BYTES / (1024 * 1024);
+    let bytes = read_capped(path, MAX_INPUT_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => unreadable(&e),
+        ReadError::TooBig(size) => InputError::in_file(
+            code,
+            &shown,
+            match size {
+                Some(n) => format!(
+                    "`{shown}` is {} MiB; preflight reads files up to {limit_mib} MiB",
+                    n / (1024 * 1024)
+                ),
+                None => format!(
+                    "`{shown}` goes on past {limit_mib} MiB; preflight reads files up to \
+                     {limit_mib} MiB, so it stopped reading"
+                ),
+            },
+        ),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        InputError::in_file(
+            code,
+            &shown,
+            format!("`{shown}` is not UTF-8 text (first bad byte on line {line})"),
+        )
+        .with_help("save the file as UTF-8")
+    })?;
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    Ok(SourceFile::new(shown, text))
+}
+
+/// Writes `bytes` as the whole of `path`, all or nothing: into a new file beside it, flushed to
+/// disk, then renamed over it (a symlink's target is replaced, the link kept; the old file's
+/// permissions are kept). A device or FIFO (`/dev/stdout`) is written in place. On failure no
+/// temporary file remains and the old file, if any, is as it was.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "it is a directory",
+            ));
+        }
+        Ok(meta) if !meta.is_file() => {
+            let mut target = fs::OpenOptions::new().write(true).open(path)?;
+            target.write_all(bytes)?;
+            return target.flush();
+        }
+        _ => {}
+    }
+    let target = real_target(path);
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(
+        ".{name}.preflight-{}.tmp",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let written = write_new(&temp, bytes, fs::metadata(&target).ok())
+        .and_then(|()| fs::rename(&temp, &target));
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written
+}
+
+/// Where a path really leads: a symlink's target (made absolute against its directory), else
+/// the path itself.
+fn real_target(path: &Path) -> PathBuf {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_path_buf();
+    }
+    match fs::read_link(path) {
+        Ok(to) if to.is_absolute() => real_target(&to),
+        Ok(to) => real_target(&path.parent().unwrap_or(Path::new(".")).join(to)),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Creates `temp` (which must not exist), writes and syncs it: a full disk shows here, not
+/// after the rename. It takes the permissions of the file it will replace.
+fn write_new(temp: &Path, bytes: &[u8], replacing: Option<fs::Metadata>) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    if let Some(old) = replacing {
+        file.set_permissions(old.permissions())?;
+    }
+    Ok(())
+}
+
+/// An I/O error in words, without "(os error 2)".
+pub fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(label: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("preflight-{label}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("dir");
+        dir
+    }
+
+    #[test]
+    fn endless_streams_stop_at_the_cap() {
+        match read_capped(Path::new("/dev/zero"), 1024) {
+            Err(ReadError::TooBig(None)) => {}
+            other => panic!("{other:?}"),
+        }
+        let dir = scratch("capped");
+        let file = dir.join("f");
+        fs::write(&file, vec![b'x'; 2048]).expect("write");
+        assert!(matches!(
+            read_capped(&file, 1024),
+            Err(ReadError::TooBig(Some(2048)))
+        ));
+        assert_eq!(read_capped(&file, 2048).expect("fits").len(), 2048);
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_report_replaces_the_file_whole_and_keeps_links_and_modes() {
+        let dir = scratch("atomic");
+        let real = dir.join("real.sarif");
+        fs::write(&real, "old").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).expect("chmod");
+            std::os::unix::fs::symlink("real.sarif", dir.join("link.sarif")).expect("link");
+            write_atomic(&dir.join("link.sarif"), b"new").expect("writes");
+            assert_eq!(fs::read_to_string(&real).expect("read"), "new");
+            assert!(
+                fs::symlink_metadata(dir.join("link.sarif"))
+                    .expect("link")
+                    .file_type()
+                    .is_symlink(),
+                "the link stays a link"
+            );
+            let mode = fs::metadata(&real).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o640);
+        }
+        write_atomic(&dir.join("fresh.json"), b"{}").expect("writes");
+        assert_eq!(
+            fs::read_to_string(dir.join("fresh.json")).expect("read"),
+            "{}"
+        );
+        let names: Vec<_> = fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(names.is_empty(), "no temporary file left: {names:?}");
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file() {
+        let dir = scratch("atomic-fail");
+        // A directory is not a report file to replace.
+        fs::create_dir_all(dir.join("out.json").join("inside")).expect("dir");
+        assert!(write_atomic(&dir.join("out.json"), b"x").is_err());
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers, ["out.json"]);
+        // A device is written in place; a full one is an error, not a partial success.
+        assert!(write_atomic(Path::new("/dev/full"), b"x").is_err());
+        let _ = fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,136 @@
+//! Runs the real binary the way a user would: in a directory of its own, with only the
+//! environment a test gives it, and reads what it printed.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+/// What one run of the binary left.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    /// (entry, rule) of every finding.
+    pub fn findings(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                (
+                    d["entry"].as_str().unwrap_or("").to_string(),
+                    d["rule"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The `unverified` message of an entry, or empty.
+    pub fn reason(&self, entry: &str) -> String {
+        self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["entry"] == entry && d["rule"] == "unverified")
+            .and_then(|d| d["message"].as_str())
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+pub fn scratch(label: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "preflight-{label}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs the binary in a fresh directory holding `files`, with `env` only; the directory is
+/// removed afterwards.
+pub async fn run_with(files: &[(&str, &str)], env: Vec<(String, String)>, args: &[&str]) -> Run {
+    let dir = scratch("e2e");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("input file");
+    }
+    let run = run_in(&dir, env, args, Limits::default()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    run
+}
+
+/// Limits the operating system puts on the run.
+#[derive(Default, Clone, Copy)]
+pub struct Limits {
+    /// The largest file the run may write (`RLIMIT_FSIZE`): past it, writes fail with
+    /// EFBIG, as they fail on a full disk.
+    pub file_size: Option<u64>,
+}
+
+/// Runs the binary in `dir` with `env` only. Each run has a cache of its own under `dir`
+/// unless `env` names `PREFLIGHT_CACHE_DIR` (it comes later and wins): a cache shared across
+/// tests would let a reused loopback port answer past an injected fault.
+pub async fn run_in(dir: &Path, env: Vec<(String, String)>, args: &[&str], limits: Limits) -> Run {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let cwd = dir.to_path_buf();
+    let own_cache = dir.join("cache").to_string_lossy().into_owned();
+    let out: Output = tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
+        command
+            .args(&args)
+            .current_dir(&cwd)
+            .env_clear()
+            .env("HOME", "/nonexistent-preflight-home")
+            .env("NO_COLOR", "1")
+            .env("PREFLIGHT_CACHE_DIR", own_cache)
+            .envs(env);
+        if let Some(bytes) = limits.file_size {
+            limit_file_size(&mut command, bytes);
+        }
+        command.output().expect("binary runs")
+    })
+    .await
+    .expect("join");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn limit_file_size(command: &mut std::process::Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls (signal, setrlimit) run.
+    unsafe {
+        command.pre_exec(move || {
+            // Ignored, SIGXFSZ does not kill the process: the write fails with EFBIG instead,
+            // and the ignoring survives exec.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
