@@ -422,3 +422,37 @@ fn short_label(message: &str) -> String {
         "here".to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tab_in_indentation_is_reported_at_the_tab() {
+        for (text, line, column) in [
+            ("instances:\n\t- name: web\n", 2, 1),
+            (
+                "instances:\n  - name: a\n    cloud: jdcloud\n    region: cn-north-1\n    \
+                 instance_type: g.n4.xlarge\n  \timage: img-1\n",
+                6,
+                3,
+            ),
+        ] {
+            let file = SourceFile::new("p.yaml", text);
+            let errors = crate::plan::parse(file).expect_err("tabs are refused");
+            let e = &errors[0];
+            assert_eq!(
+                e.position(),
+                Some(Position { line, column }),
+                "{}",
+                e.message()
+            );
+            assert!(
+                e.message().contains("a tab indents line"),
+                "{}",
+                e.message()
+            );
+            assert!(e.help_text().is_some_and(|h| h.contains("spaces")));
+        }
+    }
+}

@@ -51,6 +51,30 @@ pub enum Class {
     Fail(String),
 }
 
+impl Class {
+    /// A throttled answer: `<cloud> answered HTTP <status> <code>`, after its retry header.
+    pub fn throttled(cloud: &str, r: &Response, code: &str) -> Class {
+        Class::Throttled {
+            reason: answered(cloud, r.status, code),
+            after: retry_after(&r.headers),
+        }
+    }
+
+    /// A transient fault, worded and timed as `throttled`.
+    pub fn retry(cloud: &str, r: &Response, code: &str) -> Class {
+        Class::Retry {
+            reason: answered(cloud, r.status, code),
+            after: retry_after(&r.headers),
+        }
+    }
+}
+
+fn answered(cloud: &str, status: u16, code: &str) -> String {
+    format!("{cloud} answered HTTP {status} {code}")
+        .trim_end()
+        .to_string()
+}
+
 /// What the transport saw, before the cloud classifies it.
 pub struct Response {
     pub status: u16,

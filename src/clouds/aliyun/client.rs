@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::sign;
-use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
+use crate::clouds::http::{Answer, Call, Class, Response};
 use crate::clouds::jdcloud::client::{MAX_PAGES, arch};
 use crate::clouds::sign::{now, query_string, sha256_hex};
 use crate::clouds::slots::Priority;
@@ -328,24 +328,14 @@ pub fn classify(r: &Response) -> Class {
             "Alibaba Cloud refused the credentials ({code}: {message})"
         )),
         _ if code.starts_with("Throttling") || (r.status == 429 && code.is_empty()) => {
-            Class::Throttled {
-                reason: format!("Alibaba Cloud answered HTTP {} {code}", r.status)
-                    .trim_end()
-                    .to_string(),
-                after: retry_after(&r.headers),
-            }
+            Class::throttled("Alibaba Cloud", r, &code)
         }
         _ if matches!(
             code.as_str(),
             "InternalError" | "UnknownError" | "ServiceUnavailable"
         ) || r.status >= 500 =>
         {
-            Class::Retry {
-                reason: format!("Alibaba Cloud answered HTTP {} {code}", r.status)
-                    .trim_end()
-                    .to_string(),
-                after: retry_after(&r.headers),
-            }
+            Class::retry("Alibaba Cloud", r, &code)
         }
         _ if code.ends_with(".NotFound") || r.status == 404 => Class::NotFound(message),
         (status, _) => Class::Fail(format!(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::sign;
-use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
+use crate::clouds::http::{Answer, Call, Class, Response};
 use crate::clouds::sign::{encode, now, query_string};
 use crate::clouds::slots::Priority;
 use crate::clouds::{
@@ -398,23 +398,13 @@ pub fn classify(r: &Response) -> Class {
         (429, _) if word == "QUOTA_EXCEEDED" => {
             Class::Fail(format!("JD Cloud answered HTTP 429 QUOTA_EXCEEDED{said}"))
         }
-        _ if word == "RATE_LIMIT" || r.status == 429 => Class::Throttled {
-            reason: format!("JD Cloud answered HTTP {} {word}", r.status)
-                .trim_end()
-                .to_string(),
-            after: retry_after(&r.headers),
-        },
+        _ if word == "RATE_LIMIT" || r.status == 429 => Class::throttled("JD Cloud", r, &word),
         _ if matches!(
             word.as_str(),
             "INTERNAL" | "UNKNOWN" | "SOURCE_UNAVAILABLE" | "UNAVAILABLE"
         ) || matches!(r.status, 500 | 502 | 503) =>
         {
-            Class::Retry {
-                reason: format!("JD Cloud answered HTTP {} {word}", r.status)
-                    .trim_end()
-                    .to_string(),
-                after: retry_after(&r.headers),
-            }
+            Class::retry("JD Cloud", r, &word)
         }
         (401 | 403, _) => Class::Fail(format!(
             "JD Cloud refused the credentials (HTTP {} {word}{said})",

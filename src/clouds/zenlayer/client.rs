@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::sign;
-use crate::clouds::http::{Answer, Call, Class, Response, retry_after};
+use crate::clouds::http::{Answer, Call, Class, Response};
 use crate::clouds::sign::now;
 use crate::clouds::slots::Priority;
 use crate::clouds::{Client, Cloud, RegionNeeds, all, chunks, text_field};
@@ -266,18 +266,10 @@ pub fn classify(r: &Response) -> Class {
         }
         (200, Some(_)) if code.is_empty() => Class::Fail(shape("the call")),
         (200, None) => Class::Fail("Zenlayer's answer is not valid JSON".to_string()),
-        _ if r.status == 429 || code == "REQUEST_LIMIT_EXCEEDED" => Class::Throttled {
-            reason: format!("Zenlayer answered HTTP {} {code}", r.status)
-                .trim_end()
-                .to_string(),
-            after: retry_after(&r.headers),
-        },
-        _ if r.status >= 500 => Class::Retry {
-            reason: format!("Zenlayer answered HTTP {} {code}", r.status)
-                .trim_end()
-                .to_string(),
-            after: retry_after(&r.headers),
-        },
+        _ if r.status == 429 || code == "REQUEST_LIMIT_EXCEEDED" => {
+            Class::throttled("Zenlayer", r, &code)
+        }
+        _ if r.status >= 500 => Class::retry("Zenlayer", r, &code),
         (403, _) if r.headers.contains_key("cf-mitigated") => Class::Fail(
             "Zenlayer's Cloudflare front blocked the request with a challenge".to_string(),
         ),
