@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_cloud::FakeCloud;
-use preflight::clouds::{Cloud, FetchConfig, Needs};
+use preflight::cloud::{Api, ChargeType};
+use preflight::clouds::{FetchConfig, Needs};
 
 const LATENCY: Duration = Duration::from_millis(50);
 const REGIONS: [(&str, &str); 6] = [
@@ -57,19 +58,27 @@ fn minimum(needs: &Needs) -> usize {
     let per = |n: usize, chunk: usize| n.div_ceil(chunk);
     let mut total = 0;
     let mut zenlayer_quota = false;
-    for ((cloud, _), r) in &needs.regions {
-        total += match cloud {
-            Cloud::Jdcloud => {
+    for ((api, _), r) in &needs.regions {
+        let spot = r.charge_types.iter().any(|c| *c == ChargeType::Spot);
+        let regular = r.charge_types.iter().any(|c| *c != ChargeType::Spot);
+        total += match api {
+            Api::Jdcloud => {
                 2 * per(r.images.len(), 100)
-                    + per(r.instance_types.len(), 100)
+                    + per(r.instance_types.len(), 100) * (usize::from(spot) + usize::from(regular))
                     + usize::from(r.quota)
             }
-            Cloud::Aliyun => {
-                per(r.images.len(), 100) + r.images.len() + per(r.instance_types.len(), 10)
+            Api::Aliyun => {
+                per(r.images.len(), 100)
+                    + r.images.len()
+                    + per(r.instance_types.len(), 10)
+                    + r.charge_types.len()
             }
-            Cloud::Zenlayer => {
+            Api::ZenlayerVm => {
                 zenlayer_quota |= r.quota;
-                per(r.images.len(), 1000) + usize::from(!r.instance_types.is_empty())
+                per(r.images.len(), 1000) + r.charge_types.len()
+            }
+            Api::ZenlayerZec => {
+                per(r.images.len(), 1000) + if r.instance_types.is_empty() { 0 } else { 3 }
             }
         };
     }

@@ -11,15 +11,15 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use preflight::facts::{
-    Constraint, Facts, Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota,
-    RegionFacts,
+    Availability, Constraint, Facts, Fetched, ImageFact, ImageInfo, InstanceTypeInfo,
+    InstanceTypes, Quota, RegionFacts,
 };
-use preflight::{ValidateOptions, clouds::Cloud};
+use preflight::{ValidateOptions, cloud::Api};
 
-const CLOUDS: [(Cloud, &str); 3] = [
-    (Cloud::Jdcloud, "cn-north-1"),
-    (Cloud::Aliyun, "cn-hangzhou"),
-    (Cloud::Zenlayer, "FRA-A"),
+const CLOUDS: [(Api, &str); 3] = [
+    (Api::Jdcloud, "cn-north-1"),
+    (Api::Aliyun, "cn-hangzhou"),
+    (Api::ZenlayerVm, "FRA-A"),
 ];
 const IMAGES_PER_CLOUD: usize = 100;
 const TYPES: [&str; 6] = [
@@ -39,7 +39,8 @@ fn plan_text(instances: usize) -> String {
         let ty = TYPES[i % TYPES.len()];
         let _ = write!(
             text,
-            "  - name: vm-{i}\n    cloud: {cloud}\n    region: {region}\n    image: img-{image}\n    instance_type: {ty}\n    count: 2\n    system_disk_gb: 40\n"
+            "  - name: vm-{i}\n    cloud: {}\n    region: {region}\n    image: img-{image}\n    instance_type: {ty}\n    count: 2\n    system_disk_gb: 40\n",
+            cloud.cloud()
         );
     }
     text.push_str(
@@ -72,6 +73,12 @@ fn facts() -> Facts {
                 .collect(),
             not_offered: Default::default(),
         }));
+        r.availability.insert(
+            preflight::cloud::ChargeType::Postpaid,
+            Fetched::Known(Availability {
+                types: TYPES.iter().map(|t| (t.to_string(), None)).collect(),
+            }),
+        );
         r.quota = Some(Fetched::Known(Quota { used: 1, limit: 10 }));
         facts
             .clouds
@@ -276,7 +283,7 @@ fn terraform_plan(target_bytes: usize) -> (String, usize) {
             let image = format!("img-{}", i % IMAGES_PER_CLOUD);
             let ty = TYPES[i % TYPES.len()];
             match cloud {
-                Cloud::Jdcloud => resource_change(
+                Api::Jdcloud => resource_change(
                     "jdcloud_instance",
                     "vm",
                     i,
@@ -286,7 +293,7 @@ fn terraform_plan(target_bytes: usize) -> (String, usize) {
                         "system_disk": [{"disk_category": "local", "disk_size_gb": 40}], "data_disk": []
                     }),
                 ),
-                Cloud::Aliyun => resource_change(
+                Api::Aliyun => resource_change(
                     "alicloud_instance",
                     "vm",
                     i,
@@ -296,7 +303,7 @@ fn terraform_plan(target_bytes: usize) -> (String, usize) {
                         "vswitch_id": "vsw-1", "security_groups": ["sg-1"], "tags": {"team": "platform"}
                     }),
                 ),
-                Cloud::Zenlayer => resource_change(
+                _ => resource_change(
                     "zenlayercloud_instance",
                     "vm",
                     i,

@@ -64,12 +64,12 @@ pub enum CloudArg {
     Zenlayer,
 }
 
-impl From<CloudArg> for crate::clouds::Cloud {
+impl From<CloudArg> for crate::cloud::Cloud {
     fn from(c: CloudArg) -> Self {
         match c {
-            CloudArg::Jdcloud => crate::clouds::Cloud::Jdcloud,
-            CloudArg::Aliyun => crate::clouds::Cloud::Aliyun,
-            CloudArg::Zenlayer => crate::clouds::Cloud::Zenlayer,
+            CloudArg::Jdcloud => crate::cloud::Cloud::Jdcloud,
+            CloudArg::Aliyun => crate::cloud::Cloud::Aliyun,
+            CloudArg::Zenlayer => crate::cloud::Cloud::Zenlayer,
         }
     }
 }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::clouds::{Cloud, Endpoint};
+use crate::cloud::Cloud;
+use crate::clouds::Endpoint;
 use crate::diagnostic::Severity;
 use crate::error::{self, InputError};
 use crate::plan::{Sp, yaml_options};

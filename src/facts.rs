@@ -11,14 +11,15 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::clouds::Cloud;
+use crate::cloud::{Api, ChargeType};
 use crate::error::InputError;
 use crate::source::SourceFile;
 
-/// The facts-file format version this build reads and writes.
-pub const FACTS_VERSION: u32 = 1;
+/// The facts-file format version this build reads and writes. Version 2 keys facts by API
+/// (`zenlayer-zec` beside the three clouds) and adds `availability`.
+pub const FACTS_VERSION: u32 = 2;
 
-/// Everything known about the clouds, per cloud and region (zone, for Zenlayer).
+/// Everything known about the clouds, per API and region (zone, for Zenlayer).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Facts {
@@ -27,7 +28,7 @@ pub struct Facts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetched_at: Option<String>,
     #[serde(default)]
-    pub clouds: BTreeMap<Cloud, BTreeMap<String, RegionFacts>>,
+    pub clouds: BTreeMap<Api, BTreeMap<String, RegionFacts>>,
     /// Why there are no facts at all (no facts file and no fetching), for unverified reasons.
     #[serde(skip)]
     pub absent_reason: Option<String>,
@@ -44,8 +45,12 @@ pub struct RegionFacts {
     /// Per image id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub images: BTreeMap<String, ImageFact>,
+    /// What the types are (the catalogue): that they exist, and their architecture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_types: Option<Fetched<InstanceTypes>>,
+    /// What the region sells, per charge type asked, and where it is in stock.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub availability: BTreeMap<ChargeType, Fetched<Availability>>,
     /// The custom-image quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<Fetched<Quota>>,
@@ -119,6 +124,12 @@ pub enum Arch {
 }
 
 impl Arch {
+    /// An architecture as any of the clouds' answers write it (`x86_64`, `X86`, `arm64`,
+    /// `ARM` …); `None` for anything else.
+    pub fn parse(value: &serde_json::Value) -> Option<Arch> {
+        serde_json::from_value(value.clone()).ok()
+    }
+
     /// Whether an image of this architecture boots on a type of `machine`'s.
     pub fn runs_on(self, machine: Arch) -> bool {
         self == machine || (self == Arch::I386 && machine == Arch::X86_64)
@@ -157,6 +168,18 @@ pub struct InstanceTypeInfo {
     pub architecture: Option<Arch>,
 }
 
+/// The instance types a region sells for one charge type: every type it sells, with where it
+/// is in stock.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    pub types: BTreeMap<String, Stock>,
+}
+
+/// Where a type the region sells is in stock: zone → in stock. `None` when the cloud sells it
+/// here but says nothing of stock (Zenlayer VM; JD types with no zone state).
+pub type Stock = Option<BTreeMap<String, bool>>;
+
 /// A region's custom-image quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,6 +216,32 @@ struct QuotaForm {
     used: Option<u32>,
     limit: Option<u32>,
     error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityForm {
+    types: Option<BTreeMap<String, Stock>>,
+    error: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Fetched<Availability> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match AvailabilityForm::deserialize(d)? {
+            AvailabilityForm {
+                types: None,
+                error: Some(e),
+            } => Ok(Fetched::Error(e)),
+            AvailabilityForm {
+                types: Some(types),
+                error: None,
+            } => Ok(Fetched::Known(Availability { types })),
+            _ => Err(D::Error::custom(
+                "availability is either `types`, or only `error`",
+            )),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -276,23 +325,23 @@ impl Facts {
         }
     }
 
-    pub fn region(&self, cloud: Cloud, region: &str) -> Result<&RegionFacts, Missing> {
+    pub fn region(&self, api: Api, region: &str) -> Result<&RegionFacts, Missing> {
         if let Some(reason) = &self.absent_reason {
             return Err(Missing(reason.clone()));
         }
         self.clouds
-            .get(&cloud)
+            .get(&api)
             .and_then(|regions| regions.get(region))
             .ok_or_else(|| {
                 Missing(format!(
-                    "the facts have nothing about {cloud} {} `{region}`",
-                    cloud.region_word()
+                    "the facts have nothing about {api} {} `{region}`",
+                    api.region_word()
                 ))
             })
     }
 
-    pub fn image(&self, cloud: Cloud, region: &str, id: &str) -> Result<ImageState<'_>, Missing> {
-        let facts = self.region(cloud, region)?;
+    pub fn image(&self, api: Api, region: &str, id: &str) -> Result<ImageState<'_>, Missing> {
+        let facts = self.region(api, region)?;
         match facts.images.get(id) {
             Some(ImageFact::Found(info)) => Ok(ImageState::Found(info)),
             Some(ImageFact::NotFound) => Ok(ImageState::NotFound),
@@ -304,8 +353,8 @@ impl Facts {
     }
 
     /// The image's constraint, when the image exists and its constraint was fetched.
-    pub fn constraint(&self, cloud: Cloud, region: &str, id: &str) -> Result<&Constraint, Missing> {
-        match self.image(cloud, region, id)? {
+    pub fn constraint(&self, api: Api, region: &str, id: &str) -> Result<&Constraint, Missing> {
+        match self.image(api, region, id)? {
             ImageState::NotFound => Err(Missing(format!("image `{id}` does not exist"))),
             ImageState::Found(info) => match &info.constraint {
                 Some(Constraint::Error(reason)) => Err(Missing(format!(
@@ -319,15 +368,15 @@ impl Facts {
         }
     }
 
-    /// `Some(info)` when the region offers the type, `None` when it does not.
+    /// `Some(info)` when the catalogue has the type, `None` when it does not.
     pub fn instance_type(
         &self,
-        cloud: Cloud,
+        api: Api,
         region: &str,
         name: &str,
     ) -> Result<Option<&InstanceTypeInfo>, Missing> {
-        let facts = self.region(cloud, region)?;
-        let types = facts.instance_types(cloud, region)?;
+        let facts = self.region(api, region)?;
+        let types = facts.instance_types(api, region)?;
         if let Some(info) = types.offered.get(name) {
             Ok(Some(info))
         } else if types.complete || types.not_offered.contains(name) {
@@ -335,13 +384,33 @@ impl Facts {
         } else {
             Err(facts.missing(format!(
                 "the facts do not say whether {} offers `{name}` in `{region}`",
-                cloud.display_name()
+                api.display_name()
             )))
         }
     }
 
-    pub fn quota(&self, cloud: Cloud, region: &str) -> Result<Quota, Missing> {
-        let facts = self.region(cloud, region)?;
+    /// What the region sells for `charge`.
+    pub fn availability(
+        &self,
+        api: Api,
+        region: &str,
+        charge: ChargeType,
+    ) -> Result<&Availability, Missing> {
+        let facts = self.region(api, region)?;
+        match facts.availability.get(&charge) {
+            Some(Fetched::Known(a)) => Ok(a),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "what {} `{region}` sells for {charge} could not be fetched: {reason}",
+                api.region_word()
+            ))),
+            None => Err(facts.missing(format!(
+                "the facts do not say what `{region}` sells for {charge}"
+            ))),
+        }
+    }
+
+    pub fn quota(&self, api: Api, region: &str) -> Result<Quota, Missing> {
+        let facts = self.region(api, region)?;
         match &facts.quota {
             Some(Fetched::Known(q)) => Ok(*q),
             Some(Fetched::Error(reason)) => Err(Missing(format!(
@@ -375,13 +444,41 @@ impl Facts {
                     .count();
                 images
                     + usize::from(matches!(r.instance_types, Some(Fetched::Error(_))))
+                    + r.availability
+                        .values()
+                        .filter(|a| matches!(a, Fetched::Error(_)))
+                        .count()
                     + usize::from(matches!(r.quota, Some(Fetched::Error(_))))
             })
             .sum()
     }
 
-    /// Reads a facts file; a broken one is an input error pointing at the spot.
+    /// Reads a facts file; a broken one is an input error pointing at the spot. The version is
+    /// read first, so an older file is refused in those words rather than for its fields.
     pub fn from_json(file: &SourceFile) -> Result<Facts, InputError> {
+        #[derive(Deserialize)]
+        struct Version {
+            version: Option<u32>,
+        }
+        let version = serde_json::from_str::<Version>(file.text())
+            .ok()
+            .and_then(|v| v.version);
+        if let Some(v) = version.filter(|v| *v != FACTS_VERSION) {
+            let why = if v < FACTS_VERSION {
+                format!(
+                    "this facts file is version {v}, written by an older preflight; this one reads \
+                     version {FACTS_VERSION}, which knows more about what the clouds sell"
+                )
+            } else {
+                format!(
+                    "this facts file is version {v}, newer than this preflight, which reads \
+                     version {FACTS_VERSION}"
+                )
+            };
+            return Err(InputError::in_file("facts::version", file.name(), why).with_help(
+                "fetch the facts again with this preflight: `preflight fetch PLANS --output FILE`",
+            ));
+        }
         let facts: Facts = serde_json::from_str(file.text()).map_err(|e| {
             let offset = file.offset_of(e.line(), e.column());
             InputError::at(
@@ -393,17 +490,6 @@ impl Facts {
             )
             .with_help("facts files are written by `preflight fetch`; docs/facts-file.md describes the format")
         })?;
-        if facts.version != FACTS_VERSION {
-            return Err(InputError::in_file(
-                "facts::version",
-                file.name(),
-                format!(
-                    "this facts file is version {}, and this preflight reads version {FACTS_VERSION}",
-                    facts.version
-                ),
-            )
-            .with_help("fetch the facts again with this preflight, or use the preflight that wrote them"));
-        }
         Ok(facts)
     }
 
@@ -415,12 +501,12 @@ impl Facts {
 }
 
 impl RegionFacts {
-    fn instance_types(&self, cloud: Cloud, region: &str) -> Result<&InstanceTypes, Missing> {
+    fn instance_types(&self, api: Api, region: &str) -> Result<&InstanceTypes, Missing> {
         match &self.instance_types {
             Some(Fetched::Known(t)) => Ok(t),
             Some(Fetched::Error(reason)) => Err(Missing(format!(
                 "the instance types of {} `{region}` could not be fetched: {reason}",
-                cloud.region_word()
+                api.region_word()
             ))),
             None => Err(self.missing(format!("the facts have no instance types for `{region}`"))),
         }
@@ -444,7 +530,7 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = r#"{
-      "version": 1,
+      "version": 2,
       "clouds": {
         "jdcloud": {
           "cn-north-1": {
@@ -458,6 +544,10 @@ mod tests {
               "img-err": {"state": "error", "reason": "HTTP 500"}
             },
             "instance_types": {"offered": {"g.n4.xlarge": {"architecture": "X86"}}, "not_offered": ["x.y"]},
+            "availability": {
+              "postpaid": {"types": {"g.n4.xlarge": {"cn-north-1a": true, "cn-north-1b": false}, "g.n2.large": null}},
+              "spot": {"error": "HTTP 500"}
+            },
             "quota": {"error": "timed out"}
           }
         }
@@ -471,7 +561,7 @@ mod tests {
     #[test]
     fn reads_every_kind_of_fact() {
         let f = sample();
-        let c = Cloud::Jdcloud;
+        let c = Api::Jdcloud;
         let constraint = f.constraint(c, "cn-north-1", "img-m5s0****29").unwrap();
         assert_eq!(constraint.allows("p.c1p40g.3large"), Some(false));
         assert_eq!(constraint.allows("g.n4.xlarge"), Some(true));
@@ -499,7 +589,22 @@ mod tests {
                 .0
                 .contains("timed out")
         );
-        assert!(f.region(Cloud::Aliyun, "cn-hangzhou").is_err());
+        assert!(f.region(Api::Aliyun, "cn-hangzhou").is_err());
+        let sold = f
+            .availability(c, "cn-north-1", ChargeType::Postpaid)
+            .unwrap();
+        assert!(!sold.types["g.n4.xlarge"].as_ref().unwrap()["cn-north-1b"]);
+        assert_eq!(sold.types["g.n2.large"], None, "sold, stock unknown");
+        assert!(
+            f.availability(c, "cn-north-1", ChargeType::Spot)
+                .unwrap_err()
+                .0
+                .contains("HTTP 500")
+        );
+        assert!(
+            f.availability(c, "cn-north-1", ChargeType::Prepaid)
+                .is_err()
+        );
     }
 
     #[test]
@@ -511,18 +616,31 @@ mod tests {
 
     #[test]
     fn region_error_explains_every_missing_fact() {
-        let text = r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
+        let text = r#"{"version":2,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
         let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
-        let why = f.image(Cloud::Zenlayer, "FRA-A", "img-1").unwrap_err();
+        let why = f.image(Api::ZenlayerVm, "FRA-A", "img-1").unwrap_err();
         assert_eq!(why.0, "no credentials");
     }
 
     #[test]
     fn bad_files_point_at_the_spot() {
-        let text = "{\"version\": 1,\n \"clouds\": {\"gcp\": {}}}";
+        let text = "{\"version\": 2,\n \"clouds\": {\"gcp\": {}}}";
         let err = Facts::from_json(&SourceFile::new("f", text)).unwrap_err();
         assert_eq!(err.position().map(|p| p.line), Some(2));
-        let err = Facts::from_json(&SourceFile::new("f", r#"{"version": 2}"#)).unwrap_err();
-        assert!(err.message().contains("version 2"));
+        let old =
+            r#"{"version": 1, "clouds": {"jdcloud": {"r": {"instance_types": {"offered": {}}}}}}"#;
+        let err = Facts::from_json(&SourceFile::new("f", old)).unwrap_err();
+        assert!(
+            err.message()
+                .contains("version 1, written by an older preflight"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            err.help_text()
+                .is_some_and(|h| h.contains("preflight fetch"))
+        );
+        let err = Facts::from_json(&SourceFile::new("f", r#"{"version": 9}"#)).unwrap_err();
+        assert!(err.message().contains("newer than this preflight"));
     }
 }

@@ -13,6 +13,7 @@
 pub mod cache;
 pub mod checks;
 pub mod cli;
+pub mod cloud;
 pub mod clouds;
 pub mod config;
 pub mod diagnostic;
@@ -257,7 +258,10 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
                 line: i.line,
                 title: format!(
                     "{} on {} in {} {}",
-                    i.image.value, i.instance_type.value, i.cloud.value, i.region.value
+                    i.image.value,
+                    i.instance_type.value,
+                    i.api(),
+                    i.region.value
                 ),
             });
         }
@@ -268,8 +272,12 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
                 line: image.line,
                 title: format!(
                     "{} custom image(s) in {} {}",
-                    image.count, image.cloud.value, image.region.value
-                ),
+                    image.count,
+                    image.api(),
+                    image.region.value
+                )
+                .trim_end()
+                .to_string(),
             });
         }
     }

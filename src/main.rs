@@ -42,7 +42,7 @@ fn main() -> ExitCode {
                         .split_once('\n')
                         .map_or(policy.clone(), |(_, doc)| doc.to_string())
                 }
-                None => preflight::clouds::Cloud::ALL
+                None => preflight::cloud::Cloud::ALL
                     .map(preflight::clouds::permissions::policy)
                     .join("\n"),
             };

@@ -22,7 +22,7 @@ fn check(file: &Path, scratch: &Path) -> (Option<i32>, Option<u64>, String) {
         .to_string_lossy()
         .into_owned();
     let facts = scratch.join("facts.json");
-    std::fs::write(&facts, r#"{"version":1}"#).expect("facts");
+    std::fs::write(&facts, r#"{"version":2}"#).expect("facts");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
     cmd.env_clear().current_dir(scratch);
     let common = ["--facts", "facts.json", "--format", "json"];

@@ -17,15 +17,18 @@ instances:
   - {name: ali-deprecated, cloud: aliyun, region: cn-hangzhou, image: centos_7_04_64_20G_alibase_201701015.vhd, instance_type: ecs.t1.small}
   - {name: zl-missing, cloud: zenlayer, region: FRA-A, image: img-gone, instance_type: z2a.cpu.1}
   - {name: zl-ok, cloud: zenlayer, region: FRA-A, image: img-zl-ubuntu, instance_type: z2a.cpu.1}
+  - {name: zec-ok, cloud: zenlayer, service: zec, region: asia-east-1a, image: img-zec, instance_type: z2a.cpu.4}
 images:
   - {name: golden, cloud: zenlayer, region: sa-jeddah-1a, count: 6}
   - {name: jd-golden, cloud: jdcloud, region: cn-north-1, count: 1}
 ";
 
-/// The fewest requests PLAN needs: JD 4 (images, constraints, types, quota), Alibaba 4
-/// (images, one support list per image, types), Zenlayer 3 (images and types in FRA-A, one
-/// quota call).
+/// The fewest requests PLAN needs: JD 4 (images, constraints, types, quota), Alibaba 5
+/// (images, one support list per image, the catalogue, what the region sells postpaid),
+/// Zenlayer VM 3 (images and postpaid types in FRA-A, one quota call), ZEC 4 (images and
+/// the zone's three type lists).
 const MINIMUM: &[&str] = &[
+    "aliyun.DescribeAvailableResource",
     "aliyun.DescribeImageSupportInstanceTypes",
     "aliyun.DescribeImageSupportInstanceTypes",
     "aliyun.DescribeImages",
@@ -34,6 +37,10 @@ const MINIMUM: &[&str] = &[
     "jdcloud.describeImages",
     "jdcloud.describeInstanceTypes",
     "jdcloud.describeQuotas",
+    "zenlayer-zec.DescribeImages",
+    "zenlayer-zec.DescribeZoneAcceleratorConfigInfos",
+    "zenlayer-zec.DescribeZoneGpuInstanceConfigInfos",
+    "zenlayer-zec.DescribeZoneInstanceConfigInfos",
     "zenlayer.DescribeImageQuota",
     "zenlayer.DescribeImages",
     "zenlayer.DescribeZoneInstanceConfigInfos",
@@ -76,6 +83,8 @@ async fn world() -> FakeCloud {
     fake.zl_image("FRA-A", "img-zl-ubuntu", "AVAILABLE");
     fake.zl_type("FRA-A", "z2a.cpu.1");
     fake.quota("zenlayer", "sa-jeddah-1a", 0, 5);
+    fake.zec_image("asia-east-1a", "img-zec", "AVAILABLE", 20);
+    fake.zec_type("asia-east-1a", "z2a.cpu.4", "cpu", true);
     fake
 }
 
@@ -126,12 +135,12 @@ async fn every_rule_through_the_network_in_the_fewest_requests() {
     let mut called: Vec<String> = fake.requests();
     called.sort();
     called.dedup();
-    let mut listed: Vec<String> = preflight::clouds::Cloud::ALL
+    let mut listed: Vec<String> = preflight::cloud::Api::ALL
         .iter()
-        .flat_map(|c| {
-            preflight::clouds::permissions::operations(*c)
+        .flat_map(|api| {
+            preflight::clouds::permissions::operations(*api)
                 .iter()
-                .map(move |op| format!("{c}.{op}"))
+                .map(move |op| format!("{api}.{op}"))
         })
         .collect();
     listed.sort();
@@ -738,13 +747,13 @@ enum Outcome {
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_matrix_for_every_cloud() {
     // (cloud, faulted operation, its pairings, findings that need no image facts and so
-    // survive an image fault, the cloud's quota entry that a whole-endpoint fault also hits)
+    // survive an image fault, the cloud's other entries that a whole-endpoint fault also hits)
     type Case = (
         &'static str,
         &'static str,
         &'static [&'static str],
         &'static [(&'static str, &'static str)],
-        Option<&'static str>,
+        &'static [&'static str],
     );
     let cases: [Case; 3] = [
         (
@@ -752,21 +761,21 @@ async fn fault_matrix_for_every_cloud() {
             "jdcloud.describeImages",
             &["jd-ok", "jd-excluded", "jd-arm", "jd-typo", "jd-disk"],
             &[("jd-typo", "instance-type-unknown")],
-            Some("jd-golden"),
+            &["jd-golden"],
         ),
         (
             "aliyun",
             "aliyun.DescribeImages",
             &["ali-not-included", "ali-deprecated"],
             &[],
-            None,
+            &[],
         ),
         (
             "zenlayer",
             "zenlayer.DescribeImages",
             &["zl-missing", "zl-ok"],
             &[],
-            Some("golden"),
+            &["golden", "zec-ok"],
         ),
     ];
     let mut rows = Vec::new();
@@ -953,6 +962,11 @@ async fn fault_matrix_for_every_cloud() {
                     env.retain(|(k, _)| *k != var);
                     env.push((var, url.replace("FAKE", &fake.addr)));
                 }
+                // Rows that wait out the deadline on purpose get a short one; the rest a long
+                // one they never reach, so the retries they count never race the clock.
+                let waits_out_the_deadline =
+                    matches!(outcome, Outcome::Unverified("--timeout" | "throttled all"));
+                let timeout = if waits_out_the_deadline { "3" } else { "30" };
                 let run = tokio::time::timeout(
                     std::time::Duration::from_secs(60),
                     run(
@@ -964,7 +978,7 @@ async fn fault_matrix_for_every_cloud() {
                             "--format",
                             "json",
                             "--timeout",
-                            "3",
+                            timeout,
                         ],
                     ),
                 )
@@ -978,7 +992,7 @@ async fn fault_matrix_for_every_cloud() {
                     Outcome::Unverified(_) => {
                         let mut affected: Vec<&str> = entries.to_vec();
                         if whole_cloud {
-                            affected.extend(quota_entry);
+                            affected.extend(quota_entry.iter().copied());
                         }
                         let mut v: Vec<(String, String)> = pairs(EVERY_RULE)
                             .into_iter()
@@ -1079,7 +1093,7 @@ async fn sts_tokens_are_sent_and_signed() {
     assert_eq!(fake.bad_signatures(), 0);
     assert_eq!(
         fake.signed_token_requests(),
-        4,
+        5,
         "every Alibaba request signed the token"
     );
 }
@@ -1143,8 +1157,9 @@ async fn config_endpoints_are_used_and_the_environment_wins() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terraform_plan_is_checked_through_the_network() {
     let fake = world().await;
+    let zones: &[(&str, bool)] = &[("cn-north-1a", true), ("cn-north-1b", true)];
     for t in ["g.n4.large", "m.n4.xlarge", "m.n4.2xlarge"] {
-        fake.jd_type("cn-north-1", t, "x86_64");
+        fake.jd_type_with("cn-north-1", t, "x86_64", zones, false, true);
     }
     let plan = include_str!("../testdata/cases/tf-jdcloud/tfplan.json");
     let r = run_with(

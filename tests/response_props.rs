@@ -11,9 +11,9 @@ fn classify(cloud: u8, status: u16, body: Vec<u8>) -> Class {
         body,
     };
     match cloud % 3 {
-        0 => preflight::clouds::jdcloud::client::classify(&r),
-        1 => preflight::clouds::aliyun::client::classify(&r),
-        _ => preflight::clouds::zenlayer::client::classify(&r),
+        0 => preflight::clouds::jdcloud::request::classify(&r),
+        1 => preflight::clouds::aliyun::request::classify(&r),
+        _ => preflight::clouds::zenlayer::request::classify(&r),
     }
 }
 

@@ -17,9 +17,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let cloud = data[2] % 3;
     let class = match cloud {
-        0 => preflight::clouds::jdcloud::client::classify(&response),
-        1 => preflight::clouds::aliyun::client::classify(&response),
-        _ => preflight::clouds::zenlayer::client::classify(&response),
+        0 => preflight::clouds::jdcloud::request::classify(&response),
+        1 => preflight::clouds::aliyun::request::classify(&response),
+        _ => preflight::clouds::zenlayer::request::classify(&response),
     };
     if let Class::Ok(json) = class {
         preflight::clouds::parse_every_answer(cloud, &json);

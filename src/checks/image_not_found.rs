@@ -41,8 +41,7 @@ pub const RULE: Rule = Rule {
 
 fn check(p: &Pairing) -> Option<Diagnostic> {
     let instance = p.instance;
-    let Ok(ImageState::NotFound) = p.facts.image(p.cloud(), p.region(), &instance.image.value)
-    else {
+    let Ok(ImageState::NotFound) = p.facts.image(p.api(), p.region(), &instance.image.value) else {
         return None;
     };
     Some(
@@ -52,15 +51,15 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             format!(
                 "image `{}` does not exist in {} {} `{}`",
                 instance.image.value,
-                p.cloud(),
-                p.cloud().region_word(),
+                p.api(),
+                p.api().region_word(),
                 p.region()
             ),
             "no such image here",
         )
         .with_help(format!(
             "check the id; image ids differ per {}, so copy the image to `{}` first if it lives elsewhere",
-            p.cloud().region_word(),
+            p.api().region_word(),
             p.region()
         )),
     )
@@ -73,7 +72,7 @@ mod tests {
     #[test]
     fn flags_missing_images_only() {
         let plan = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: gone, instance_type: t}\n  - {name: b, image: here, instance_type: t}\n";
-        let facts = r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"images":{"gone":{"state":"not_found"},"here":{"state":"found","status":"AVAILABLE","usable":true}}}}}}"#;
+        let facts = r#"{"version":2,"clouds":{"zenlayer":{"FRA-A":{"images":{"gone":{"state":"not_found"},"here":{"state":"found","status":"AVAILABLE","usable":true}}}}}}"#;
         let got = findings("image-not-found", plan, facts);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1, 3);

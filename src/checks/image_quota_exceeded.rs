@@ -41,10 +41,10 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(r: &RegionImages) -> Option<Diagnostic> {
-    if !r.cloud.knows_image_quota() {
+    if !r.api.knows_image_quota() {
         return None;
     }
-    let quota = r.facts.quota(r.cloud, r.region).ok()?;
+    let quota = r.facts.quota(r.api, r.region).ok()?;
     let planned: u64 = r.entries.iter().map(|i| u64::from(i.count)).sum();
     // Deleted images free their place; count them as gone before the new ones are made.
     let used = u64::from(quota.used).saturating_sub(r.freed);
@@ -87,8 +87,8 @@ fn check(r: &RegionImages) -> Option<Diagnostic> {
         image,
         format!(
             "{} {} `{}` allows {limit} custom images: {exist} and the plans create {planned}{breakdown} ({used} + {planned} = {} > {limit})",
-            r.cloud,
-            r.cloud.region_word(),
+            r.api,
+            r.api.region_word(),
             r.region,
             used + planned
         ),
@@ -98,7 +98,7 @@ fn check(r: &RegionImages) -> Option<Diagnostic> {
     Some(d.with_help(format!(
         "{free} more fit in `{}`; delete unused custom images there, create fewer, or ask {} to raise the quota",
         r.region,
-        r.cloud.display_name()
+        r.api.display_name()
     )))
 }
 
@@ -107,7 +107,7 @@ mod tests {
     use crate::checks::test_support::findings;
 
     const FACTS: &str =
-        r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#;
+        r#"{"version":2,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#;
 
     #[test]
     fn reports_once_at_the_entry_that_crosses_the_limit() {
@@ -127,14 +127,14 @@ mod tests {
     #[test]
     fn deleted_images_free_their_place() {
         use crate::checks::test_support::{facts, plan};
-        use crate::clouds::Cloud;
+        use crate::cloud::Api;
         use crate::plan::ImageDelete;
         let text = "defaults: {cloud: zenlayer, region: FRA-A}\nimages:\n  - {name: a, count: 3}\n";
         let run = |deleted: u32| {
             let mut p = plan(text);
             if deleted > 0 {
                 p.deleted_images.push(ImageDelete {
-                    cloud: Cloud::Zenlayer,
+                    api: Api::ZenlayerVm,
                     region: "FRA-A".to_string(),
                     count: deleted,
                 });
@@ -145,7 +145,7 @@ mod tests {
         assert!(run(1).is_empty(), "3 - 1 + 3 = 5 fits");
         let mut p = plan(text);
         p.deleted_images.push(ImageDelete {
-            cloud: Cloud::Zenlayer,
+            api: Api::ZenlayerVm,
             region: "FRA-A".to_string(),
             count: 1,
         });

@@ -10,13 +10,14 @@ mod image_quota_exceeded;
 mod image_unavailable;
 mod instance_type_excluded;
 mod instance_type_not_included;
+mod instance_type_sold_out;
 mod instance_type_unknown;
 mod system_disk_too_small;
 mod unverified;
 
 use std::collections::BTreeMap;
 
-use crate::clouds::Cloud;
+use crate::cloud::{Api, ChargeType};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{Constraint, Facts, ImageInfo, ImageState};
 use crate::plan::{ImageCreate, Instance, Plan};
@@ -29,8 +30,10 @@ pub enum Need {
     Image,
     /// Which instance types the image allows (only clouds that can say).
     Constraint,
-    /// Whether the region offers the instance type, and its architecture.
+    /// Whether the instance type exists, and its architecture (the catalogue).
     InstanceType,
+    /// What the region sells for the entry's charge type, and where it is in stock.
+    Availability,
     /// The region's custom-image quota (only clouds that can say).
     Quota,
 }
@@ -80,6 +83,7 @@ pub const BUILTIN: &[&Rule] = &[
     &image_unavailable::RULE,
     &system_disk_too_small::RULE,
     &instance_type_unknown::RULE,
+    &instance_type_sold_out::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,
     &unverified::RULE,
@@ -100,19 +104,24 @@ pub struct Pairing<'a> {
 }
 
 impl Pairing<'_> {
-    pub fn cloud(&self) -> Cloud {
-        self.instance.cloud.value
+    /// The API that answers for the entry.
+    pub fn api(&self) -> Api {
+        self.instance.api()
     }
 
     pub fn region(&self) -> &str {
         &self.instance.region.value
     }
 
+    pub fn charge(&self) -> ChargeType {
+        self.instance.charge()
+    }
+
     /// The image, when the facts say it exists.
     pub fn image(&self) -> Option<&ImageInfo> {
         match self
             .facts
-            .image(self.cloud(), self.region(), &self.instance.image.value)
+            .image(self.api(), self.region(), &self.instance.image.value)
         {
             Ok(ImageState::Found(info)) => Some(info),
             _ => None,
@@ -121,11 +130,11 @@ impl Pairing<'_> {
 
     /// The image's constraint, when the cloud has them and the facts know it.
     pub fn constraint(&self) -> Option<&Constraint> {
-        if !self.cloud().knows_image_constraints() {
+        if !self.api().knows_image_constraints() {
             return None;
         }
         self.facts
-            .constraint(self.cloud(), self.region(), &self.instance.image.value)
+            .constraint(self.api(), self.region(), &self.instance.image.value)
             .ok()
     }
 
@@ -148,7 +157,7 @@ impl Pairing<'_> {
         let Some(constraint) = self.constraint() else {
             return Vec::new();
         };
-        let offered = match self.facts.region(self.cloud(), self.region()) {
+        let offered = match self.facts.region(self.api(), self.region()) {
             Ok(region) => match &region.instance_types {
                 Some(crate::facts::Fetched::Known(t)) => Some(t),
                 _ => None,
@@ -179,7 +188,7 @@ pub fn family(instance_type: &str) -> &str {
 
 /// The custom images every plan creates in one region, in plan order.
 pub struct RegionImages<'a> {
-    pub cloud: Cloud,
+    pub api: Api,
     pub region: &'a str,
     pub entries: Vec<&'a ImageCreate>,
     /// Custom images the plans delete there (Terraform plans), freeing quota.
@@ -262,30 +271,30 @@ pub fn run(
 }
 
 fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionImages<'a>> {
-    let mut groups: BTreeMap<(Cloud, &str), Vec<&ImageCreate>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Api, &str), Vec<&ImageCreate>> = BTreeMap::new();
     for plan in plans {
         for image in &plan.images {
             groups
-                .entry((image.cloud.value, image.region.value.as_str()))
+                .entry((image.api(), image.region.value.as_str()))
                 .or_default()
                 .push(image);
         }
     }
-    let freed = |cloud: Cloud, region: &str| -> u64 {
+    let freed = |api: Api, region: &str| -> u64 {
         plans
             .iter()
             .flat_map(|p| &p.deleted_images)
-            .filter(|d| d.cloud == cloud && d.region == region)
+            .filter(|d| d.api == api && d.region == region)
             .map(|d| u64::from(d.count))
             .sum()
     };
     groups
         .into_iter()
-        .map(|((cloud, region), entries)| RegionImages {
-            cloud,
+        .map(|((api, region), entries)| RegionImages {
+            api,
             region,
             entries,
-            freed: freed(cloud, region),
+            freed: freed(api, region),
             facts,
         })
         .collect()
@@ -294,29 +303,40 @@ fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionIma
 /// Said once per run: what a cloud cannot tell us, so a user knows what was not checked.
 fn notices(plans: &[Plan], needs: &[Need]) -> Vec<String> {
     let mut notices = Vec::new();
-    let zenlayer_pairings = plans
+    let unconstrained = plans
         .iter()
         .flat_map(|p| &p.instances)
-        .filter(|i| !i.cloud.value.knows_image_constraints())
+        .filter(|i| !i.api().knows_image_constraints())
         .count();
-    if zenlayer_pairings > 0 && needs.contains(&Need::Constraint) {
+    if unconstrained > 0 && needs.contains(&Need::Constraint) {
         notices.push(format!(
             "Zenlayer has no API that says which instance types an image allows, so {} not checked for that",
-            if zenlayer_pairings == 1 { "its 1 pairing was".to_string() } else { format!("its {zenlayer_pairings} pairings were") }
+            if unconstrained == 1 { "its 1 pairing was".to_string() } else { format!("its {unconstrained} pairings were") }
         ));
     }
-    let aliyun_images: u32 = plans
-        .iter()
-        .flat_map(|p| &p.images)
-        .filter(|i| !i.cloud.value.knows_image_quota())
-        .map(|i| i.count)
-        .sum();
-    if aliyun_images > 0 && needs.contains(&Need::Quota) {
-        notices.push(format!(
-            "Alibaba Cloud ECS has no known API for the custom-image quota; the {aliyun_images} Alibaba custom {} the plans create {} not checked against it",
-            if aliyun_images == 1 { "image" } else { "images" },
-            if aliyun_images == 1 { "was" } else { "were" }
-        ));
+    for (api, what) in [
+        (
+            Api::Aliyun,
+            "Alibaba Cloud ECS has no known API for the custom-image quota",
+        ),
+        (
+            Api::ZenlayerZec,
+            "Zenlayer Elastic Compute has no API for the custom-image quota",
+        ),
+    ] {
+        let images: u32 = plans
+            .iter()
+            .flat_map(|p| &p.images)
+            .filter(|i| i.api() == api)
+            .map(|i| i.count)
+            .sum();
+        if images > 0 && needs.contains(&Need::Quota) {
+            notices.push(format!(
+                "{what}; the {images} custom {} the plans create there {} not checked against it",
+                if images == 1 { "image" } else { "images" },
+                if images == 1 { "was" } else { "were" }
+            ));
+        }
     }
     notices
 }

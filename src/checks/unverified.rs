@@ -46,7 +46,7 @@ pub const RULE: Rule = Rule {
 /// Which of the facts that `needs` asks for are missing for this pairing, and why.
 pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     let instance = p.instance;
-    let (cloud, region) = (p.cloud(), p.region());
+    let (api, region) = (p.api(), p.region());
     let mut image_reasons: Vec<Missing> = Vec::new();
     let mut type_reasons: Vec<Missing> = Vec::new();
 
@@ -54,12 +54,12 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
         .iter()
         .any(|n| matches!(n, Need::Image | Need::Constraint));
     if wants_image {
-        match p.facts.image(cloud, region, &instance.image.value) {
+        match p.facts.image(api, region, &instance.image.value) {
             Err(why) => image_reasons.push(why),
             Ok(ImageState::Found(_))
-                if needs.contains(&Need::Constraint) && cloud.knows_image_constraints() =>
+                if needs.contains(&Need::Constraint) && api.knows_image_constraints() =>
             {
-                if let Err(why) = p.facts.constraint(cloud, region, &instance.image.value) {
+                if let Err(why) = p.facts.constraint(api, region, &instance.image.value) {
                     image_reasons.push(why);
                 }
             }
@@ -69,7 +69,12 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     if needs.contains(&Need::InstanceType)
         && let Err(why) = p
             .facts
-            .instance_type(cloud, region, &instance.instance_type.value)
+            .instance_type(api, region, &instance.instance_type.value)
+    {
+        type_reasons.push(why);
+    }
+    if needs.contains(&Need::Availability)
+        && let Err(why) = p.facts.availability(api, region, p.charge())
     {
         type_reasons.push(why);
     }
@@ -92,10 +97,10 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
 
 /// Whether the quota for a region's planned images could be checked.
 pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnostic> {
-    if !needs.contains(&Need::Quota) || !r.cloud.knows_image_quota() {
+    if !needs.contains(&Need::Quota) || !r.api.knows_image_quota() {
         return None;
     }
-    let why = r.facts.quota(r.cloud, r.region).err()?;
+    let why = r.facts.quota(r.api, r.region).err()?;
     let first = r.entries.first()?;
     Some(unverified(Diagnostic::for_image_create(
         RULE.id,
@@ -103,8 +108,8 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
         first,
         format!(
             "could not check the custom-image quota of {} {} `{}`: {}",
-            r.cloud,
-            r.cloud.region_word(),
+            r.api,
+            r.api.region_word(),
             r.region,
             why.0
         ),
@@ -143,7 +148,7 @@ mod tests {
 
     #[test]
     fn missing_region_makes_every_pairing_unverified() {
-        let got = findings("unverified", PLAN, r#"{"version":1}"#);
+        let got = findings("unverified", PLAN, r#"{"version":2}"#);
         assert_eq!(got.len(), 1);
         assert!(
             got[0].2.contains("nothing about jdcloud region `r`"),
@@ -155,7 +160,7 @@ mod tests {
     #[test]
     fn only_facts_that_enabled_rules_need_count() {
         // The constraint is missing, but no enabled rule needs it.
-        let json = r#"{"version":1,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
+        let json = r#"{"version":2,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
         let plans = [plan(PLAN)];
         let f = facts(json);
         let only_unverified = crate::checks::run(&plans, &f, &Default::default(), &|id| {
@@ -171,7 +176,7 @@ mod tests {
 
     #[test]
     fn region_error_is_said_once() {
-        let json = r#"{"version":1,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
+        let json = r#"{"version":2,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
         let got = findings("unverified", PLAN, json);
         assert!(
             got[0].2.ends_with("could not check `a`: no credentials"),
@@ -183,7 +188,7 @@ mod tests {
     #[test]
     fn zenlayer_pairings_do_not_need_constraints() {
         let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: i, instance_type: t}\n";
-        let json = r#"{"version":1,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}}}}}}"#;
+        let json = r#"{"version":2,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
         let plans = [plan(plan_text)];
         let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);

@@ -151,9 +151,12 @@ impl Http {
         classify: impl Fn(&Response) -> Class,
     ) -> Result<Answer, String> {
         let probe = build();
+        // The operation too: Zenlayer names it in a header, so two of its calls can share a
+        // URL and a body.
         let key = Cache::key(&[
             cloud.as_str().as_bytes(),
             scope.as_bytes(),
+            operation.as_bytes(),
             probe.method.as_str().as_bytes(),
             probe.url.as_bytes(),
             &probe.body,

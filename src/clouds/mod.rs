@@ -1,78 +1,16 @@
-//! The three clouds preflight knows, what each can tell us, and fetching it: the only code that
-//! touches the network. `fetch` turns the deduplicated needs of all plans into the fewest
+//! Asking the clouds: the only code that touches the network. `fetch` turns the deduplicated needs of all plans into the fewest
 //! signed requests, runs them concurrently (bounded), and answers with `Facts`, recording every
 //! fact it could not get and why.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
+use crate::cloud::{Api, ChargeType, Cloud};
 use crate::facts::{Facts, RegionFacts};
 use crate::plan::Plan;
-
-/// A cloud, by the name plans use for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Cloud {
-    Jdcloud,
-    Aliyun,
-    Zenlayer,
-}
-
-impl Cloud {
-    pub const ALL: [Cloud; 3] = [Cloud::Jdcloud, Cloud::Aliyun, Cloud::Zenlayer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cloud::Jdcloud => "jdcloud",
-            Cloud::Aliyun => "aliyun",
-            Cloud::Zenlayer => "zenlayer",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Cloud> {
-        Cloud::ALL.into_iter().find(|c| c.as_str() == name)
-    }
-
-    /// The cloud's own name, for messages.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Cloud::Jdcloud => "JD Cloud",
-            Cloud::Aliyun => "Alibaba Cloud ECS",
-            Cloud::Zenlayer => "Zenlayer",
-        }
-    }
-
-    /// Whether the cloud has an API that says which instance types an image allows.
-    /// Zenlayer has none: its pairings are checked for everything else.
-    pub fn knows_image_constraints(self) -> bool {
-        !matches!(self, Cloud::Zenlayer)
-    }
-
-    /// Whether the cloud has an API for the custom-image quota. Alibaba has none we know of.
-    pub fn knows_image_quota(self) -> bool {
-        !matches!(self, Cloud::Aliyun)
-    }
-
-    /// What the plan's `region` means for this cloud, for messages.
-    pub fn region_word(self) -> &'static str {
-        match self {
-            Cloud::Zenlayer => "zone",
-            _ => "region",
-        }
-    }
-}
-
-impl fmt::Display for Cloud {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 pub mod aliyun;
 pub mod credentials;
@@ -87,16 +25,18 @@ pub mod zenlayer;
 use credentials::Credentials;
 use http::Http;
 
-/// What the plans ask about, per cloud and region.
+/// What the plans ask about, per API and region.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Needs {
-    pub regions: BTreeMap<(Cloud, String), RegionNeeds>,
+    pub regions: BTreeMap<(Api, String), RegionNeeds>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RegionNeeds {
     pub images: BTreeSet<String>,
     pub instance_types: BTreeSet<String>,
+    /// How the plans buy instances here: what the region sells is asked for each.
+    pub charge_types: BTreeSet<ChargeType>,
     /// The plans create custom images here, so the quota matters.
     pub quota: bool,
 }
@@ -108,16 +48,17 @@ impl Needs {
             for i in &plan.instances {
                 let r = needs
                     .regions
-                    .entry((i.cloud.value, i.region.value.clone()))
+                    .entry((i.api(), i.region.value.clone()))
                     .or_default();
                 r.images.insert(i.image.value.clone());
                 r.instance_types.insert(i.instance_type.value.clone());
+                r.charge_types.insert(i.charge());
             }
             for image in &plan.images {
-                if image.cloud.value.knows_image_quota() {
+                if image.api().knows_image_quota() {
                     needs
                         .regions
-                        .entry((image.cloud.value, image.region.value.clone()))
+                        .entry((image.api(), image.region.value.clone()))
                         .or_default()
                         .quota = true;
                 }
@@ -126,18 +67,21 @@ impl Needs {
         needs
     }
 
-    fn clouds(&self) -> BTreeSet<Cloud> {
-        self.regions.keys().map(|(c, _)| *c).collect()
+    fn apis(&self) -> BTreeSet<Api> {
+        self.regions.keys().map(|(a, _)| *a).collect()
     }
 
-    fn of(&self, cloud: Cloud) -> Vec<(String, RegionNeeds)> {
+    fn of(&self, api: Api) -> Vec<(String, RegionNeeds)> {
         self.regions
             .iter()
-            .filter(|((c, _), _)| *c == cloud)
+            .filter(|((a, _), _)| *a == api)
             .map(|((_, r), n)| (r.clone(), n.clone()))
             .collect()
     }
 }
+
+/// Pages asked for one query at most, should a cloud page below the size asked.
+pub const MAX_PAGES: usize = 100;
 
 /// Where a cloud's API is: scheme and `host[:port]`; each cloud keeps its own paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,8 +142,7 @@ impl Endpoint {
     pub fn real(cloud: Cloud, region: &str) -> Endpoint {
         let authority = match cloud {
             Cloud::Jdcloud => "vm.jdcloud-api.com".to_string(),
-            Cloud::Aliyun if region == "cn-hangzhou" => "ecs-cn-hangzhou.aliyuncs.com".to_string(),
-            Cloud::Aliyun => format!("ecs.{region}.aliyuncs.com"),
+            Cloud::Aliyun => aliyun::request::host(region),
             Cloud::Zenlayer => "console.zenlayer.com".to_string(),
         };
         Endpoint {
@@ -365,12 +308,17 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
     let mut facts = Facts::new();
     facts.fetched_at = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let mut tasks = Vec::new();
-    for cloud in needs.clouds() {
-        let regions = needs.of(cloud);
-        match credentials::find(cloud, &*config.env, config.home.as_deref()) {
+    let mut found: BTreeMap<Cloud, Result<Credentials, String>> = BTreeMap::new();
+    for api in needs.apis() {
+        let regions = needs.of(api);
+        let cloud = api.cloud();
+        let credentials = found
+            .entry(cloud)
+            .or_insert_with(|| credentials::find(cloud, &*config.env, config.home.as_deref()));
+        match credentials {
             Err(why) => {
                 for (region, _) in regions {
-                    facts.clouds.entry(cloud).or_default().insert(
+                    facts.clouds.entry(api).or_default().insert(
                         region,
                         RegionFacts {
                             error: Some(why.clone()),
@@ -383,23 +331,24 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
                 let client = Arc::new(Client {
                     cloud,
                     http: Arc::clone(&http),
-                    credentials,
+                    credentials: credentials.clone(),
                     config: config.clone(),
                 });
                 tasks.push(tokio::spawn(async move {
-                    let answered = match cloud {
-                        Cloud::Jdcloud => jdcloud::fetch(client, regions).await,
-                        Cloud::Aliyun => aliyun::fetch(client, regions).await,
-                        Cloud::Zenlayer => zenlayer::fetch(client, regions).await,
+                    let answered = match api {
+                        Api::Jdcloud => jdcloud::fetch(client, regions).await,
+                        Api::Aliyun => aliyun::fetch(client, regions).await,
+                        Api::ZenlayerVm => zenlayer::vm::fetch(client, regions).await,
+                        Api::ZenlayerZec => zenlayer::zec::fetch(client, regions).await,
                     };
-                    (cloud, answered)
+                    (api, answered)
                 }));
             }
         }
     }
     for task in tasks {
-        if let Ok((cloud, regions)) = task.await {
-            facts.clouds.entry(cloud).or_default().extend(regions);
+        if let Ok((api, regions)) = task.await {
+            facts.clouds.entry(api).or_default().extend(regions);
         }
     }
     Fetched {
@@ -416,8 +365,8 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
 
 fn failed_everywhere(needs: &Needs, why: &str) -> Fetched {
     let mut facts = Facts::new();
-    for (cloud, region) in needs.regions.keys() {
-        facts.clouds.entry(*cloud).or_default().insert(
+    for (api, region) in needs.regions.keys() {
+        facts.clouds.entry(*api).or_default().insert(
             region.clone(),
             RegionFacts {
                 error: Some(why.to_string()),
@@ -474,70 +423,13 @@ where
     out
 }
 
-/// Records a cloud's list of instance types (`name_key`, `arch_key` name the fields) and marks
-/// every type in `asked` that the list lacks as not offered.
-pub fn record_types(
-    known: &mut crate::facts::InstanceTypes,
-    list: &[serde_json::Value],
-    name_key: &str,
-    arch_key: &str,
-    asked: Vec<String>,
-) {
-    for t in list {
-        if let Some(name) = t[name_key].as_str() {
-            known.offered.insert(
-                name.to_string(),
-                crate::facts::InstanceTypeInfo {
-                    architecture: serde_json::from_value(t[arch_key].clone()).ok(),
-                },
-            );
-        }
-    }
-    for name in asked {
-        if !known.offered.contains_key(&name) {
-            known.not_offered.insert(name);
-        }
-    }
-}
-
 /// Runs every answer parser of one cloud (0 JD, 1 Alibaba, 2 Zenlayer) over `json`, as the
 /// fuzzer and the property tests do: whatever a server sends, none may panic.
 pub fn parse_every_answer(cloud: u8, json: &serde_json::Value) {
-    let mut types = crate::facts::InstanceTypes::default();
-    let asked = vec!["a".to_string(), "b".to_string()];
     match cloud % 3 {
-        0 => {
-            let _ = jdcloud::client::parse_quota(json);
-            let images = jdcloud::client::parse_batch(json, true);
-            let constraints = jdcloud::client::parse_batch(json, false);
-            if let Ok(found) = &images {
-                for id in found.keys() {
-                    let _ = jdcloud::client::image_fact(id, &images, &constraints);
-                }
-            }
-            let list = json["result"]["instanceTypes"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            record_types(&mut types, &list, "instanceType", "architecture", asked);
-        }
-        1 => {
-            let _ = aliyun::client::parse_supported(json);
-            let list = json["InstanceTypes"]["InstanceType"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            record_types(
-                &mut types,
-                &list,
-                "InstanceTypeId",
-                "CpuArchitecture",
-                asked,
-            );
-        }
-        _ => {
-            let _ = zenlayer::client::parse_quotas(json);
-        }
+        0 => jdcloud::answers::parse_all(json),
+        1 => aliyun::answers::parse_all(json),
+        _ => zenlayer::answers::parse_all(json),
     }
 }
 

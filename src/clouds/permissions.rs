@@ -4,26 +4,37 @@
 
 use serde_json::json;
 
-use super::Cloud;
+use crate::cloud::{Api, Cloud};
 
-/// The operations preflight calls on `cloud`.
-pub fn operations(cloud: Cloud) -> &'static [&'static str] {
-    match cloud {
-        Cloud::Jdcloud => super::jdcloud::client::OPERATIONS,
-        Cloud::Aliyun => super::aliyun::client::OPERATIONS,
-        Cloud::Zenlayer => super::zenlayer::client::OPERATIONS,
+/// The operations preflight calls on an API.
+pub fn operations(api: Api) -> &'static [&'static str] {
+    match api {
+        Api::Jdcloud => super::jdcloud::request::OPERATIONS,
+        Api::Aliyun => super::aliyun::request::OPERATIONS,
+        Api::ZenlayerVm => super::zenlayer::request::VM_OPERATIONS,
+        Api::ZenlayerZec => super::zenlayer::request::ZEC_OPERATIONS,
     }
 }
 
-/// The permission names, as the cloud's policy language writes them.
+/// The service an API's actions are named under in the cloud's policies.
+fn service(api: Api) -> &'static str {
+    match api {
+        Api::Jdcloud | Api::ZenlayerVm => "vm",
+        Api::Aliyun => "ecs",
+        Api::ZenlayerZec => "zec",
+    }
+}
+
+/// The permission names of every API of `cloud`, as its policy language writes them.
 pub fn actions(cloud: Cloud) -> Vec<String> {
-    let service = match cloud {
-        Cloud::Jdcloud | Cloud::Zenlayer => "vm",
-        Cloud::Aliyun => "ecs",
-    };
-    operations(cloud)
-        .iter()
-        .map(|op| format!("{service}:{op}"))
+    Api::ALL
+        .into_iter()
+        .filter(|a| a.cloud() == cloud)
+        .flat_map(|api| {
+            operations(api)
+                .iter()
+                .map(move |op| format!("{}:{op}", service(api)))
+        })
         .collect()
 }
 
@@ -40,8 +51,11 @@ pub fn policy(cloud: Cloud) -> String {
             json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}),
         ),
         Cloud::Zenlayer => (
-            "Zenlayer: documents no policy language; give the API key access to these VM API actions",
-            json!({"service": "vm", "actions": operations(cloud)}),
+            "Zenlayer: documents no policy language; give the API key access to these actions of its VM and ZEC services",
+            json!({
+                "vm": operations(Api::ZenlayerVm),
+                "zec": operations(Api::ZenlayerZec),
+            }),
         ),
     };
     format!(
@@ -62,17 +76,17 @@ mod tests {
             serde_json::from_str(ali.split_once('\n').expect("heading").1).expect("JSON");
         assert_eq!(
             body["Statement"][0]["Action"].as_array().map(Vec::len),
-            Some(3)
+            Some(4)
         );
+        assert!(ali.contains("\"ecs:DescribeAvailableResource\""));
+        let zl = policy(Cloud::Zenlayer);
+        assert!(zl.contains("DescribeZoneGpuInstanceConfigInfos"), "{zl}");
         assert!(policy(Cloud::Jdcloud).contains("\"vm:describeImageConstraintsBatch\""));
         assert!(
-            actions(Cloud::Jdcloud)
-                .iter()
-                .chain(&actions(Cloud::Aliyun))
-                .all(|a| a
-                    .split(':')
-                    .nth(1)
-                    .is_some_and(|op| op.to_ascii_lowercase().starts_with("describe"))),
+            Cloud::ALL.iter().flat_map(|c| actions(*c)).all(|a| a
+                .split(':')
+                .nth(1)
+                .is_some_and(|op| op.to_ascii_lowercase().starts_with("describe"))),
             "read-only"
         );
     }

@@ -50,6 +50,8 @@ pub struct Rate {
     k: f64,
     /// When each recent successful answer arrived (the last `WINDOW`).
     recent: VecDeque<Instant>,
+    /// When each recent request was let through (the last `WINDOW`).
+    sent: VecDeque<Instant>,
     /// Since the first throttling: when it was, and the answers since.
     throttled_since: Option<Instant>,
     succeeded_since: usize,
@@ -72,6 +74,7 @@ impl Rate {
             cut_at: now,
             k: 0.0,
             recent: VecDeque::new(),
+            sent: VecDeque::new(),
             throttled_since: None,
             succeeded_since: 0,
             cuts: 0,
@@ -119,10 +122,16 @@ impl Rate {
             // Sent before the last cut: the cut already answered this event.
             return;
         }
-        let allowed = if self.enabled {
-            self.measured().min(self.fill_rate)
+        // What the cloud let through; before any answer succeeded, what was sent.
+        let measured = if self.recent.is_empty() {
+            self.sent.len() as f64 / WINDOW.as_secs_f64()
         } else {
             self.measured()
+        };
+        let allowed = if self.enabled {
+            measured.min(self.fill_rate)
+        } else {
+            measured
         }
         .max(MIN_RATE);
         self.w_max = allowed;
@@ -130,9 +139,10 @@ impl Rate {
         self.cut_at = now;
         self.cuts += 1;
         if !self.enabled {
+            // One request may go at once: the retry the cloud's `Retry-After` was waited for.
             self.enabled = true;
             self.fill_rate = allowed * BETA;
-            self.tokens = 0.0;
+            self.tokens = 1.0;
             self.refilled_at = now;
         }
         self.set_rate(now, allowed * BETA);
@@ -158,11 +168,13 @@ impl Rate {
     }
 
     fn forget_before(&mut self, now: Instant) {
-        while let Some(&t) = self.recent.front() {
-            if now.saturating_duration_since(t) > WINDOW {
-                self.recent.pop_front();
-            } else {
-                break;
+        for times in [&mut self.recent, &mut self.sent] {
+            while let Some(&t) = times.front() {
+                if now.saturating_duration_since(t) > WINDOW {
+                    times.pop_front();
+                } else {
+                    break;
+                }
             }
         }
     }

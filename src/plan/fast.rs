@@ -128,11 +128,15 @@ impl<'a> Reader<'a> {
         let mut d = RawDefaults {
             cloud: None,
             region: None,
+            service: None,
+            charge_type: None,
         };
         while let Some(key) = self.key()? {
             match key.as_ref() {
                 "cloud" if d.cloud.is_none() => d.cloud = Some(self.string()?),
                 "region" if d.region.is_none() => d.region = Some(self.string()?),
+                "service" if d.service.is_none() => d.service = Some(self.string()?),
+                "charge_type" if d.charge_type.is_none() => d.charge_type = Some(self.string()?),
                 _ => return None,
             }
         }
@@ -166,6 +170,7 @@ impl<'a> Reader<'a> {
         let (mut name, mut cloud, mut region, mut image, mut instance_type) =
             (None, None, None, None, None);
         let (mut count, mut system_disk_gb) = (None, None);
+        let (mut zone, mut charge_type, mut service) = (None, None, None);
         while let Some(key) = self.key()? {
             match key.as_ref() {
                 "name" if name.is_none() => name = Some(self.string()?),
@@ -177,6 +182,9 @@ impl<'a> Reader<'a> {
                 "system_disk_gb" if system_disk_gb.is_none() => {
                     system_disk_gb = Some(self.integer()?)
                 }
+                "zone" if zone.is_none() => zone = Some(self.string()?),
+                "charge_type" if charge_type.is_none() => charge_type = Some(self.string()?),
+                "service" if service.is_none() => service = Some(self.string()?),
                 _ => return None,
             }
         }
@@ -189,6 +197,9 @@ impl<'a> Reader<'a> {
                 instance_type: instance_type?,
                 count,
                 system_disk_gb,
+                zone,
+                charge_type,
+                service,
             },
             span: at,
         })
@@ -197,12 +208,14 @@ impl<'a> Reader<'a> {
     fn image(&mut self) -> Option<Sp<RawImage>> {
         let at = self.mapping_start()?;
         let (mut name, mut cloud, mut region, mut count) = (None, None, None, None);
+        let mut service = None;
         while let Some(key) = self.key()? {
             match key.as_ref() {
                 "name" if name.is_none() => name = Some(self.string()?),
                 "cloud" if cloud.is_none() => cloud = Some(self.string()?),
                 "region" if region.is_none() => region = Some(self.string()?),
                 "count" if count.is_none() => count = Some(self.integer()?),
+                "service" if service.is_none() => service = Some(self.string()?),
                 _ => return None,
             }
         }
@@ -212,6 +225,7 @@ impl<'a> Reader<'a> {
                 cloud,
                 region,
                 count,
+                service,
             },
             span: at,
         })

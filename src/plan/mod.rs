@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use miette::SourceSpan;
 
-use crate::clouds::Cloud;
+use crate::cloud::{Api, ChargeType, Cloud, Service};
 use crate::error::{self, InputError};
 use crate::source::SourceFile;
 pub use raw::RawPlan;
@@ -50,6 +50,12 @@ pub struct Instance {
     pub instance_type: Value<String>,
     pub count: u32,
     pub system_disk_gb: Option<Value<u32>>,
+    /// Zenlayer's service (`vm` for the other clouds).
+    pub service: Service,
+    /// The availability zone (JD Cloud, Alibaba), where the plan says.
+    pub zone: Option<Value<String>>,
+    /// How the instances are bought, where the plan says (else postpaid).
+    pub charge_type: Option<Value<ChargeType>>,
     /// 1-based line where the entry starts.
     pub line: usize,
     pub file: SourceFile,
@@ -59,11 +65,27 @@ pub struct Instance {
     pub named_in_messages: bool,
 }
 
+impl Instance {
+    /// The API that answers for this entry.
+    pub fn api(&self) -> Api {
+        Api::of(self.cloud.value, self.service)
+    }
+
+    /// How it is bought: what the plan says, else postpaid.
+    pub fn charge(&self) -> ChargeType {
+        self.charge_type
+            .as_ref()
+            .map(|c| c.value)
+            .unwrap_or_default()
+    }
+}
+
 /// One custom-image entry: images the deploy creates in a region.
 #[derive(Debug, Clone)]
 pub struct ImageCreate {
     pub name: Value<String>,
     pub cloud: Value<Cloud>,
+    pub service: Service,
     pub region: Value<String>,
     pub count: u32,
     pub line: usize,
@@ -72,10 +94,16 @@ pub struct ImageCreate {
     pub named_in_messages: bool,
 }
 
+impl ImageCreate {
+    pub fn api(&self) -> Api {
+        Api::of(self.cloud.value, self.service)
+    }
+}
+
 /// Custom images a deploy deletes in a region: they free quota (Terraform plans only).
 #[derive(Debug, Clone)]
 pub struct ImageDelete {
-    pub cloud: Cloud,
+    pub api: Api,
     pub region: String,
     pub count: u32,
 }
@@ -243,6 +271,8 @@ struct Builder<'a> {
     errors: Vec<InputError>,
     default_cloud: Option<Value<Cloud>>,
     default_region: Option<Value<String>>,
+    default_service: Option<Value<Service>>,
+    default_charge: Option<Value<ChargeType>>,
 }
 
 impl<'a> Builder<'a> {
@@ -252,6 +282,8 @@ impl<'a> Builder<'a> {
             errors: Vec::new(),
             default_cloud: None,
             default_region: None,
+            default_service: None,
+            default_charge: None,
         }
     }
 
@@ -262,6 +294,11 @@ impl<'a> Builder<'a> {
                 .region
                 .as_ref()
                 .and_then(|r| self.text(r, "region"));
+            self.default_service = defaults.service.as_ref().and_then(|s| self.service(s));
+            self.default_charge = defaults
+                .charge_type
+                .as_ref()
+                .and_then(|c| self.charge_type(c));
         }
         let instances: Vec<Instance> = raw
             .instances
@@ -309,14 +346,25 @@ impl<'a> Builder<'a> {
             self.whole_number(*d.get(), span, "system_disk_gb", 1, 1_000_000)
                 .map(|value| Value { value, span })
         });
+        let zone = raw.zone.as_ref().and_then(|z| self.text(z, "zone"));
+        let charge_type = match &raw.charge_type {
+            Some(c) => Some(self.charge_type(c)?),
+            None => self.default_charge.clone(),
+        };
+        let cloud = cloud?;
+        let service = self.entry_service(cloud.value, raw.service.as_ref())?;
+        self.fits_the_service(cloud.value, service, zone.as_ref(), charge_type.as_ref())?;
         Some(Instance {
             name: name?,
-            cloud: cloud?,
+            cloud,
             region: region?,
             image: image?,
             instance_type: instance_type?,
             count: count?,
             system_disk_gb,
+            service,
+            zone,
+            charge_type,
             line,
             file: self.source.clone(),
             origins: Vec::new(),
@@ -330,9 +378,12 @@ impl<'a> Builder<'a> {
         let name = self.text(&raw.name, "name");
         let (cloud, region) = self.placement(raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
         let count = self.count(raw.count.as_ref());
+        let cloud = cloud?;
+        let service = self.entry_service(cloud.value, raw.service.as_ref())?;
         Some(ImageCreate {
             name: name?,
-            cloud: cloud?,
+            cloud,
+            service,
             region: region?,
             count: count?,
             line,
@@ -408,6 +459,123 @@ impl<'a> Builder<'a> {
                 None
             }
         }
+    }
+
+    /// A named value from a fixed list (`charge_type`, `service`), with "did you mean".
+    fn choice<T: Copy>(
+        &mut self,
+        value: &Sp<String>,
+        key: &str,
+        parse: fn(&str) -> Option<T>,
+        names: &[&str],
+    ) -> Option<Value<T>> {
+        let span = value.span(self.source);
+        if let Some(v) = parse(value.get().trim()) {
+            return Some(Value { value: v, span });
+        }
+        let help = match crate::suggest::best(value.get(), names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("`{key}` is one of {}", crate::suggest::quoted_list(names)),
+        };
+        self.errors.push(
+            InputError::at(
+                "plan::bad-value",
+                self.source,
+                span,
+                format!("unknown {key} `{}`", value.get()),
+                format!("not a {key}"),
+            )
+            .with_help(help),
+        );
+        None
+    }
+
+    fn charge_type(&mut self, value: &Sp<String>) -> Option<Value<ChargeType>> {
+        let names = ChargeType::ALL.map(ChargeType::as_str);
+        self.choice(value, "charge_type", ChargeType::parse, &names)
+    }
+
+    fn service(&mut self, value: &Sp<String>) -> Option<Value<Service>> {
+        let names = Service::ALL.map(Service::as_str);
+        self.choice(value, "service", Service::parse, &names)
+    }
+
+    /// The entry's service: its own (Zenlayer only), else the default (for Zenlayer).
+    fn entry_service(&mut self, cloud: Cloud, own: Option<&Sp<String>>) -> Option<Service> {
+        match own {
+            Some(s) if cloud != Cloud::Zenlayer => {
+                self.errors.push(
+                    InputError::at(
+                        "plan::bad-value",
+                        self.source,
+                        s.span(self.source),
+                        format!(
+                            "`service` is for Zenlayer entries; {} has one service",
+                            cloud.display_name()
+                        ),
+                        "not for this cloud",
+                    )
+                    .with_help("remove `service` from this entry"),
+                );
+                None
+            }
+            Some(s) => self.service(s).map(|v| v.value),
+            None if cloud == Cloud::Zenlayer => Some(
+                self.default_service
+                    .as_ref()
+                    .map(|v| v.value)
+                    .unwrap_or_default(),
+            ),
+            None => Some(Service::Vm),
+        }
+    }
+
+    /// Refuses what the service cannot do: a zone for Zenlayer (its region is the zone), spot
+    /// instances on Zenlayer, anything but postpaid on Zenlayer Elastic Compute.
+    fn fits_the_service(
+        &mut self,
+        cloud: Cloud,
+        service: Service,
+        zone: Option<&Value<String>>,
+        charge: Option<&Value<ChargeType>>,
+    ) -> Option<()> {
+        let mut fits = true;
+        if let (Cloud::Zenlayer, Some(zone)) = (cloud, zone) {
+            self.errors.push(
+                InputError::at(
+                    "plan::bad-value",
+                    self.source,
+                    zone.span,
+                    "Zenlayer's `region` already is the zone",
+                    "not for Zenlayer",
+                )
+                .with_help("put the zone id (such as `FRA-A`) in `region` and remove `zone`"),
+            );
+            fits = false;
+        }
+        let refused = match (cloud, service, charge.map(|c| c.value)) {
+            (Cloud::Zenlayer, Service::Vm, Some(ChargeType::Spot)) => {
+                Some("Zenlayer sells no spot instances: use postpaid or prepaid")
+            }
+            (Cloud::Zenlayer, Service::Zec, Some(ChargeType::Prepaid | ChargeType::Spot)) => {
+                Some("Zenlayer Elastic Compute instances are postpaid only")
+            }
+            _ => None,
+        };
+        if let (Some(message), Some(charge)) = (refused, charge) {
+            self.errors.push(
+                InputError::at(
+                    "plan::bad-value",
+                    self.source,
+                    charge.span,
+                    message,
+                    "not sold this way",
+                )
+                .with_help("set `charge_type` on this entry to one the service sells"),
+            );
+            fits = false;
+        }
+        fits.then_some(())
     }
 
     fn text(&mut self, value: &Sp<String>, key: &str) -> Option<Value<String>> {

@@ -74,6 +74,27 @@ pub enum CloudName {
     Zenlayer,
 }
 
+/// How an instance is bought, as written in plans.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "ChargeType")]
+#[allow(dead_code)] // only describes the allowed strings in the schema
+pub enum ChargeTypeName {
+    Postpaid,
+    Prepaid,
+    Spot,
+}
+
+/// Zenlayer's services, as written in plans.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "Service")]
+#[allow(dead_code)] // only describes the allowed strings in the schema
+pub enum ServiceName {
+    Vm,
+    Zec,
+}
+
 /// A preflight plan: the instances a deploy will create and the custom images it will make.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +111,7 @@ pub struct RawPlan {
     pub images: Option<Sp<Vec<Sp<RawImage>>>>,
 }
 
-/// Defaults for `cloud` and `region`.
+/// Defaults for `cloud`, `region`, `service` and `charge_type`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Defaults")]
@@ -100,6 +121,12 @@ pub struct RawDefaults {
     pub cloud: Option<Sp<String>>,
     /// The region id (for Zenlayer, the zone id such as `FRA-A`).
     pub region: Option<Sp<String>>,
+    /// For Zenlayer entries: `vm` (the default) or `zec`.
+    #[schemars(with = "Option<ServiceName>")]
+    pub service: Option<Sp<String>>,
+    /// postpaid (the default), prepaid or spot.
+    #[schemars(with = "Option<ChargeTypeName>")]
+    pub charge_type: Option<Sp<String>>,
 }
 
 /// One kind of instance the deploy creates.
@@ -124,6 +151,15 @@ pub struct RawInstance {
     /// System disk size in GB; checked against the image's minimum.
     #[schemars(range(min = 1))]
     pub system_disk_gb: Option<Sp<i64>>,
+    /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
+    /// region already is the zone.
+    pub zone: Option<Sp<String>>,
+    /// How the instances are bought: postpaid (the default), prepaid or spot.
+    #[schemars(with = "Option<ChargeTypeName>")]
+    pub charge_type: Option<Sp<String>>,
+    /// For Zenlayer: `vm` (the default) or `zec` (Zenlayer Elastic Compute).
+    #[schemars(with = "Option<ServiceName>")]
+    pub service: Option<Sp<String>>,
 }
 
 /// A custom image the deploy creates.
@@ -141,6 +177,9 @@ pub struct RawImage {
     /// How many images of this kind; at least 1.
     #[schemars(range(min = 1))]
     pub count: Option<Sp<i64>>,
+    /// For Zenlayer: `vm` (the default) or `zec`.
+    #[schemars(with = "Option<ServiceName>")]
+    pub service: Option<Sp<String>>,
 }
 
 /// Every value and span of a raw plan, as text: how the property test compares the readers.
@@ -153,15 +192,17 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
     let mut out = String::new();
     if let Some(d) = &plan.defaults {
         out.push_str(&format!(
-            "defaults {} {}\n",
+            "defaults {} {} {} {}\n",
             sp(&d.cloud, file),
-            sp(&d.region, file)
+            sp(&d.region, file),
+            sp(&d.service, file),
+            sp(&d.charge_type, file)
         ));
     }
     for i in plan.instances.iter().flat_map(|l| l.get()) {
         let v = i.get();
         out.push_str(&format!(
-            "instance @{:?} {} {} {} {} {} {} {}\n",
+            "instance @{:?} {} {} {} {} {} {} {} {} {} {}\n",
             i.span(file),
             sp(&Some(v.name.clone()), file),
             sp(&v.cloud, file),
@@ -169,18 +210,22 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
             sp(&Some(v.image.clone()), file),
             sp(&Some(v.instance_type.clone()), file),
             sp(&v.count, file),
-            sp(&v.system_disk_gb, file)
+            sp(&v.system_disk_gb, file),
+            sp(&v.zone, file),
+            sp(&v.charge_type, file),
+            sp(&v.service, file)
         ));
     }
     for i in plan.images.iter().flat_map(|l| l.get()) {
         let v = i.get();
         out.push_str(&format!(
-            "image @{:?} {} {} {} {}\n",
+            "image @{:?} {} {} {} {} {}\n",
             i.span(file),
             sp(&Some(v.name.clone()), file),
             sp(&v.cloud, file),
             sp(&v.region, file),
-            sp(&v.count, file)
+            sp(&v.count, file),
+            sp(&v.service, file)
         ));
     }
     out

@@ -451,7 +451,7 @@ impl Config {
     /// resource's `provider = alicloud.x`).
     fn provider_region(
         &self,
-        cloud: crate::clouds::Cloud,
+        cloud: crate::cloud::Cloud,
         resource: &Block,
         resource_file: usize,
     ) -> Region {
@@ -549,7 +549,7 @@ pub fn read_direct(path: &Path, options: &Options) -> Result<Plan, Vec<InputErro
                     None => Attr::Absent,
                 }
             };
-            let [image, instance_type, zone, disk] = ty.instance_attrs(attr, || Attr::Absent);
+            let attrs = ty.instance_attrs(attr, || Attr::Absent);
             let count = if block.body.has_attribute("for_each") {
                 Attr::Unknown {
                     why: "comes from `for_each`, known only once Terraform plans".to_string(),
@@ -558,16 +558,19 @@ pub fn read_direct(path: &Path, options: &Options) -> Result<Plan, Vec<InputErro
             } else {
                 attr(&["count"])
             };
-            let region = config.provider_region(ty.cloud, block, file);
+            let region = config.provider_region(ty.cloud(), block, file);
             builder.add(Resource {
                 address,
                 ty,
                 file: config.files[file].source.clone(),
                 header: head,
-                image,
-                instance_type,
-                zone,
-                disk,
+                image: attrs.image,
+                instance_type: attrs.instance_type,
+                zone: attrs.region_zone,
+                disk: attrs.disk,
+                availability_zone: attrs.zone,
+                charge: attrs.charge,
+                spot: attrs.spot,
                 region,
                 count,
                 creates: true,

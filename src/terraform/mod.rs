@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use miette::SourceSpan;
 
-use crate::clouds::Cloud;
+use crate::cloud::Cloud;
 use crate::error::InputError;
 use crate::plan::{ImageCreate, ImageDelete, Instance, Origin, Plan, Unchecked, Value};
 use crate::source::SourceFile;
@@ -116,8 +116,13 @@ pub(crate) struct Resource<'t> {
     pub header: SourceSpan,
     pub image: Attr,
     pub instance_type: Attr,
+    /// The attribute the region comes from (a zone id), when it does.
     pub zone: Attr,
     pub disk: Attr,
+    /// The availability zone within the region (Alibaba, JD Cloud).
+    pub availability_zone: Attr,
+    pub charge: Attr,
+    pub spot: Attr,
     pub region: Region,
     /// How many identical instances (`.tf` read directly with a literal `count`).
     pub count: Attr,
@@ -143,7 +148,7 @@ impl<'a> Builder<'a> {
 
     /// Adds one resource instance as whatever entry it is.
     pub fn add(&mut self, r: Resource) {
-        let cloud = r.ty.cloud;
+        let cloud = r.ty.cloud();
         let line = r.file.line_of(r.header.offset());
         let name = Value {
             value: r.address.clone(),
@@ -177,6 +182,9 @@ impl<'a> Builder<'a> {
             Kind::Image => {
                 let region = match self.region(&r) {
                     Ok(region) => region,
+                    // Nothing is asked about an API's images when it has no quota call: they
+                    // need no region (ZEC images have none; they are made from an instance).
+                    Err(_) if !r.ty.api.knows_image_quota() => String::new(),
                     Err(why) => {
                         if r.creates {
                             self.plan
@@ -188,7 +196,7 @@ impl<'a> Builder<'a> {
                 };
                 if r.deletes {
                     self.plan.deleted_images.push(ImageDelete {
-                        cloud,
+                        api: r.ty.api,
                         region: region.clone(),
                         count: 1,
                     });
@@ -214,6 +222,7 @@ impl<'a> Builder<'a> {
                     name,
                     named_in_messages: true,
                     cloud: at(cloud, r.header),
+                    service: r.ty.api.service(),
                     region: at(region, r.header),
                     count,
                     line,
@@ -227,10 +236,13 @@ impl<'a> Builder<'a> {
                 let mut unknown = Vec::new();
                 let mut first_span = None;
                 let zone_key = r.ty.region_from().zone().unwrap_or_default();
+                let (charge_key, spot_key) = r.ty.charge_keys();
                 for (attr, key) in [
                     (&r.image, r.ty.image_key()),
                     (&r.instance_type, r.ty.instance_type_key()),
                     (&r.zone, zone_key),
+                    (&r.charge, charge_key),
+                    (&r.spot, spot_key),
                 ] {
                     match attr {
                         Attr::Known { .. } => {}
@@ -238,8 +250,10 @@ impl<'a> Builder<'a> {
                             unknown.push(format!("`{key}` {why}"));
                             first_span = first_span.or(*span);
                         }
-                        // A missing zone is said by `region` below.
-                        Attr::Absent if key == zone_key => {}
+                        // A missing zone is said by `region` below; an unset charge type is
+                        // the provider's default.
+                        Attr::Absent if key == zone_key || key == charge_key || key == spot_key => {
+                        }
                         Attr::Absent => unknown.push(format!("`{key}` is not set")),
                     }
                 }
@@ -296,6 +310,15 @@ impl<'a> Builder<'a> {
                 if count == 0 {
                     return;
                 }
+                // Where only the network (`vswitch_id`) fixes the zone, the region's answer
+                // applies.
+                let zone = match &r.availability_zone {
+                    Attr::Known { value, span, .. } if !value.is_empty() => {
+                        Some(at(value.clone(), *span))
+                    }
+                    _ => None,
+                };
+                let charge_type = resources::charge_type(&r.charge, &r.spot);
                 self.plan.instances.push(Instance {
                     name,
                     cloud: at(cloud, r.header),
@@ -304,6 +327,9 @@ impl<'a> Builder<'a> {
                     instance_type: at(instance_type.clone(), *type_span),
                     count,
                     system_disk_gb,
+                    service: r.ty.api.service(),
+                    zone,
+                    charge_type,
                     line,
                     file: r.file.clone(),
                     origins,
@@ -332,22 +358,22 @@ impl<'a> Builder<'a> {
             Region::Known(region) => return Ok(region.clone()),
             Region::Missing(why) => why,
         };
-        for var in resources::region_vars(r.ty.cloud) {
+        for var in resources::region_vars(r.ty.cloud()) {
             if let Some(region) = (self.env)(var).filter(|v| !v.trim().is_empty()) {
                 let region = region.trim().to_string();
                 if !self
                     .env_regions
                     .iter()
-                    .any(|(c, v, _)| *c == r.ty.cloud && v == var)
+                    .any(|(c, v, _)| *c == r.ty.cloud() && v == var)
                 {
-                    self.env_regions.push((r.ty.cloud, var, region.clone()));
+                    self.env_regions.push((r.ty.cloud(), var, region.clone()));
                 }
                 return Ok(region);
             }
         }
         Err(format!(
             "its region is unknown: {why}, and {} is not set",
-            resources::region_vars(r.ty.cloud).join(" or ")
+            resources::region_vars(r.ty.cloud()).join(" or ")
         ))
     }
 

@@ -327,7 +327,7 @@ fn from_json<'t>(
         .after_unknown
         .and_then(|u| serde_json::from_str(u.get()).ok())
         .unwrap_or(serde_json::Value::Null);
-    let [image, instance_type, zone, disk] = ty.instance_attrs(
+    let attrs = ty.instance_attrs(
         |path| json_attr(source, &after, &unknown, path),
         || Attr::Absent,
     );
@@ -336,10 +336,13 @@ fn from_json<'t>(
         ty,
         file: source.clone(),
         header: span_of(source, rc.address),
-        image,
-        instance_type,
-        zone,
-        disk,
+        image: attrs.image,
+        instance_type: attrs.instance_type,
+        zone: attrs.region_zone,
+        disk: attrs.disk,
+        availability_zone: attrs.zone,
+        charge: attrs.charge,
+        spot: attrs.spot,
         region: regions.of(ty, rc),
         count: Attr::Absent,
         creates,
@@ -443,7 +446,7 @@ fn deferred_entry(source: &SourceFile, deferred: &Deferred) -> Option<Unchecked>
             span,
         },
         file: source.clone(),
-        cloud: Some(ty.cloud),
+        cloud: Some(ty.cloud()),
         region: None,
         image: None,
         instance_type: None,
@@ -478,7 +481,7 @@ impl Regions<'_> {
             }
         }
         let address = format!("{}.{}", rc.ty, rc.name);
-        let provider = resources::provider_name(ty.cloud);
+        let provider = resources::provider_name(ty.cloud());
         let key = module
             .resources
             .iter()

@@ -1,8 +1,9 @@
 //! A fake of the three clouds on loopback, for end-to-end tests of the real binary.
 //!
 //! One server answers JD Cloud (`GET /v1/regions/…`), Alibaba ECS (`POST /` with
-//! `x-acs-action`) and Zenlayer (`POST /api/v2/vm` with `x-zc-action`) in their documented
-//! response shapes. It recomputes the signature of every request from what actually arrived
+//! `x-acs-action`) and Zenlayer (`POST /api/v2/vm` and `/api/v2/zec` with `x-zc-action`) in
+//! the response shapes the official SDKs model, with switches where readings differ (one id
+//! per Alibaba `DescribeImages`, what an empty `ImageOwnerAlias` covers). It recomputes the signature of every request from what actually arrived
 //! and answers a bad one with the cloud's own auth error; it records each request's
 //! operation; and it can inject faults (status codes, throttling, hangs, resets, garbage) and
 //! latency per operation.
@@ -47,6 +48,9 @@ pub enum Fault {
     Truncated,
 }
 
+/// Zone → instance type → `Available` | `SoldOut`.
+type Zones = BTreeMap<String, BTreeMap<String, String>>;
+
 /// An HTTP answer: status, body, extra headers.
 type Reply = (u16, String, Vec<(String, String)>);
 
@@ -56,8 +60,24 @@ struct World {
     images: BTreeMap<(String, String), BTreeMap<String, Value>>,
     /// JD: image id → imageInstanceTypeConstraint JSON. Alibaba: image id → supported types.
     constraints: BTreeMap<(String, String), BTreeMap<String, Value>>,
-    /// (cloud, region) → type → the cloud's own JSON for it.
+    /// (cloud, region) → type → the cloud's own JSON for it. Alibaba's catalogue is global:
+    /// its types live under region "".
     types: BTreeMap<(String, String), BTreeMap<String, Value>>,
+    /// Alibaba `DescribeAvailableResource`: region → charge (`PostPaid`, `PrePaid`, `Spot`) →
+    /// zone → type → `Available` | `SoldOut`.
+    ali_available: BTreeMap<String, BTreeMap<String, Zones>>,
+    /// Alibaba answers a comma list of image ids with nothing (the SDK's one-id reading).
+    ali_single_image_id: bool,
+    /// Alibaba's empty `ImageOwnerAlias` returns every image, Marketplace and community too
+    /// (a lenient reading; the SDK's is that it returns system, self and shared only).
+    ali_lenient_owner: bool,
+    /// Zenlayer VM: zone → type → the charge types it is sold for.
+    zl_charges: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// ZEC: zone → (call, type JSON).
+    zec_types: BTreeMap<String, Vec<(String, Value)>>,
+    /// (cloud, region) the cloud does not know: every request about it fails as the cloud's
+    /// unknown-region answer.
+    unknown_regions: std::collections::HashSet<(String, String)>,
     /// (cloud, region) → (used, limit).
     quotas: BTreeMap<(String, String), (u32, u32)>,
     faults: HashMap<String, VecDeque<Fault>>,
@@ -162,6 +182,33 @@ impl FakeCloud {
         });
     }
 
+    /// A JD type with its zone states (`az`, `inStock`), in the general list or in
+    /// `specificInstanceTypes` (granted by ticket); `spot` when it is sold as spot too.
+    pub fn jd_type_with(
+        &self,
+        region: &str,
+        name: &str,
+        arch: &str,
+        states: &[(&str, bool)],
+        specific: bool,
+        spot: bool,
+    ) {
+        let state: Vec<Value> = states
+            .iter()
+            .map(|(az, in_stock)| json!({"az": az, "inStock": in_stock}))
+            .collect();
+        self.with(|w| {
+            w.types
+                .entry(("jdcloud".into(), region.into()))
+                .or_default()
+                .insert(
+                    name.into(),
+                    json!({"family": "g.n4", "instanceType": name, "cpu": 4, "memoryMB": 16384,
+                       "architecture": arch, "state": state, "specific": specific, "spot": spot}),
+                );
+        });
+    }
+
     pub fn quota(&self, cloud: &str, region: &str, used: u32, limit: u32) {
         self.with(|w| {
             w.quotas
@@ -182,7 +229,8 @@ impl FakeCloud {
             w.images.entry(("aliyun".into(), region.into())).or_default().insert(
                 id.into(),
                 json!({"ImageId": id, "ImageName": "test", "Architecture": arch, "OSType": "linux",
-                       "Status": status, "Size": size, "ImageOwnerAlias": "system"}),
+                       "Status": status, "Usable": true, "Size": size, "ImageOwnerAlias": "system",
+                       "IsPublic": false}),
             );
             w.constraints.entry(("aliyun".into(), region.into())).or_default().insert(
                 id.into(),
@@ -191,13 +239,100 @@ impl FakeCloud {
         });
     }
 
+    /// A type in Alibaba's global catalogue, sold in `region` (zone `{region}-h`) every way.
     pub fn ali_type(&self, region: &str, name: &str, arch: &str) {
+        self.ali_catalogue_only(name, arch);
+        for charge in ["PostPaid", "PrePaid", "Spot"] {
+            self.ali_stock(region, charge, &format!("{region}-h"), name, "Available");
+        }
+    }
+
+    /// A type in Alibaba's global catalogue that no region sells.
+    pub fn ali_catalogue_only(&self, name: &str, arch: &str) {
         self.with(|w| {
-            w.types.entry(("aliyun".into(), region.into())).or_default().insert(
+            w.types.entry(("aliyun".into(), String::new())).or_default().insert(
                 name.into(),
                 json!({"InstanceTypeId": name, "CpuArchitecture": arch, "CpuCoreCount": 2, "MemorySize": 8.0}),
             );
         });
+    }
+
+    /// What `DescribeAvailableResource` says of one type in one zone for one charge type
+    /// (`PostPaid`, `PrePaid`, `Spot`): `Available` or `SoldOut`.
+    pub fn ali_stock(&self, region: &str, charge: &str, zone: &str, name: &str, status: &str) {
+        self.with(|w| {
+            w.ali_available
+                .entry(region.into())
+                .or_default()
+                .entry(charge.into())
+                .or_default()
+                .entry(zone.into())
+                .or_default()
+                .insert(name.into(), status.into());
+        });
+    }
+
+    /// Takes a type off sale for one charge type in a region (every zone).
+    pub fn ali_not_sold(&self, region: &str, charge: &str, name: &str) {
+        self.with(|w| {
+            for zone in w
+                .ali_available
+                .entry(region.into())
+                .or_default()
+                .entry(charge.into())
+                .or_default()
+                .values_mut()
+            {
+                zone.remove(name);
+            }
+        });
+    }
+
+    /// Who owns an Alibaba image: `system`, `self`, `others` (shared), `marketplace`, or
+    /// `community` (`others` with `IsPublic`).
+    pub fn ali_owner(&self, region: &str, id: &str, owner: &str) {
+        self.with(|w| {
+            if let Some(image) = w
+                .images
+                .get_mut(&("aliyun".into(), region.into()))
+                .and_then(|m| m.get_mut(id))
+            {
+                let (alias, public) = match owner {
+                    "community" => ("others", true),
+                    other => (other, false),
+                };
+                image["ImageOwnerAlias"] = json!(alias);
+                image["IsPublic"] = json!(public);
+            }
+        });
+    }
+
+    /// An Alibaba image whose `Usable` is false.
+    pub fn ali_unusable(&self, region: &str, id: &str) {
+        self.with(|w| {
+            if let Some(image) = w
+                .images
+                .get_mut(&("aliyun".into(), region.into()))
+                .and_then(|m| m.get_mut(id))
+            {
+                image["Usable"] = json!(false);
+            }
+        });
+    }
+
+    /// DescribeImages takes one id: a comma list finds nothing.
+    pub fn set_ali_single_image_id(&self, on: bool) {
+        self.with(|w| w.ali_single_image_id = on);
+    }
+
+    /// An empty `ImageOwnerAlias` finds Marketplace and community images too.
+    pub fn set_ali_lenient_owner(&self, on: bool) {
+        self.with(|w| w.ali_lenient_owner = on);
+    }
+
+    /// The cloud answers every request about `region` as about an unknown region.
+    pub fn unknown_region(&self, cloud: &str, region: &str) {
+        self.with(|w| w.unknown_regions.insert((cloud.into(), region.into())));
     }
 
     pub fn zl_image(&self, zone: &str, id: &str, status: &str) {
@@ -216,6 +351,51 @@ impl FakeCloud {
                 name.into(),
                 json!({"zoneId": zone, "instanceType": name, "instanceTypeName": name, "cpuCount": 2, "memory": 4}),
             );
+        });
+    }
+
+    /// A Zenlayer VM type sold only for these charge types (`POSTPAID`, `PREPAID`).
+    pub fn zl_type_for(&self, zone: &str, name: &str, charges: &[&str]) {
+        self.zl_type(zone, name);
+        self.with(|w| {
+            w.zl_charges
+                .entry(zone.into())
+                .or_default()
+                .insert(name.into(), charges.iter().map(|c| c.to_string()).collect());
+        });
+    }
+
+    /// A ZEC image in `zone`.
+    pub fn zec_image(&self, zone: &str, id: &str, status: &str, min_disk: u32) {
+        self.with(|w| {
+            w.images
+                .entry(("zenlayer-zec".into(), zone.into()))
+                .or_default()
+                .insert(
+                    id.into(),
+                    json!({"imageId": id, "imageName": "Ubuntu 22.04", "imageType": "PUBLIC_IMAGE",
+                       "imageSource": "OFFICIAL", "imageSize": "2", "minDiskSize": min_disk,
+                       "imageStatus": status, "category": "Ubuntu", "osType": "linux"}),
+                );
+        });
+    }
+
+    /// A ZEC type in `zone`, answered by the general (`cpu`, with `withStock`), `gpu` or
+    /// `accelerator` call (those two carry `inventoryCapacity` instead).
+    pub fn zec_type(&self, zone: &str, name: &str, call: &str, with_stock: bool) {
+        let entry = match call {
+            "cpu" => json!({"zoneId": zone, "instanceType": name, "instanceTypeName": name,
+                            "cpuCount": 4, "memory": 8, "withStock": with_stock}),
+            "gpu" => json!({"zoneId": zone, "instanceType": name, "cpuCount": 16, "memory": 64,
+                            "gpuAmount": 1, "inventoryCapacity": 3}),
+            _ => json!({"zoneId": zone, "instanceType": name, "acceleratorType": "npu",
+                        "cpuCount": 8, "memory": 32, "acceleratorAmount": 1, "inventoryCapacity": 2}),
+        };
+        self.with(|w| {
+            w.zec_types
+                .entry(zone.into())
+                .or_default()
+                .push((call.into(), entry))
         });
     }
 
@@ -429,6 +609,9 @@ impl FakeCloud {
             "jdcloud" => {
                 let region = decode_query_component(req.path.split('/').nth(3).unwrap_or(""));
                 let key = ("jdcloud".to_string(), region.clone());
+                if w.unknown_regions.contains(&key) {
+                    return (404, json!({"requestId": "fake", "error": {"code": 404, "status": "NOT_FOUND", "message": format!("region {region} not found")}}).to_string(), vec![]);
+                }
                 let q = req.query_pairs();
                 let ids: Vec<String> = q.iter().filter(|(k, _)| k.starts_with("ids.")).map(|(_, v)| v.clone()).collect();
                 let images = w.images.get(&key).cloned().unwrap_or_default();
@@ -443,9 +626,25 @@ impl FakeCloud {
                     ok(json!({"requestId": "fake", "result": {"images": page, "totalCount": list.len()}}))
                 } else if req.path.ends_with("/instanceTypes") {
                     let wanted: Vec<String> = q.iter().filter(|(k, _)| k.starts_with("filters.1.values.")).map(|(_, v)| v.clone()).collect();
+                    let spot = q.iter().any(|(k, v)| k == "chargeMode" && v == "postpaid_by_spot");
                     let types = w.types.get(&key).cloned().unwrap_or_default();
-                    let list: Vec<Value> = wanted.iter().filter_map(|t| types.get(t).cloned()).collect();
-                    ok(json!({"requestId": "fake", "result": {"instanceTypes": list, "specificInstanceTypes": [], "totalCount": list.len()}}))
+                    let found: Vec<Value> = wanted
+                        .iter()
+                        .filter_map(|t| types.get(t).cloned())
+                        .filter(|t| !spot || t["spot"].as_bool() != Some(false))
+                        .collect();
+                    let strip = |t: &Value| {
+                        let mut t = t.clone();
+                        if let Some(o) = t.as_object_mut() {
+                            o.remove("specific");
+                            o.remove("spot");
+                        }
+                        t
+                    };
+                    let (granted, general): (Vec<Value>, Vec<Value>) = found.into_iter().partition(|t| t["specific"].as_bool() == Some(true));
+                    let general: Vec<Value> = general.iter().map(strip).collect();
+                    let granted: Vec<Value> = granted.iter().map(strip).collect();
+                    ok(json!({"requestId": "fake", "result": {"instanceTypes": general, "specificInstanceTypes": granted, "totalCount": general.len()}}))
                 } else if req.path.ends_with("/quotas") {
                     let (used, limit) = w.quotas.get(&key).copied().unwrap_or((0, 10));
                     ok(json!({"requestId": "fake", "result": {"quotas": [{"resourceType": "image", "limit": limit, "used": used}]}}))
@@ -457,10 +656,33 @@ impl FakeCloud {
                 let q = req.query_pairs();
                 let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
                 let key = ("aliyun".to_string(), get("RegionId"));
+                if w.unknown_regions.contains(&key) {
+                    return (404, json!({"RequestId": "fake", "HostId": "ecs", "Code": "InvalidRegionId.NotFound", "Message": "The specified RegionId does not exist."}).to_string(), vec![]);
+                }
                 match req.header("x-acs-action").unwrap_or_default().as_str() {
                     "DescribeImages" => {
                         let images = w.images.get(&key).cloned().unwrap_or_default();
-                        let list: Vec<Value> = get("ImageId").split(',').filter_map(|id| images.get(id).cloned()).collect();
+                        let asked = get("ImageId");
+                        let ids: Vec<&str> = if w.ali_single_image_id && asked.contains(',') {
+                            Vec::new()
+                        } else {
+                            asked.split(',').collect()
+                        };
+                        let alias = get("ImageOwnerAlias");
+                        let public = get("IsPublic") == "true";
+                        let lenient = w.ali_lenient_owner;
+                        // Which owners the query covers, as the SDK documents ImageOwnerAlias.
+                        let covers = |image: &Value| {
+                            let owner = image["ImageOwnerAlias"].as_str().unwrap_or("system");
+                            let community = owner == "others" && image["IsPublic"] == json!(true);
+                            match alias.as_str() {
+                                "" => lenient || (owner != "marketplace" && !community),
+                                "marketplace" => owner == "marketplace",
+                                "others" => owner == "others" && community == public,
+                                other => owner == other,
+                            }
+                        };
+                        let list: Vec<Value> = ids.iter().filter_map(|id| images.get(*id).cloned()).filter(|i| covers(i)).collect();
                         let number = |k: &str, d: usize| get(k).parse().unwrap_or(d);
                         let page = page_of(&list, number("PageNumber", 1), number("PageSize", 10), w.max_page);
                         ok(json!({"RequestId": "fake", "RegionId": key.1, "TotalCount": list.len(), "PageNumber": number("PageNumber", 1), "PageSize": 100, "Images": {"Image": page}}))
@@ -473,7 +695,8 @@ impl FakeCloud {
                         }
                     }
                     "DescribeInstanceTypes" => {
-                        let types = w.types.get(&key).cloned().unwrap_or_default();
+                        // The global catalogue: no RegionId in the SDK's request.
+                        let types = w.types.get(&("aliyun".to_string(), String::new())).cloned().unwrap_or_default();
                         let list: Vec<Value> = q.iter().filter(|(k, _)| k.starts_with("InstanceTypes.")).filter_map(|(_, t)| types.get(t).cloned()).collect();
                         // NextToken is the index of the next item.
                         let from: usize = get("NextToken").parse().unwrap_or(0);
@@ -482,13 +705,33 @@ impl FakeCloud {
                         let next = if from + page.len() < list.len() { (from + page.len()).to_string() } else { String::new() };
                         ok(json!({"RequestId": "fake", "NextToken": next, "InstanceTypes": {"InstanceType": page}}))
                     }
+                    "DescribeAvailableResource" => {
+                        if get("DestinationResource") != "InstanceType" {
+                            return (400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "DestinationResource"}).to_string(), vec![]);
+                        }
+                        let charge = match (get("InstanceChargeType").as_str(), get("SpotStrategy").as_str()) {
+                            ("PrePaid", _) => "PrePaid",
+                            (_, "SpotAsPriceGo" | "SpotWithPriceLimit") => "Spot",
+                            _ => "PostPaid",
+                        };
+                        let zones = w.ali_available.get(&key.1).and_then(|c| c.get(charge)).cloned().unwrap_or_default();
+                        let list: Vec<Value> = zones.iter().map(|(zone, types)| {
+                            let supported: Vec<Value> = types.iter().map(|(t, status)| json!({
+                                "Value": t, "Status": status,
+                                "StatusCategory": if status == "Available" { "WithStock" } else { "WithoutStock" }})).collect();
+                            json!({"ZoneId": zone, "RegionId": key.1, "Status": "Available", "StatusCategory": "WithStock",
+                                   "AvailableResources": {"AvailableResource": [{"Type": "InstanceType", "SupportedResources": {"SupportedResource": supported}}]}})
+                        }).collect();
+                        ok(json!({"RequestId": "fake", "AvailableZones": {"AvailableZone": list}}))
+                    }
                     _ => (400, json!({"RequestId": "fake", "Code": "InvalidAction.NotFound", "Message": "unknown action"}).to_string(), vec![]),
                 }
             }
             _ => {
                 let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
                 let zone = body["zoneId"].as_str().unwrap_or("").to_string();
-                let key = ("zenlayer".to_string(), zone.clone());
+                let zec = req.path.ends_with("/zec");
+                let key = (if zec { "zenlayer-zec" } else { "zenlayer" }.to_string(), zone.clone());
                 let wrap = |v: Value| {
                     let mut v = v;
                     v["requestId"] = json!("fake");
@@ -502,11 +745,21 @@ impl FakeCloud {
                         let page = page_of(&list, number("pageNum", 1), number("pageSize", 20), w.max_page);
                         wrap(json!({"totalCount": list.len(), "dataSet": page}))
                     }
+                    "DescribeZoneInstanceConfigInfos" | "DescribeZoneGpuInstanceConfigInfos" | "DescribeZoneAcceleratorConfigInfos" if zec => {
+                        let call = match req.header("x-zc-action").unwrap_or_default().as_str() {
+                            "DescribeZoneInstanceConfigInfos" => "cpu",
+                            "DescribeZoneGpuInstanceConfigInfos" => "gpu",
+                            _ => "accelerator",
+                        };
+                        let list: Vec<Value> = w.zec_types.get(&zone).map(|l| l.iter().filter(|(c, _)| c == call).map(|(_, t)| t.clone()).collect()).unwrap_or_default();
+                        wrap(json!({"instanceTypeQuotaSet": list}))
+                    }
                     "DescribeZoneInstanceConfigInfos" => {
-                        if body["instanceChargeType"].as_str().is_none() {
+                        let Some(charge) = body["instanceChargeType"].as_str() else {
                             return (400, json!({"requestId": "fake", "code": "MISSING_PARAMETER", "message": "instanceChargeType is required"}).to_string(), vec![]);
-                        }
-                        let list: Vec<Value> = w.types.get(&key).map(|t| t.values().cloned().collect()).unwrap_or_default();
+                        };
+                        let charges = w.zl_charges.get(&zone).cloned().unwrap_or_default();
+                        let list: Vec<Value> = w.types.get(&key).map(|t| t.iter().filter(|(name, _)| charges.get(*name).is_none_or(|c| c.iter().any(|c| c == charge))).map(|(_, v)| v.clone()).collect()).unwrap_or_default();
                         wrap(json!({"instanceTypeQuotaSet": list}))
                     }
                     "DescribeImageQuota" => {
@@ -619,7 +872,12 @@ impl Request {
             "aliyun" => self.header("x-acs-action").unwrap_or_default(),
             _ => self.header("x-zc-action").unwrap_or_default(),
         };
-        format!("{}.{name}", self.cloud())
+        let api = if self.path.ends_with("/zec") {
+            "zenlayer-zec"
+        } else {
+            self.cloud()
+        };
+        format!("{api}.{name}")
     }
 
     pub fn query_pairs(&self) -> Vec<(String, String)> {

@@ -1,6 +1,346 @@
-//! Alibaba Cloud ECS (`ecs.{region}.aliyuncs.com`, RPC style): the signer, and the client that
-//! fetches facts.
+//! Alibaba Cloud ECS (`ecs.{region}.aliyuncs.com`, RPC style): what to ask for each region.
+//! Per region, all concurrent:
+//! - `DescribeImages` (`Status=ALL`, so deprecated images are not "missing") for up to 100
+//!   comma-separated ids as a first step. The SDK documents `ImageId` as one id, so an id the
+//!   batch does not return is asked alone, then as a Marketplace image
+//!   (`ImageOwnerAlias=marketplace`), then as a community image (`ImageOwnerAlias=others`,
+//!   `IsPublic=true`): an empty alias returns neither. Only then is it missing.
+//! - one `DescribeImageSupportInstanceTypes` per image (the API takes one);
+//! - `DescribeInstanceTypes` in chunks of 10: the global catalogue (it takes no region), for
+//!   each type's architecture and whether it exists at all;
+//! - `DescribeAvailableResource` once per charge type the plans use, for every zone of the
+//!   region: what the region sells, and where it is in stock.
+//!
+//! Alibaba has no custom-image quota API we know of, so quota is never asked.
+//! `request` sends and classifies, `answers` reads the answers (pure), `sign` signs.
 
-pub mod client;
+pub mod answers;
+pub mod request;
 pub mod sign;
-pub use client::fetch;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use request::{
+    DESCRIBE_AVAILABLE_RESOURCE, DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES, DESCRIBE_IMAGES,
+    DESCRIBE_INSTANCE_TYPES, call, call_with, classify_batch,
+};
+
+use crate::cloud::ChargeType;
+use crate::clouds::http::Answer;
+use crate::clouds::slots::Priority;
+use crate::clouds::{Client, MAX_PAGES, RegionNeeds, all, chunks, per_region};
+use crate::facts::{Availability, Constraint, Fetched, ImageFact, InstanceTypes, RegionFacts};
+
+pub async fn fetch(
+    client: Arc<Client>,
+    regions: Vec<(String, RegionNeeds)>,
+) -> Vec<(String, RegionFacts)> {
+    per_region(client, regions, |client, region, needs| async move {
+        fetch_region(&client, &region, &needs).await
+    })
+    .await
+}
+
+async fn fetch_region(client: &Arc<Client>, region: &str, needs: &RegionNeeds) -> RegionFacts {
+    let images = find_images(client, region, &needs.images);
+    let supports = all(needs
+        .images
+        .iter()
+        .map(|id| supported_types(Arc::clone(client), region.to_string(), id.clone()))
+        .collect());
+    let types = catalogue(client, region, needs);
+    let availability = all(needs
+        .charge_types
+        .iter()
+        .map(|charge| {
+            let (client, region, charge) = (Arc::clone(client), region.to_string(), *charge);
+            async move { (charge, available(&client, &region, charge).await) }
+        })
+        .collect());
+    let (images, supports, types, availability) =
+        tokio::join!(images, supports, types, availability);
+    let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();
+
+    let mut facts = RegionFacts {
+        instance_types: Some(types),
+        availability: availability.into_iter().collect(),
+        ..RegionFacts::default()
+    };
+    for (id, found) in images {
+        let fact = match found {
+            Lookup::Found(image) => {
+                ImageFact::Found(answers::image_info(&image, supports.get(&id).cloned()))
+            }
+            Lookup::Missing => ImageFact::NotFound,
+            Lookup::Failed(reason) => ImageFact::Error { reason },
+        };
+        facts.images.insert(id, fact);
+    }
+    facts
+}
+
+/// What the lookups said about one image id.
+enum Lookup {
+    Found(Value),
+    Missing,
+    Failed(String),
+}
+
+/// Every id: in batches first, then each one the batches did not return, alone and under the
+/// owner aliases an empty alias leaves out.
+async fn find_images(
+    client: &Arc<Client>,
+    region: &str,
+    ids: &BTreeSet<String>,
+) -> BTreeMap<String, Lookup> {
+    let batches = all(chunks(ids, 100)
+        .into_iter()
+        .map(|chunk| {
+            let (client, region) = (Arc::clone(client), region.to_string());
+            async move {
+                let found = describe_images(&client, &region, &chunk.join(","), &[]).await;
+                (chunk, found)
+            }
+        })
+        .collect())
+    .await;
+    let mut result = BTreeMap::new();
+    let mut unanswered = Vec::new();
+    for (chunk, found) in batches {
+        for id in chunk {
+            match &found {
+                Err(reason) => {
+                    result.insert(id, Lookup::Failed(reason.clone()));
+                }
+                Ok(map) => match map.get(&id) {
+                    Some(image) => {
+                        result.insert(id, Lookup::Found(image.clone()));
+                    }
+                    None => unanswered.push(id),
+                },
+            }
+        }
+    }
+    let alone = all(unanswered
+        .into_iter()
+        .map(|id| {
+            let (client, region) = (Arc::clone(client), region.to_string());
+            async move {
+                let found = find_one(&client, &region, &id).await;
+                (id, found)
+            }
+        })
+        .collect())
+    .await;
+    result.extend(alone);
+    result
+}
+
+/// One id: as any image the account can see, then Marketplace, then community.
+async fn find_one(client: &Client, region: &str, id: &str) -> Lookup {
+    const OWNERS: [&[(&str, &str)]; 3] = [
+        &[],
+        &[("ImageOwnerAlias", "marketplace")],
+        &[("ImageOwnerAlias", "others"), ("IsPublic", "true")],
+    ];
+    for owner in OWNERS {
+        match describe_images(client, region, id, owner).await {
+            Err(reason) => return Lookup::Failed(reason),
+            Ok(mut map) => {
+                if let Some(image) = map.remove(id) {
+                    return Lookup::Found(image);
+                }
+            }
+        }
+    }
+    Lookup::Missing
+}
+
+/// `DescribeImages` for `ids` (one, or a comma list), every page. An answer that refuses a
+/// comma list, or is a not-found, returns no image: those ids are then asked alone.
+async fn describe_images(
+    client: &Client,
+    region: &str,
+    ids: &str,
+    owner: &[(&str, &str)],
+) -> Result<BTreeMap<String, Value>, String> {
+    let batch = ids.contains(',');
+    let priority = if batch {
+        Priority::Shared
+    } else {
+        Priority::PerImage
+    };
+    let mut found = BTreeMap::new();
+    for page in 1..=MAX_PAGES {
+        let mut query = vec![
+            ("RegionId".to_string(), region.to_string()),
+            ("ImageId".to_string(), ids.to_string()),
+            ("Status".to_string(), "ALL".to_string()),
+            ("PageSize".to_string(), "100".to_string()),
+            ("PageNumber".to_string(), page.to_string()),
+        ];
+        query.extend(owner.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let answer = call_with(
+            client,
+            region,
+            DESCRIBE_IMAGES,
+            priority,
+            &query,
+            classify_batch,
+        )
+        .await;
+        match answer {
+            Ok(Answer::Json(json)) => {
+                let page_images = answers::images(&json)?;
+                let new = page_images.len();
+                found.extend(page_images);
+                let total = json["TotalCount"].as_u64().unwrap_or(0) as usize;
+                if new == 0 || found.len() >= total {
+                    break;
+                }
+            }
+            Ok(Answer::NotFound(_)) => break,
+            Err(reason) => return Err(format!("DescribeImages: {reason}")),
+        }
+    }
+    Ok(found)
+}
+
+async fn supported_types(client: Arc<Client>, region: String, image: String) -> Constraint {
+    let query = vec![
+        ("RegionId".to_string(), region.clone()),
+        ("ImageId".to_string(), image),
+    ];
+    match call(
+        &client,
+        &region,
+        DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES,
+        Priority::PerImage,
+        &query,
+    )
+    .await
+    {
+        Ok(Answer::Json(json)) => answers::supported(&json),
+        Ok(Answer::NotFound(m)) => {
+            Constraint::Error(format!("DescribeImageSupportInstanceTypes: not found: {m}"))
+        }
+        Err(reason) => Constraint::Error(format!("DescribeImageSupportInstanceTypes: {reason}")),
+    }
+}
+
+/// The catalogue entries of the plans' types, 10 per call. A type it lacks does not exist.
+async fn catalogue(
+    client: &Arc<Client>,
+    region: &str,
+    needs: &RegionNeeds,
+) -> Fetched<InstanceTypes> {
+    let answers = all(chunks(&needs.instance_types, 10)
+        .into_iter()
+        .map(|names| {
+            let client = Arc::clone(client);
+            let region = region.to_string();
+            async move {
+                let query: Vec<(String, String)> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (format!("InstanceTypes.{}", i + 1), t.clone()))
+                    .collect();
+                (names, catalogue_pages(&client, &region, query).await)
+            }
+        })
+        .collect())
+    .await;
+    let mut known = InstanceTypes::default();
+    for (names, answer) in answers {
+        let found = match answer {
+            Ok(found) => found,
+            Err(reason) => return Fetched::Error(format!("DescribeInstanceTypes: {reason}")),
+        };
+        known.offered.extend(found);
+        for name in names {
+            if !known.offered.contains_key(&name) {
+                known.not_offered.insert(name);
+            }
+        }
+    }
+    Fetched::Known(known)
+}
+
+/// Every page of one `DescribeInstanceTypes` query, following `NextToken`. A not-found is no
+/// answer about the types: a failure.
+async fn catalogue_pages(
+    client: &Client,
+    region: &str,
+    query: Vec<(String, String)>,
+) -> Result<Vec<(String, crate::facts::InstanceTypeInfo)>, String> {
+    let mut types = Vec::new();
+    let mut token = String::new();
+    for _ in 0..MAX_PAGES {
+        let mut q = query.clone();
+        if !token.is_empty() {
+            q.push(("NextToken".to_string(), token.clone()));
+        }
+        let json = match call(
+            client,
+            region,
+            DESCRIBE_INSTANCE_TYPES,
+            Priority::Shared,
+            &q,
+        )
+        .await?
+        {
+            Answer::Json(j) => j,
+            Answer::NotFound(m) => return Err(format!("not found: {m}")),
+        };
+        let page = answers::catalogue(&json)?;
+        let empty = page.is_empty();
+        types.extend(page);
+        token = json["NextToken"].as_str().unwrap_or("").to_string();
+        if token.is_empty() || empty {
+            break;
+        }
+    }
+    Ok(types)
+}
+
+/// What the region sells for one charge type, in every zone: one `DescribeAvailableResource`
+/// without `ZoneId`, as the Terraform provider's `alicloud_instance_types` asks it. Spot is
+/// pay-as-you-go with `SpotStrategy=SpotAsPriceGo`.
+async fn available(client: &Client, region: &str, charge: ChargeType) -> Fetched<Availability> {
+    let (charge_type, spot) = match charge {
+        ChargeType::Postpaid => ("PostPaid", "NoSpot"),
+        ChargeType::Prepaid => ("PrePaid", "NoSpot"),
+        ChargeType::Spot => ("PostPaid", "SpotAsPriceGo"),
+    };
+    let mut query = vec![
+        ("RegionId".to_string(), region.to_string()),
+        (
+            "DestinationResource".to_string(),
+            "InstanceType".to_string(),
+        ),
+        ("InstanceChargeType".to_string(), charge_type.to_string()),
+        ("IoOptimized".to_string(), "optimized".to_string()),
+    ];
+    if charge_type == "PostPaid" {
+        query.push(("SpotStrategy".to_string(), spot.to_string()));
+    }
+    match call(
+        client,
+        region,
+        DESCRIBE_AVAILABLE_RESOURCE,
+        Priority::Shared,
+        &query,
+    )
+    .await
+    {
+        Ok(Answer::Json(json)) => match answers::available(&json) {
+            Ok(a) => Fetched::Known(a),
+            Err(reason) => Fetched::Error(reason),
+        },
+        Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAvailableResource: {m}")),
+        Err(reason) => Fetched::Error(format!("DescribeAvailableResource: {reason}")),
+    }
+}

@@ -1,0 +1,167 @@
+//! Alibaba Cloud ECS's answers read into facts: pure functions of the JSON (tests and the
+//! fuzzer feed them anything). Shapes are those of the official SDK's models
+//! (`alibabacloud-ecs20140526`): `Images.Image[]`, `InstanceTypes.InstanceType[]`,
+//! `AvailableZones.AvailableZone[].AvailableResources.AvailableResource[].SupportedResources
+//! .SupportedResource[]`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::facts::{Arch, Availability, Constraint, ImageInfo, InstanceTypeInfo};
+
+/// `DescribeImages`: `Images.Image[]` by `ImageId`.
+pub fn images(json: &Value) -> Result<BTreeMap<String, Value>, String> {
+    let list = json["Images"]["Image"].as_array().ok_or_else(|| {
+        "DescribeImages: Alibaba Cloud's answer has an unexpected shape".to_string()
+    })?;
+    Ok(list
+        .iter()
+        .filter_map(|i| Some((i["ImageId"].as_str()?.to_string(), i.clone())))
+        .collect())
+}
+
+/// One image of a `DescribeImages` answer. An image can be used when its `Status` is
+/// `Available` and `Usable` (beside it in the answer) is not false.
+pub fn image_info(image: &Value, constraint: Option<Constraint>) -> ImageInfo {
+    let status = image["Status"].as_str().unwrap_or("unknown").to_string();
+    let usable = image["Usable"].as_bool().unwrap_or(true);
+    ImageInfo {
+        usable: status == "Available" && usable,
+        status: if status == "Available" && !usable {
+            "Available, but not usable".to_string()
+        } else {
+            status
+        },
+        architecture: Arch::parse(&image["Architecture"]),
+        min_system_disk_gb: image["Size"].as_u64().and_then(|n| u32::try_from(n).ok()),
+        constraint,
+    }
+}
+
+/// `DescribeImageSupportInstanceTypes`: the image's includes list.
+pub fn supported(json: &Value) -> Constraint {
+    match json["InstanceTypes"]["InstanceType"].as_array() {
+        Some(list) => Constraint::Includes(
+            list.iter()
+                .filter_map(|t| t["InstanceTypeId"].as_str().map(str::to_string))
+                .collect(),
+        ),
+        None => Constraint::Error(
+            "DescribeImageSupportInstanceTypes: Alibaba Cloud's answer has an unexpected shape"
+                .to_string(),
+        ),
+    }
+}
+
+/// `DescribeInstanceTypes` (the global catalogue): each type's name and CPU architecture.
+pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String> {
+    let list = json["InstanceTypes"]["InstanceType"]
+        .as_array()
+        .ok_or_else(|| {
+            "DescribeInstanceTypes: Alibaba Cloud's answer has an unexpected shape".to_string()
+        })?;
+    Ok(list
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t["InstanceTypeId"].as_str()?.to_string(),
+                InstanceTypeInfo {
+                    architecture: Arch::parse(&t["CpuArchitecture"]),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// `DescribeAvailableResource` for instance types, every zone of the region: which types the
+/// region sells (for the charge type asked), and in which zones each is in stock. A zone or a
+/// type marked `SoldOut` is out of stock there.
+pub fn available(json: &Value) -> Result<Availability, String> {
+    let zones = json["AvailableZones"]["AvailableZone"]
+        .as_array()
+        .ok_or_else(|| {
+            "DescribeAvailableResource: Alibaba Cloud's answer has an unexpected shape".to_string()
+        })?;
+    let mut types: BTreeMap<String, Option<BTreeMap<String, bool>>> = BTreeMap::new();
+    for zone in zones {
+        let Some(zone_id) = zone["ZoneId"].as_str() else {
+            continue;
+        };
+        let zone_open = zone["Status"].as_str() != Some("SoldOut");
+        let resources = zone["AvailableResources"]["AvailableResource"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for resource in resources
+            .iter()
+            .filter(|r| r["Type"].as_str() == Some("InstanceType"))
+        {
+            let supported = resource["SupportedResources"]["SupportedResource"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for t in supported {
+                let Some(name) = t["Value"].as_str() else {
+                    continue;
+                };
+                let in_stock = zone_open && t["Status"].as_str() == Some("Available");
+                types
+                    .entry(name.to_string())
+                    .or_insert_with(|| Some(BTreeMap::new()))
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(zone_id.to_string(), in_stock);
+            }
+        }
+    }
+    Ok(Availability { types })
+}
+
+/// Every parser over one answer, as the fuzzer and property tests run them.
+pub fn parse_all(json: &Value) {
+    if let Ok(found) = images(json) {
+        for image in found.values() {
+            let _ = image_info(image, None);
+        }
+    }
+    let _ = supported(json);
+    let _ = catalogue(json);
+    let _ = available(json);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn usable_false_makes_an_available_image_unusable() {
+        let image = json!({"ImageId": "m-1", "Status": "Available", "Usable": false, "Size": 40});
+        let info = image_info(&image, None);
+        assert!(!info.usable);
+        assert_eq!(info.status, "Available, but not usable");
+        assert_eq!(info.min_system_disk_gb, Some(40));
+        let fine = image_info(&json!({"Status": "Available", "Usable": true}), None);
+        assert!(fine.usable);
+        let old = image_info(&json!({"Status": "Deprecated", "Usable": true}), None);
+        assert!(!old.usable);
+    }
+
+    #[test]
+    fn availability_is_per_zone_and_sold_out_means_out_of_stock() {
+        let answer = json!({"AvailableZones": {"AvailableZone": [
+            {"ZoneId": "cn-hangzhou-h", "Status": "Available", "AvailableResources": {"AvailableResource": [
+                {"Type": "InstanceType", "SupportedResources": {"SupportedResource": [
+                    {"Value": "ecs.g7.large", "Status": "Available", "StatusCategory": "WithStock"},
+                    {"Value": "ecs.g6.large", "Status": "SoldOut", "StatusCategory": "WithoutStock"}]}}]}},
+            {"ZoneId": "cn-hangzhou-i", "Status": "SoldOut", "AvailableResources": {"AvailableResource": [
+                {"Type": "InstanceType", "SupportedResources": {"SupportedResource": [
+                    {"Value": "ecs.g7.large", "Status": "Available"}]}}]}}]}});
+        let sold = available(&answer).expect("reads");
+        let g7 = sold.types["ecs.g7.large"].as_ref().expect("zones");
+        assert_eq!((g7["cn-hangzhou-h"], g7["cn-hangzhou-i"]), (true, false));
+        let g6 = sold.types["ecs.g6.large"].as_ref().expect("zones");
+        assert!(!g6["cn-hangzhou-h"]);
+        assert!(available(&json!({"AvailableZones": {}})).is_err());
+    }
+}

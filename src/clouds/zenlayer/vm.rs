@@ -1,0 +1,137 @@
+//! Zenlayer's VM service, per zone: `DescribeImages` with all the plans' `imageIds`,
+//! `DescribeZoneInstanceConfigInfos` once per charge type the plans use (it requires
+//! `instanceChargeType` and answers for that one only), and one `DescribeImageQuota` for every
+//! zone where the plans create images.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::request::{self, DESCRIBE_IMAGE_QUOTA, DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS};
+use super::{answers, images};
+use crate::cloud::{ChargeType, Service};
+use crate::clouds::http::Answer;
+use crate::clouds::{Client, RegionNeeds, all};
+use crate::facts::{Availability, Fetched, InstanceTypeInfo, InstanceTypes, Quota, RegionFacts};
+
+pub async fn fetch(
+    client: Arc<Client>,
+    zones: Vec<(String, RegionNeeds)>,
+) -> Vec<(String, RegionFacts)> {
+    let quota_zones: Vec<String> = zones
+        .iter()
+        .filter(|(_, n)| n.quota)
+        .map(|(z, _)| z.clone())
+        .collect();
+    let per_zone = all(zones
+        .into_iter()
+        .map(|(zone, needs)| {
+            let client = Arc::clone(&client);
+            async move {
+                let facts = fetch_zone(&client, &zone, &needs).await;
+                (zone, facts, needs.quota)
+            }
+        })
+        .collect());
+    let (per_zone, quotas) = tokio::join!(per_zone, quotas(&client, &quota_zones));
+    per_zone
+        .into_iter()
+        .map(|(zone, mut facts, wants_quota)| {
+            if wants_quota {
+                facts.quota = Some(match &quotas {
+                    Err(reason) => Fetched::Error(reason.clone()),
+                    Ok(map) => match map.get(&zone) {
+                        Some(q) => Fetched::Known(*q),
+                        None => Fetched::Error(format!(
+                            "DescribeImageQuota: Zenlayer said nothing about zone `{zone}`"
+                        )),
+                    },
+                });
+            }
+            (zone, facts)
+        })
+        .collect()
+}
+
+async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> RegionFacts {
+    let images = images(client, Service::Vm, zone, &needs.images, answers::vm_image);
+    let types = all(needs
+        .charge_types
+        .iter()
+        .map(|charge| {
+            let (client, zone, charge) = (Arc::clone(client), zone.to_string(), *charge);
+            async move { (charge, types_for(&client, &zone, charge).await) }
+        })
+        .collect());
+    let (images, types) = tokio::join!(images, types);
+
+    // The zone's catalogue is every type any charge type sells; each charge type's own list
+    // is what it sells.
+    let mut catalogue = InstanceTypes {
+        complete: true,
+        ..InstanceTypes::default()
+    };
+    let mut failed = None;
+    let mut availability = BTreeMap::new();
+    for (charge, answer) in types {
+        match answer {
+            Ok(names) => {
+                catalogue.offered.extend(
+                    names
+                        .iter()
+                        .map(|n| (n.clone(), InstanceTypeInfo::default())),
+                );
+                let types = names.into_iter().map(|n| (n, None)).collect();
+                availability.insert(charge, Fetched::Known(Availability { types }));
+            }
+            Err(reason) => {
+                failed.get_or_insert_with(|| reason.clone());
+                availability.insert(charge, Fetched::Error(reason));
+            }
+        }
+    }
+    RegionFacts {
+        images,
+        instance_types: (!needs.charge_types.is_empty()).then_some(match failed {
+            Some(reason) => Fetched::Error(reason),
+            None => Fetched::Known(catalogue),
+        }),
+        availability,
+        ..RegionFacts::default()
+    }
+}
+
+/// The zone's types for one charge type (Zenlayer VM sells no spot instances; plans cannot
+/// ask for them).
+async fn types_for(client: &Client, zone: &str, charge: ChargeType) -> Result<Vec<String>, String> {
+    let charge = match charge {
+        ChargeType::Prepaid => "PREPAID",
+        ChargeType::Postpaid | ChargeType::Spot => "POSTPAID",
+    };
+    let body = json!({"instanceChargeType": charge, "zoneId": zone});
+    let op = DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS;
+    match request::post(client, Service::Vm, op, &body).await {
+        Ok(Answer::Json(r)) => Ok(answers::instance_types(&r, zone)
+            .map_err(|e| format!("{op}: {e}"))?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()),
+        Ok(Answer::NotFound(m)) => Err(format!("{op}: {m}")),
+        Err(reason) => Err(format!("{op}: {reason}")),
+    }
+}
+
+/// Per zone: (count, maxCount), in one call for every zone.
+async fn quotas(client: &Arc<Client>, zones: &[String]) -> Result<BTreeMap<String, Quota>, String> {
+    if zones.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let body = json!({"zoneIds": zones});
+    let r = match request::post(client, Service::Vm, DESCRIBE_IMAGE_QUOTA, &body).await {
+        Ok(Answer::Json(r)) => r,
+        Ok(Answer::NotFound(m)) => return Err(format!("DescribeImageQuota: {m}")),
+        Err(reason) => return Err(format!("DescribeImageQuota: {reason}")),
+    };
+    answers::quotas(&r)
+}

@@ -1,0 +1,105 @@
+//! Zenlayer Elastic Compute (`zec`), per zone: `DescribeImages` with all the plans'
+//! `imageIds` (its images have a `minDiskSize`), and the zone's instance types as the union
+//! of `DescribeZoneInstanceConfigInfos`, `DescribeZoneGpuInstanceConfigInfos` and
+//! `DescribeZoneAcceleratorConfigInfos` (none takes a charge type; `withStock: false` is sold
+//! out). ZEC has no image-quota operation.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::request::{
+    self, DESCRIBE_ZONE_ACCELERATOR_CONFIG_INFOS, DESCRIBE_ZONE_GPU_INSTANCE_CONFIG_INFOS,
+    DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
+};
+use super::{answers, images};
+use crate::cloud::Service;
+use crate::clouds::http::Answer;
+use crate::clouds::{Client, RegionNeeds, all, per_region};
+use crate::facts::{Availability, Fetched, InstanceTypeInfo, InstanceTypes, RegionFacts, Stock};
+
+pub async fn fetch(
+    client: Arc<Client>,
+    zones: Vec<(String, RegionNeeds)>,
+) -> Vec<(String, RegionFacts)> {
+    per_region(client, zones, |client, zone, needs| async move {
+        fetch_zone(&client, &zone, &needs).await
+    })
+    .await
+}
+
+async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> RegionFacts {
+    let images = images(
+        client,
+        Service::Zec,
+        zone,
+        &needs.images,
+        answers::zec_image,
+    );
+    let types = async {
+        if needs.instance_types.is_empty() {
+            return None;
+        }
+        let lists = all([
+            DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
+            DESCRIBE_ZONE_GPU_INSTANCE_CONFIG_INFOS,
+            DESCRIBE_ZONE_ACCELERATOR_CONFIG_INFOS,
+        ]
+        .into_iter()
+        .map(|op| {
+            let (client, zone) = (Arc::clone(client), zone.to_string());
+            async move { types_of(&client, &zone, op).await }
+        })
+        .collect())
+        .await;
+        let mut union: BTreeMap<String, Stock> = BTreeMap::new();
+        for list in lists {
+            match list {
+                Ok(types) => union.extend(types),
+                Err(reason) => return Some(Err(reason)),
+            }
+        }
+        Some(Ok(union))
+    };
+    let (images, types) = tokio::join!(images, types);
+    let mut facts = RegionFacts {
+        images,
+        ..RegionFacts::default()
+    };
+    if let Some(types) = types {
+        let catalogue = types.as_ref().map(|union| InstanceTypes {
+            complete: true,
+            offered: union
+                .keys()
+                .map(|n| (n.clone(), InstanceTypeInfo::default()))
+                .collect(),
+            not_offered: Default::default(),
+        });
+        facts.instance_types = Some(match catalogue {
+            Ok(c) => Fetched::Known(c),
+            Err(reason) => Fetched::Error(reason.clone()),
+        });
+        // ZEC has no charge types: every one the plans name gets the zone's answer.
+        for charge in &needs.charge_types {
+            facts.availability.insert(
+                *charge,
+                match &types {
+                    Ok(union) => Fetched::Known(Availability {
+                        types: union.clone(),
+                    }),
+                    Err(reason) => Fetched::Error(reason.clone()),
+                },
+            );
+        }
+    }
+    facts
+}
+
+async fn types_of(client: &Client, zone: &str, op: &str) -> Result<Vec<(String, Stock)>, String> {
+    match request::post(client, Service::Zec, op, &json!({"zoneId": zone})).await {
+        Ok(Answer::Json(r)) => answers::instance_types(&r, zone).map_err(|e| format!("{op}: {e}")),
+        Ok(Answer::NotFound(m)) => Err(format!("{op}: {m}")),
+        Err(reason) => Err(format!("{op}: {reason}")),
+    }
+}
