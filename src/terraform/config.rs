@@ -302,12 +302,19 @@ impl Config {
         resource.file = source.clone();
         resource.header = head;
         let ty = resource.ty;
-        let zone_key = ty.region_from().zone();
+        let one = |key: Option<&'static str>| -> Vec<&'static str> {
+            key.filter(|k| !k.is_empty()).into_iter().collect()
+        };
+        let (charge_key, spot_key) = ty.charge_keys();
+        let attrs = &mut resource.attrs;
         for (attr, path) in [
-            (&mut resource.image, vec![ty.image_key()]),
-            (&mut resource.instance_type, vec![ty.instance_type_key()]),
-            (&mut resource.zone, zone_key.into_iter().collect()),
-            (&mut resource.disk, ty.disk_path().to_vec()),
+            (&mut attrs.image, vec![ty.image_key()]),
+            (&mut attrs.instance_type, vec![ty.instance_type_key()]),
+            (&mut attrs.region_zone, one(ty.region_from().zone())),
+            (&mut attrs.disk, ty.disk_path().to_vec()),
+            (&mut attrs.zone, one(ty.zone_key())),
+            (&mut attrs.charge, one(Some(charge_key))),
+            (&mut attrs.spot, one(Some(spot_key))),
         ] {
             let expr = attribute(&block.body, &path);
             let at = expr.and_then(|e| e.span()).map(to_span);
@@ -564,13 +571,7 @@ pub fn read_direct(path: &Path, options: &Options) -> Result<Plan, Vec<InputErro
                 ty,
                 file: config.files[file].source.clone(),
                 header: head,
-                image: attrs.image,
-                instance_type: attrs.instance_type,
-                zone: attrs.region_zone,
-                disk: attrs.disk,
-                availability_zone: attrs.zone,
-                charge: attrs.charge,
-                spot: attrs.spot,
+                attrs,
                 region,
                 count,
                 creates: true,

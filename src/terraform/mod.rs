@@ -114,15 +114,8 @@ pub(crate) struct Resource<'t> {
     /// `address` value in plan JSON).
     pub file: SourceFile,
     pub header: SourceSpan,
-    pub image: Attr,
-    pub instance_type: Attr,
-    /// The attribute the region comes from (a zone id), when it does.
-    pub zone: Attr,
-    pub disk: Attr,
-    /// The availability zone within the region (Alibaba, JD Cloud).
-    pub availability_zone: Attr,
-    pub charge: Attr,
-    pub spot: Attr,
+    /// The instance's image, type, zone, disk and charge attributes (all absent for images).
+    pub attrs: resources::InstanceAttrs<Attr>,
     pub region: Region,
     /// How many identical instances (`.tf` read directly with a literal `count`).
     pub count: Attr,
@@ -163,8 +156,8 @@ impl<'a> Builder<'a> {
                 file: r.file.clone(),
                 cloud: Some(cloud),
                 region: None,
-                image: known(&r.image),
-                instance_type: known(&r.instance_type),
+                image: known(&r.attrs.image),
+                instance_type: known(&r.attrs.instance_type),
                 reason,
                 help: help.to_string(),
                 pairing,
@@ -238,11 +231,11 @@ impl<'a> Builder<'a> {
                 let zone_key = r.ty.region_from().zone().unwrap_or_default();
                 let (charge_key, spot_key) = r.ty.charge_keys();
                 for (attr, key) in [
-                    (&r.image, r.ty.image_key()),
-                    (&r.instance_type, r.ty.instance_type_key()),
-                    (&r.zone, zone_key),
-                    (&r.charge, charge_key),
-                    (&r.spot, spot_key),
+                    (&r.attrs.image, r.ty.image_key()),
+                    (&r.attrs.instance_type, r.ty.instance_type_key()),
+                    (&r.attrs.region_zone, zone_key),
+                    (&r.attrs.charge, charge_key),
+                    (&r.attrs.spot, spot_key),
                 ] {
                     match attr {
                         Attr::Known { .. } => {}
@@ -283,13 +276,13 @@ impl<'a> Builder<'a> {
                         span: type_span,
                         origins: type_origins,
                     },
-                ) = (&r.image, &r.instance_type)
+                ) = (&r.attrs.image, &r.attrs.instance_type)
                 else {
                     return;
                 };
                 let mut origins: Vec<Origin> = image_origins.clone();
                 origins.extend(type_origins.iter().cloned());
-                let system_disk_gb = match &r.disk {
+                let system_disk_gb = match &r.attrs.disk {
                     Attr::Known {
                         value,
                         span,
@@ -312,13 +305,13 @@ impl<'a> Builder<'a> {
                 }
                 // Where only the network (`vswitch_id`) fixes the zone, the region's answer
                 // applies.
-                let zone = match &r.availability_zone {
+                let zone = match &r.attrs.zone {
                     Attr::Known { value, span, .. } if !value.is_empty() => {
                         Some(at(value.clone(), *span))
                     }
                     _ => None,
                 };
-                let charge_type = resources::charge_type(&r.charge, &r.spot);
+                let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
                 self.plan.instances.push(Instance {
                     name,
                     cloud: at(cloud, r.header),
@@ -342,7 +335,7 @@ impl<'a> Builder<'a> {
     /// The region (for Zenlayer the zone) of a resource: from its zone attribute, its
     /// provider configuration, or the cloud's environment variable, in that order.
     fn region(&mut self, r: &Resource) -> Result<String, String> {
-        let zone = match &r.zone {
+        let zone = match &r.attrs.region_zone {
             Attr::Known { value, .. } => Some(value.as_str()),
             _ => None,
         };

@@ -148,6 +148,14 @@ impl ResourceType {
         }
     }
 
+    /// The availability-zone attribute, where the cloud has zones within a region.
+    pub fn zone_key(&self) -> Option<&'static str> {
+        match self.kind {
+            Kind::Instance { zone, .. } => zone,
+            _ => None,
+        }
+    }
+
     /// The charge type's attributes (`""` where there is none).
     pub fn charge_keys(&self) -> (&'static str, &'static str) {
         match self.kind {

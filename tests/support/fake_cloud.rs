@@ -68,6 +68,8 @@ struct World {
     ali_available: BTreeMap<String, BTreeMap<String, Zones>>,
     /// Alibaba answers a comma list of image ids with nothing (the SDK's one-id reading).
     ali_single_image_id: bool,
+    /// Alibaba refuses a comma list of image ids (HTTP 400 `InvalidImageId.Malformed`).
+    ali_refuse_image_lists: bool,
     /// Alibaba's empty `ImageOwnerAlias` returns every image, Marketplace and community too
     /// (a lenient reading; the SDK's is that it returns system, self and shared only).
     ali_lenient_owner: bool,
@@ -323,6 +325,11 @@ impl FakeCloud {
     /// DescribeImages takes one id: a comma list finds nothing.
     pub fn set_ali_single_image_id(&self, on: bool) {
         self.with(|w| w.ali_single_image_id = on);
+    }
+
+    /// DescribeImages refuses a comma list as a malformed id.
+    pub fn set_ali_refuse_image_lists(&self, on: bool) {
+        self.with(|w| w.ali_refuse_image_lists = on);
     }
 
     /// An empty `ImageOwnerAlias` finds Marketplace and community images too.
@@ -663,6 +670,9 @@ impl FakeCloud {
                     "DescribeImages" => {
                         let images = w.images.get(&key).cloned().unwrap_or_default();
                         let asked = get("ImageId");
+                        if w.ali_refuse_image_lists && asked.contains(',') {
+                            return (400, json!({"RequestId": "fake", "HostId": "ecs", "Code": "InvalidImageId.Malformed", "Message": "The specified ImageId is malformed."}).to_string(), vec![]);
+                        }
                         let ids: Vec<&str> = if w.ali_single_image_id && asked.contains(',') {
                             Vec::new()
                         } else {

@@ -167,3 +167,45 @@ pub fn classify(r: &Response) -> Class {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finance_and_government_regions_use_the_sdks_endpoints() {
+        assert_eq!(host("cn-beijing"), "ecs.cn-beijing.aliyuncs.com");
+        assert_eq!(host("cn-hangzhou"), "ecs-cn-hangzhou.aliyuncs.com");
+        assert_eq!(
+            host("cn-shanghai-finance-1"),
+            "ecs-cn-hangzhou.aliyuncs.com"
+        );
+        assert_eq!(host("cn-hangzhou-finance"), "ecs.aliyuncs.com");
+        assert_eq!(host("cn-north-2-gov-1"), "ecs.aliyuncs.com");
+    }
+
+    #[test]
+    fn a_refused_list_of_ids_is_asked_again_one_by_one_and_a_bad_region_is_a_failure() {
+        let response = |status: u16, code: &str| Response {
+            status,
+            headers: Default::default(),
+            body: format!(r#"{{"RequestId":"x","Code":"{code}","Message":"m"}}"#).into_bytes(),
+        };
+        assert!(matches!(
+            classify_batch(&response(400, "InvalidImageId.Malformed")),
+            Class::NotFound(_)
+        ));
+        assert!(matches!(
+            classify(&response(400, "InvalidImageId.Malformed")),
+            Class::Fail(_)
+        ));
+        assert!(matches!(
+            classify(&response(404, "InvalidRegionId.NotFound")),
+            Class::Fail(_)
+        ));
+        assert!(matches!(
+            classify(&response(400, "Throttling.User")),
+            Class::Throttled { .. }
+        ));
+    }
+}

@@ -36,13 +36,11 @@ pub async fn fetch(
     client: Arc<Client>,
     regions: Vec<(String, RegionNeeds)>,
 ) -> Vec<(String, RegionFacts)> {
-    per_region(client, regions, |client, region, needs| async move {
-        fetch_region(&client, &region, &needs).await
-    })
-    .await
+    per_region(client, regions, fetch_region).await
 }
 
-async fn fetch_region(client: &Arc<Client>, region: &str, needs: &RegionNeeds) -> RegionFacts {
+async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -> RegionFacts {
+    let (client, region, needs) = (&client, region.as_str(), &needs);
     let image_chunks = chunks(&needs.images, CHUNK);
     let batches = |op: Op| {
         all(image_chunks

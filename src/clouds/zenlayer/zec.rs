@@ -23,13 +23,11 @@ pub async fn fetch(
     client: Arc<Client>,
     zones: Vec<(String, RegionNeeds)>,
 ) -> Vec<(String, RegionFacts)> {
-    per_region(client, zones, |client, zone, needs| async move {
-        fetch_zone(&client, &zone, &needs).await
-    })
-    .await
+    per_region(client, zones, fetch_zone).await
 }
 
-async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> RegionFacts {
+async fn fetch_zone(client: Arc<Client>, zone: String, needs: RegionNeeds) -> RegionFacts {
+    let (client, zone, needs) = (&client, zone.as_str(), &needs);
     let images = images(
         client,
         Service::Zec,
