@@ -132,14 +132,8 @@ fn main() {
         std::fs::write(&plan_path, &text).expect("write plan");
         let options = ValidateOptions {
             paths: vec![plan_path.clone()],
-            include: vec![],
-            tf_dir: None,
-            exclude: vec![],
-            rule_dirs: vec![],
             facts: Some(facts_path.clone()),
-            disable: vec![],
-            fetch: None,
-            config: Default::default(),
+            ..Default::default()
         };
         let runs = if n >= 100_000 { 3 } else { 7 };
         let (full, report) = time(runs, || preflight::validate(&options));
@@ -354,14 +348,8 @@ fn terraform(dir: &std::path::Path, facts_path: &std::path::Path) {
     std::fs::write(&plan_path, &text).expect("write plan");
     let options = ValidateOptions {
         paths: vec![plan_path],
-        include: vec![],
-        tf_dir: None,
-        exclude: vec![],
-        rule_dirs: vec![],
         facts: Some(facts_path.to_path_buf()),
-        disable: vec![],
-        fetch: None,
-        config: Default::default(),
+        ..Default::default()
     };
     let (full, report) = time(7, || preflight::validate(&options));
     assert!(report.errors.is_empty(), "{:?}", report.errors);

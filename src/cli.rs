@@ -81,6 +81,9 @@ pub struct FetchArgs {
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
+
     /// Where to write the facts file.
     #[arg(long, value_name = "FILE")]
     pub output: PathBuf,
@@ -126,6 +129,30 @@ pub struct NetworkArgs {
     pub refresh: bool,
 }
 
+/// How Terraform input is read: where the `.tf` files are and the variables `terraform plan`
+/// would be given.
+#[derive(Debug, Clone, Args)]
+pub struct TerraformArgs {
+    /// Where the .tf files of a Terraform plan JSON are, to point findings at them
+    /// [default: the plan file's directory, if it holds .tf files].
+    #[arg(long, value_name = "DIR")]
+    pub tf_dir: Option<PathBuf>,
+
+    /// A Terraform variables file, as `terraform plan -var-file` takes it (repeatable; with
+    /// --var, later wins, in the order given).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
+
+    /// A Terraform variable, as `terraform plan -var NAME=VALUE` takes it (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub var: Vec<String>,
+
+    /// The PATHS are changed .tf / .tfvars files (a pre-commit hook's): check the Terraform
+    /// root modules that include them, found under the repository root.
+    #[arg(long)]
+    pub tf_roots: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Plan files, Terraform plan JSON, .tf files, or directories to search for them
@@ -133,10 +160,8 @@ pub struct ValidateArgs {
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
 
-    /// Where the .tf files of a Terraform plan JSON are, to point findings at them
-    /// [default: the plan file's directory, if it holds .tf files].
-    #[arg(long, value_name = "DIR")]
-    pub tf_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub terraform: TerraformArgs,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]

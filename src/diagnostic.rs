@@ -7,7 +7,7 @@ use std::str::FromStr;
 use miette::SourceSpan;
 use serde::Serialize;
 
-use crate::plan::{ImageCreate, Instance, Unchecked};
+use crate::plan::{ImageCreate, Instance, Side, Unchecked};
 use crate::source::SourceFile;
 
 /// How bad a finding is. Ordered: `Note < Warning < Error`.
@@ -97,17 +97,19 @@ impl Diagnostic {
         let message = named(&instance.name.value, instance.named_in_messages, message);
         let mut d = Self::in_entry(rule, severity, &instance.file, span, message, label.into());
         for origin in instance.origins.iter().filter(|o| o.of == span) {
-            if origin.file.name() == instance.file.name() {
-                d.related.push((origin.span, origin.label.clone()));
-            } else {
-                d.elsewhere
-                    .push((origin.file.clone(), origin.span, origin.label.clone()));
-            }
+            d.point_at(origin);
+        }
+        for caller in &instance.callers {
+            d.point_at(caller);
         }
         d.cloud = instance.cloud.value.to_string();
         d.region = instance.region.value.clone();
-        d.image = Some(instance.image.value.clone());
-        d.instance_type = Some(instance.instance_type.value.clone());
+        d.image = instance
+            .knows(Side::Image)
+            .then(|| instance.image.value.clone());
+        d.instance_type = instance
+            .knows(Side::InstanceType)
+            .then(|| instance.instance_type.value.clone());
         d.entry = instance.name.value.clone();
         d.entry_line = instance.line;
         d
@@ -154,7 +156,27 @@ impl Diagnostic {
         d.entry = entry.name.value.clone();
         d.entry_line = entry.line;
         d.unverified = true;
+        for origin in &entry.origins {
+            d.point_at(origin);
+        }
         d.with_help(entry.help.clone())
+    }
+
+    /// Shows a place that explains the finding: beside it in its own file, else as a snippet
+    /// of the other file. A place already shown is not shown twice.
+    pub fn point_at(&mut self, origin: &crate::plan::Origin) {
+        if origin.file.name() == self.file.name() {
+            if origin.span != self.span && !self.related.iter().any(|(s, _)| *s == origin.span) {
+                self.related.push((origin.span, origin.label.clone()));
+            }
+        } else if !self
+            .elsewhere
+            .iter()
+            .any(|(f, s, _)| f.name() == origin.file.name() && *s == origin.span)
+        {
+            self.elsewhere
+                .push((origin.file.clone(), origin.span, origin.label.clone()));
+        }
     }
 
     /// The parts every finding has; the constructors above fill in the entry.

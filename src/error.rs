@@ -4,7 +4,7 @@
 
 use miette::{Diagnostic, LabeledSpan, SourceSpan};
 
-use crate::source::{Position, SourceFile};
+use crate::source::{Elsewhere, Position, SourceFile};
 
 /// One problem with the input. Plain data plus enough to draw a snippet; boxed, because
 /// it travels in `Result`s.
@@ -21,6 +21,8 @@ struct Data {
     snippet: Option<SourceFile>,
     labels: Vec<LabeledSpan>,
     position: Option<Position>,
+    /// Other places the error involves (the first of two duplicates).
+    also: Vec<Elsewhere>,
 }
 
 impl InputError {
@@ -34,6 +36,7 @@ impl InputError {
             snippet: None,
             labels: Vec::new(),
             position: None,
+            also: Vec::new(),
         }))
     }
 
@@ -99,6 +102,25 @@ impl InputError {
     pub fn position(&self) -> Option<Position> {
         self.0.position
     }
+
+    /// Another place this error involves, shown below it and listed in JSON.
+    pub fn also_at(
+        mut self,
+        file: &SourceFile,
+        span: SourceSpan,
+        label: impl Into<String>,
+    ) -> Self {
+        self.0.also.push(Elsewhere {
+            file: file.clone(),
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    pub fn also(&self) -> &[Elsewhere] {
+        &self.0.also
+    }
 }
 
 impl Diagnostic for InputError {
@@ -126,6 +148,13 @@ impl Diagnostic for InputError {
         } else {
             Some(Box::new(self.0.labels.iter().cloned()))
         }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.0.also.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.0.also.iter().map(|e| e as &dyn Diagnostic)))
     }
 }
 

@@ -39,13 +39,17 @@ use policy::Policy;
 use report::Report;
 
 /// What `validate` needs to know, independent of how it was asked (flags, config, tests).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct ValidateOptions {
     pub paths: Vec<PathBuf>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     /// Where the .tf files of Terraform plan JSON are (default: beside the plan).
     pub tf_dir: Option<PathBuf>,
+    /// `--var` and `--var-file`, in the order given.
+    pub tf_vars: Vec<terraform::VarFlag>,
+    /// The paths are changed Terraform files: check the root modules that include them.
+    pub tf_roots: bool,
     pub rule_dirs: Vec<PathBuf>,
     /// Check against this facts file instead of asking the clouds.
     pub facts: Option<PathBuf>,
@@ -160,6 +164,12 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
     let tf = terraform::Options {
         tf_dir: options.tf_dir.clone(),
         env: &env,
+        vars: &options.tf_vars,
+    };
+    let paths = if options.tf_roots {
+        tf_roots(&paths)
+    } else {
+        paths
     };
     match discover::plan_files(&paths, &options.include, &options.exclude) {
         Ok(files) => {
@@ -173,6 +183,61 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
         Err(mut e) => errors.append(&mut e),
     }
     (plans, errors)
+}
+
+/// For the pre-commit hook: changed `.tf` / `.tfvars` files become the root modules that
+/// include them (found under the repository root); other paths stay as they are.
+fn tf_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let is_tf = |p: &PathBuf| {
+        let name = p.to_string_lossy();
+        name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
+    };
+    let (changed, others): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(is_tf);
+    let top = hook_root(Path::new("."));
+    let mut out = others;
+    out.extend(terraform::root_modules(&changed, &top));
+    out
+}
+
+/// Where pre-commit runs: the nearest directory from `start` up with its config or `.git` (as
+/// a path relative to the working directory where it can be); `start` itself when none has.
+fn hook_root(start: &Path) -> PathBuf {
+    nearest_with(start, &[".pre-commit-config.yaml", ".git"])
+}
+
+fn nearest_with(start: &Path, markers: &[&str]) -> PathBuf {
+    let Ok(absolute) = std::fs::canonicalize(start) else {
+        return start.to_path_buf();
+    };
+    match absolute
+        .ancestors()
+        .find(|d| markers.iter().any(|m| d.join(m).exists()))
+    {
+        Some(dir) => relative_to_cwd(dir).unwrap_or_else(|| dir.to_path_buf()),
+        None => start.to_path_buf(),
+    }
+}
+
+/// `dir` relative to the working directory, as `..` steps when it is above it.
+fn relative_to_cwd(dir: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    if let Ok(below) = dir.strip_prefix(&cwd) {
+        return Some(if below.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            below.to_path_buf()
+        });
+    }
+    let mut up = PathBuf::new();
+    let mut base = cwd.as_path();
+    while let Some(parent) = base.parent() {
+        up.push("..");
+        if let Ok(rest) = dir.strip_prefix(parent) {
+            return Some(up.join(rest));
+        }
+        base = parent;
+    }
+    None
 }
 
 /// One plan: preflight YAML, Terraform plan JSON (told by its content), or `.tf`
@@ -258,8 +323,8 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
                 line: i.line,
                 title: format!(
                     "{} on {} in {} {}",
-                    i.image.value,
-                    i.instance_type.value,
+                    known_or(i, plan::Side::Image, &i.image.value),
+                    known_or(i, plan::Side::InstanceType, &i.instance_type.value),
                     i.api(),
                     i.region.value
                 ),
@@ -282,6 +347,15 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
         }
     }
     cases
+}
+
+/// A side of a pairing, or `(known later)` when Terraform decides it only at plan or apply time.
+fn known_or<'a>(i: &plan::Instance, side: plan::Side, value: &'a str) -> &'a str {
+    if i.knows(side) {
+        value
+    } else {
+        "(known later)"
+    }
 }
 
 /// The process exit code for a finished report (product contract §5).

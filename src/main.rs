@@ -3,7 +3,6 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,17 +15,32 @@ use preflight::report::{Format, HumanStyle, Report};
 use preflight::{ValidateOptions, checks, plan, suggest};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `--var` and `--var-file` apply in the order given, across both flags.
+    let tf_vars = matches
+        .subcommand()
+        .filter(|(name, _)| matches!(*name, "validate" | "fetch"))
+        .map(|(_, m)| tf_vars_in_order(m))
+        .unwrap_or_else(|| Ok(Vec::new()));
     init_logging(match &cli.command {
         Command::Validate(a) => a.verbose,
         Command::Fetch(a) => a.verbose,
         _ => 0,
     });
+    let tf_vars = match tf_vars {
+        Ok(v) => v,
+        Err(e) => {
+            let code = print_input_errors(&[e]).unwrap_or(2);
+            return ExitCode::from(code);
+        }
+    };
     let result = match cli.command {
-        Command::Validate(args) => validate(args),
+        Command::Validate(args) => validate(args, tf_vars),
         Command::Explain { rule, rules } => explain(&rule, &rules),
         Command::Rules { rules } => list_rules(&rules),
-        Command::Fetch(args) => fetch(args),
+        Command::Fetch(args) => fetch(args, tf_vars),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -63,6 +77,40 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--var NAME=VALUE` and `--var-file FILE`, in the order they were given.
+fn tf_vars_in_order(
+    m: &clap::ArgMatches,
+) -> Result<Vec<preflight::terraform::VarFlag>, InputError> {
+    use preflight::terraform::VarFlag;
+    let mut all: Vec<(usize, VarFlag)> = Vec::new();
+    if let (Ok(Some(values)), Some(at)) = (m.try_get_many::<String>("var"), m.indices_of("var")) {
+        for (value, i) in values.zip(at) {
+            let flag = VarFlag::parse_set(value).ok_or_else(|| {
+                InputError::new("input::bad-flag", format!("--var `{value}` has no `=`"))
+                    .with_help("write it as terraform does: --var NAME=VALUE")
+            })?;
+            all.push((i, flag));
+        }
+    }
+    if let (Ok(Some(values)), Some(at)) = (
+        m.try_get_many::<std::path::PathBuf>("var_file"),
+        m.indices_of("var_file"),
+    ) {
+        for (path, i) in values.zip(at) {
+            if !path.is_file() {
+                return Err(InputError::new(
+                    "input::bad-flag",
+                    format!("--var-file: `{}` is not a file", path.display()),
+                )
+                .with_help("name a .tfvars or .tfvars.json file"));
+            }
+            all.push((i, VarFlag::File(path.clone())));
+        }
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, f)| f).collect())
 }
 
 /// Request logs on stderr: `-v` shows preflight's debug events; otherwise `PREFLIGHT_LOG` or
@@ -157,7 +205,7 @@ fn fetch_config(network: &NetworkArgs, file: &Config) -> Result<FetchConfig, Inp
     Ok(config)
 }
 
-fn fetch(args: FetchArgs) -> io::Result<u8> {
+fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<u8> {
     let file = match load_config(args.config.as_deref()) {
         Ok(c) => c,
         Err(errors) => return print_input_errors(&errors),
@@ -171,7 +219,9 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
         paths: args.paths,
         include: [file.include.clone(), args.include].concat(),
         exclude: [file.exclude.clone(), args.exclude].concat(),
-        tf_dir: None,
+        tf_dir: args.terraform.tf_dir,
+        tf_vars,
+        tf_roots: args.terraform.tf_roots,
         rule_dirs: Vec::new(),
         facts: None,
         disable: Vec::new(),
@@ -221,7 +271,7 @@ fn fetch(args: FetchArgs) -> io::Result<u8> {
     }
 }
 
-fn validate(args: ValidateArgs) -> io::Result<u8> {
+fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<u8> {
     // A bad config file or endpoint is an input error like any other: it goes through the
     // report, so `--format json` and the others carry it too.
     let setup = load_config(args.config.as_deref()).and_then(|file| {
@@ -249,7 +299,9 @@ fn validate(args: ValidateArgs) -> io::Result<u8> {
         paths: args.paths,
         include: [file.include.clone(), args.include].concat(),
         exclude: [file.exclude.clone(), args.exclude].concat(),
-        tf_dir: args.tf_dir,
+        tf_dir: args.terraform.tf_dir,
+        tf_vars,
+        tf_roots: args.terraform.tf_roots,
         rule_dirs: [file.rules.clone(), args.rules].concat(),
         facts: args.facts,
         disable: args.disable,

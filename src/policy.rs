@@ -178,7 +178,12 @@ impl PolicyRule {
     }
 
     fn check(&self, p: &Pairing) -> Option<Diagnostic> {
-        if !self.applies(p) {
+        // A side Terraform decides at plan time cannot be matched: its `unverified` says so.
+        let knows = |side| p.instance.knows(side);
+        if !knows(crate::plan::Side::InstanceType)
+            || (self.when.image.is_some() && !knows(crate::plan::Side::Image))
+            || !self.applies(p)
+        {
             return None;
         }
         let wanted = &p.instance.instance_type.value;

@@ -24,6 +24,9 @@ struct Inner {
     /// `CHAR_MARK`-th byte (rounded down to a character boundary): columns on a long line
     /// (minified JSON) then cost a short count, not one from the line's start.
     char_marks: Option<Vec<usize>>,
+    /// False for text that is not in a file (an environment variable, a flag's value): shown
+    /// in the terminal, never given to tools as a path.
+    is_file: bool,
 }
 
 const CHAR_MARK: usize = 4096;
@@ -66,8 +69,23 @@ impl SourceFile {
                 line_starts,
                 lone_cr,
                 char_marks,
+                is_file: true,
             }),
         }
+    }
+
+    /// Text from somewhere that is not a file, named for people (`TF_VAR_image`).
+    pub fn not_a_file(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut file = Self::new(name, text);
+        Arc::get_mut(&mut file.inner)
+            .expect("just made, so not shared")
+            .is_file = false;
+        file
+    }
+
+    /// Whether the name is a path a tool can open.
+    pub fn is_file(&self) -> bool {
+        self.inner.is_file
     }
 
     /// The path as the user wrote it (or as discovery found it).
@@ -390,5 +408,38 @@ mod tests {
             assert_eq!(file.position(offset).column, expected, "offset {offset}");
             assert_eq!(file.line_of(offset), if offset > 10000 { 2 } else { 1 });
         }
+    }
+}
+
+/// A place in a file that explains a diagnostic elsewhere (where a variable was set, the
+/// first of two duplicate blocks): shown by miette as advice below it.
+#[derive(Debug, Clone)]
+pub struct Elsewhere {
+    pub file: SourceFile,
+    pub span: SourceSpan,
+    pub label: String,
+}
+
+impl std::fmt::Display for Elsewhere {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+impl std::error::Error for Elsewhere {}
+
+impl miette::Diagnostic for Elsewhere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.file.text_source())
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_primary_with_span(None, self.span),
+        )))
     }
 }

@@ -65,14 +65,8 @@ fn bundled_example_facts_and_plan_are_valid() {
     let root = env!("CARGO_MANIFEST_DIR");
     let options = preflight::ValidateOptions {
         paths: vec![format!("{root}/examples/plan.yaml").into()],
-        include: vec![],
-        tf_dir: None,
-        exclude: vec![],
-        rule_dirs: vec![],
         facts: Some(format!("{root}/examples/facts.json").into()),
-        disable: vec![],
-        fetch: None,
-        config: Default::default(),
+        ..Default::default()
     };
     let report = preflight::validate(&options);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
@@ -139,7 +133,8 @@ fn readme_commands_parse() {
     assert!(checked >= 5, "found only {checked} README commands");
 }
 
-/// The pre-commit hooks run: each entry, with a plan file as pre-commit passes it.
+/// The pre-commit hooks run: each entry, with the files pre-commit would pass it (those its
+/// `files` pattern matches).
 #[test]
 fn pre_commit_hook_entries_run() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -148,33 +143,57 @@ fn pre_commit_hook_entries_run() {
     )
     .expect("hooks parse");
     let hooks = hooks.as_array().expect("a list of hooks");
-    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks.len(), 4);
+    let tf_case = "testdata/cases/tf-roots";
     for hook in hooks {
         assert_eq!(hook["language"], "rust");
         let entry = hook["entry"].as_str().expect("entry");
+        let terraform = entry.contains("--tf-roots");
+        let files: Vec<String> = if terraform {
+            vec![
+                format!("{tf_case}/modules/app/main.tf"),
+                format!("{tf_case}/envs/dev/terraform.tfvars"),
+            ]
+        } else {
+            vec!["examples/plan.yaml".to_string()]
+        };
+        // pre-commit matches `files` with Python's `re.search`.
+        let pattern = hook["files"].as_str().expect("files pattern");
+        let re = regex::Regex::new(pattern).expect("a valid pattern");
+        for file in &files {
+            assert!(
+                re.is_match(file),
+                "{entry}: `{pattern}` does not match {file}"
+            );
+        }
         let mut words = entry.split_whitespace();
         assert_eq!(words.next(), Some("preflight"));
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
             .args(words)
-            .arg("examples/plan.yaml")
+            .args(&files)
             .current_dir(root)
             .env_clear()
             .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
             .output()
             .expect("runs");
         let code = out.status.code();
-        // Without credentials: the online hook reports unverified pairings (3); the offline
-        // one allows them (0). Neither fails to run.
+        // Without credentials: the online hooks report unverified pairings (3); the offline
+        // ones allow them (0). None fails to run.
         let expected = if entry.contains("--offline") {
             Some(0)
         } else {
             Some(3)
         };
+        let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             code,
             expected,
-            "{entry}: {}",
+            "{entry}: {stdout}{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        if terraform {
+            // The module was checked through both roots that call it, with their variables.
+            assert!(stdout.contains("in 2 plans"), "{entry}: {stdout}");
+        }
     }
 }

@@ -1193,3 +1193,84 @@ async fn a_terraform_plan_is_checked_through_the_network() {
     // The plan's no-op resource (`legacy`, image `img-retired01`) was not asked about.
     assert!(!r.stdout.contains("img-retired01"), "{}", r.stdout);
 }
+
+/// `preflight fetch tfplan.json` asks for what the Terraform plan knows, and validating the
+/// plan against that facts file finds what asking the clouds directly finds.
+#[tokio::test(flavor = "multi_thread")]
+async fn fetch_reads_terraform_plan_json() {
+    let fake = FakeCloud::start().await;
+    fake.ali_image(
+        "cn-hangzhou",
+        "aliyun_3_x64_40G_alibase_20240819.vhd",
+        "Available",
+        "x86_64",
+        40,
+        &["ecs.g7.large", "ecs.c7.large", "ecs.g8y.large"],
+    );
+    fake.ali_type("cn-hangzhou", "ecs.g7.large", "X86");
+    fake.ali_type("cn-hangzhou", "ecs.c7.large", "X86");
+    fake.ali_type("cn-hangzhou", "ecs.g8y.large", "ARM");
+    let plan = include_str!("../testdata/cases/tf-aliyun/tfplan.json");
+    let dir = support::run::scratch("e2e-tf-fetch");
+    std::fs::write(dir.join("tfplan.json"), plan).expect("plan");
+    let limits = support::run::Limits::default();
+    let direct = support::run::run_in(
+        &dir,
+        fake.env(),
+        &["validate", "tfplan.json", "--format", "json"],
+        limits,
+    )
+    .await;
+    let fetched = support::run::run_in(
+        &dir,
+        fake.env(),
+        &["fetch", "tfplan.json", "--output", "facts.json"],
+        limits,
+    )
+    .await;
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    let facts: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("facts.json")).expect("facts written"),
+    )
+    .expect("facts JSON");
+    let region = &facts["clouds"]["aliyun"]["cn-hangzhou"];
+    let mut images: Vec<&String> = region["images"]
+        .as_object()
+        .expect("images")
+        .keys()
+        .collect();
+    images.sort();
+    // The workers' image is known only after apply: nothing is asked about it.
+    assert_eq!(
+        images,
+        [
+            "aliyun_3_x64_40G_alibase_20240819.vhd",
+            "m-bp1retired0000web"
+        ]
+    );
+    let offline = support::run::run_in(
+        &dir,
+        vec![],
+        &[
+            "validate",
+            "tfplan.json",
+            "--facts",
+            "facts.json",
+            "--format",
+            "json",
+        ],
+        limits,
+    )
+    .await;
+    assert_eq!(offline.findings(), direct.findings());
+    assert_eq!(offline.code, direct.code);
+    assert!(
+        direct.findings().contains(&(
+            "module.web.alicloud_instance.app[0]".to_string(),
+            "image-not-found".to_string()
+        )),
+        "{}",
+        direct.stdout
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -73,10 +73,14 @@ fn sarif_related_locations_round_trip() {
         .collect();
     assert_eq!(
         related,
+        // Per finding: where the module sets `var.image_id`, where the tfvars set it, and
+        // the module call.
         [
+            "testdata/cases/tf-aliyun/main.tf",
             "testdata/cases/tf-aliyun/terraform.tfvars",
-            "testdata/cases/tf-aliyun/terraform.tfvars"
+            "testdata/cases/tf-aliyun/main.tf",
         ]
+        .repeat(2)
     );
 }
 
@@ -90,4 +94,32 @@ fn junit_counts_a_case_per_pairing() {
         text.contains("<testsuite name=\"examples/plan.yaml\""),
         "{text}"
     );
+}
+
+/// The instances of one Terraform block share its lines; each JUnit case carries its own
+/// findings only, not its siblings'.
+#[test]
+fn junit_cases_of_one_block_keep_their_own_findings() {
+    let dir = "testdata/cases/tf-module-repo";
+    let text = run(
+        &[
+            &format!("{dir}/examples/basic"),
+            "--facts",
+            &format!("{dir}/facts.json"),
+        ],
+        "junit",
+    );
+    let cases: Vec<&str> = text.split("<testcase ").skip(1).collect();
+    assert_eq!(cases.len(), 2, "{text}");
+    for (i, case) in cases.iter().enumerate() {
+        let own = format!("this[{i}]");
+        let other = format!("this[{}]", 1 - i);
+        assert!(case.contains(&own), "{case}");
+        assert!(
+            !case.contains(&other),
+            "case {i} has its sibling's findings: {case}"
+        );
+        // Its image finding and its unverified type, nothing more.
+        assert_eq!(case.matches("\n  help:").count(), 2, "{case}");
+    }
 }

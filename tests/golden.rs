@@ -1,7 +1,8 @@
 //! Golden cases: every folder in `testdata/cases/` holds an `args` file (the command line,
 //! split on white space), the inputs it names, and the exact expected transcripts. A `validate`
 //! case runs once per format (`human.out`, `json.out`, `compact.out`, or the formats its
-//! `formats` file lists); any other command runs once (`out`). An `env` file sets variables. Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
+//! `formats` file lists); any other command runs once (`out`). An `env` file sets variables; an
+//! `inside` file runs the case again from a directory below it (see `check_inside`). Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,9 +33,9 @@ fn case_env(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs the binary in `dir` and returns a transcript: exit code, stdout, stderr.
-fn transcript(dir: &Path, args: &[String]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_preflight"))
+/// Runs the binary in `dir` with the case's environment (`env` of the case `case`).
+fn output(case: &Path, dir: &Path, args: &[String]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_preflight"))
         .args(args)
         .current_dir(dir)
         // Hermetic: no credentials or endpoints from the machine, no CLI config files.
@@ -42,9 +43,14 @@ fn transcript(dir: &Path, args: &[String]) -> String {
         .env("HOME", "/nonexistent-preflight-home")
         .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
         .env("NO_COLOR", "1")
-        .envs(case_env(dir))
+        .envs(case_env(case))
         .output()
-        .expect("the binary runs");
+        .expect("the binary runs")
+}
+
+/// Runs the binary in `dir` and returns a transcript: exit code, stdout, stderr.
+fn transcript(case: &Path, dir: &Path, args: &[String]) -> String {
+    let output = output(case, dir, args);
     let mut text = format!(
         "$ preflight {}\nexit: {}\n--- stdout\n{}",
         args.join(" "),
@@ -81,17 +87,72 @@ fn golden_cases() {
                 with_format.extend(["--format".to_string(), format.to_string()]);
                 let expected = dir.join(format!("{format}.out"));
                 snapbox::assert_data_eq!(
-                    transcript(&dir, &with_format),
+                    transcript(&dir, &dir, &with_format),
                     Data::read_from(&expected, None).raw()
                 );
             }
+            if dir.join("inside").exists() {
+                check_inside(&dir, &args);
+            }
         } else {
             snapbox::assert_data_eq!(
-                transcript(&dir, &args),
+                transcript(&dir, &dir, &args),
                 Data::read_from(&dir.join("out"), None).raw()
             );
         }
     }
+}
+
+/// A case's `inside` file names a directory below the case and the same command as run from
+/// there (`examples/basic validate . --facts ../../facts.json`). Run from inside, it must print
+/// `inside.out` and give the same findings at the same files and lines as from the case's root.
+fn check_inside(case: &Path, args: &[String]) {
+    let text = std::fs::read_to_string(case.join("inside")).expect("readable inside file");
+    let mut words = text.split_whitespace().map(str::to_string);
+    let sub = case.join(words.next().expect("inside names a directory"));
+    let inside_args: Vec<String> = words.collect();
+    let mut compact = inside_args.clone();
+    compact.extend(["--format".to_string(), "compact".to_string()]);
+    snapbox::assert_data_eq!(
+        transcript(case, &sub, &compact),
+        Data::read_from(&case.join("inside.out"), None).raw()
+    );
+    let root = findings(case, case, args);
+    let inside = findings(case, &sub, &inside_args);
+    assert_eq!(root, inside, "{}: run from inside differs", case.display());
+}
+
+/// Each input error and finding, and their related locations, as (code, rule or label,
+/// absolute file, line, column), and the exit code, from `--format json` run in `dir`.
+fn findings(case: &Path, dir: &Path, args: &[String]) -> Vec<String> {
+    let mut with_json = args.to_vec();
+    with_json.extend(["--format".to_string(), "json".to_string()]);
+    let out = output(case, dir, &with_json);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let place = |what: &serde_json::Value, l: &serde_json::Value| {
+        let file = dir.join(l["file"].as_str().expect("a file"));
+        let file = file.canonicalize().unwrap_or(file);
+        format!("{what} {}:{}:{}", file.display(), l["line"], l["column"])
+    };
+    let mut got = vec![format!(
+        "exit {:?} {}",
+        out.status.code(),
+        report["summary"]
+    )];
+    let errors = report["errors"].as_array().into_iter().flatten();
+    for e in errors.filter(|e| e["file"].is_string()) {
+        got.push(place(&e["code"], e));
+        for r in e["related"].as_array().into_iter().flatten() {
+            got.push(place(&r["message"], r));
+        }
+    }
+    for d in report["diagnostics"].as_array().expect("diagnostics") {
+        got.push(place(&d["rule"], d));
+        for r in d["related"].as_array().into_iter().flatten() {
+            got.push(place(&r["message"], r));
+        }
+    }
+    got
 }
 
 /// Each built-in rule's documentation shows a plan and the exact finding; both must be what

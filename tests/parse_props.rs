@@ -260,6 +260,7 @@ fn read_terraform(text: &str) {
     let options = preflight::terraform::Options {
         tf_dir: None,
         env: &env,
+        vars: &[],
     };
     let source = SourceFile::new("scratch/tfplan.json", text);
     match preflight::terraform::read_plan_json(source, &options) {

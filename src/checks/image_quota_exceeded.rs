@@ -62,12 +62,21 @@ fn check(r: &RegionImages) -> Option<Diagnostic> {
             running > limit
         })
         .or(r.entries.last())?;
-    let breakdown = if r.entries.len() > 1 {
-        let parts: Vec<String> = r
-            .entries
-            .iter()
-            .map(|i| format!("{} {}", i.name.value, i.count))
-            .collect();
+    // The instances of one Terraform resource (`golden[0]`, `golden[1]`) are said once.
+    let mut counts: Vec<(&str, u64)> = Vec::new();
+    for i in &r.entries {
+        let name = i.name.value.as_str();
+        let base = match name.rfind('[') {
+            Some(at) if name.ends_with(']') => &name[..at],
+            _ => name,
+        };
+        match counts.iter_mut().find(|(b, _)| *b == base) {
+            Some((_, n)) => *n += u64::from(i.count),
+            None => counts.push((base, u64::from(i.count))),
+        }
+    }
+    let breakdown = if counts.len() > 1 {
+        let parts: Vec<String> = counts.iter().map(|(b, n)| format!("{b} {n}")).collect();
         format!(" ({})", parts.join(", "))
     } else {
         String::new()

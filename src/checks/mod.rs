@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use crate::cloud::{Api, ChargeType};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{Constraint, Facts, ImageInfo, ImageState};
-use crate::plan::{ImageCreate, Instance, Plan};
+use crate::plan::{ImageCreate, Instance, Plan, Side};
 use crate::policy::Policy;
 
 /// A fact a rule needs; when it is missing, the pairing is `unverified` (if the rule is on).
@@ -36,6 +36,18 @@ pub enum Need {
     Availability,
     /// The region's custom-image quota (only clouds that can say).
     Quota,
+}
+
+impl Need {
+    /// Which sides of a pairing the fact is about.
+    pub fn sides(self) -> &'static [Side] {
+        match self {
+            Need::Image => &[Side::Image],
+            Need::Constraint => &[Side::Image, Side::InstanceType],
+            Need::InstanceType | Need::Availability => &[Side::InstanceType],
+            Need::Quota => &[],
+        }
+    }
 }
 
 /// What a rule checks.
@@ -117,8 +129,19 @@ impl Pairing<'_> {
         self.instance.charge()
     }
 
+    /// Whether a rule can run on this pairing: every side its facts are about is known.
+    pub fn can_check(&self, rule: &Rule) -> bool {
+        rule.needs
+            .iter()
+            .flat_map(|n| n.sides())
+            .all(|side| self.instance.knows(*side))
+    }
+
     /// The image, when the facts say it exists.
     pub fn image(&self) -> Option<&ImageInfo> {
+        if !self.instance.knows(Side::Image) {
+            return None;
+        }
         match self
             .facts
             .image(self.api(), self.region(), &self.instance.image.value)
@@ -228,6 +251,7 @@ pub fn run(
             };
             for rule in &rules {
                 if let Check::Pairing(check) = rule.check
+                    && pairing.can_check(rule)
                     && let Some(d) = check(&pairing)
                 {
                     out.diagnostics.push(d);

@@ -32,7 +32,7 @@
 use super::{Check, Need, Pairing, RegionImages, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{ImageState, Missing};
-use crate::plan::Unchecked;
+use crate::plan::{Side, Unchecked};
 
 pub const RULE: Rule = Rule {
     id: "unverified",
@@ -49,15 +49,20 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     let (api, region) = (p.api(), p.region());
     let mut image_reasons: Vec<Missing> = Vec::new();
     let mut type_reasons: Vec<Missing> = Vec::new();
+    let needed = |side: Side| needs.iter().any(|n| n.sides().contains(&side));
+    let knows_image = instance.knows(Side::Image);
+    let knows_type = instance.knows(Side::InstanceType);
 
     let wants_image = needs
         .iter()
         .any(|n| matches!(n, Need::Image | Need::Constraint));
-    if wants_image {
+    if wants_image && knows_image {
         match p.facts.image(api, region, &instance.image.value) {
             Err(why) => image_reasons.push(why),
             Ok(ImageState::Found(_))
-                if needs.contains(&Need::Constraint) && api.knows_image_constraints() =>
+                if needs.contains(&Need::Constraint)
+                    && api.knows_image_constraints()
+                    && knows_type =>
             {
                 if let Err(why) = p.facts.constraint(api, region, &instance.image.value) {
                     image_reasons.push(why);
@@ -67,6 +72,7 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
         }
     }
     if needs.contains(&Need::InstanceType)
+        && knows_type
         && let Err(why) = p
             .facts
             .instance_type(api, region, &instance.instance_type.value)
@@ -74,25 +80,49 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
         type_reasons.push(why);
     }
     if needs.contains(&Need::Availability)
+        && knows_type
         && let Err(why) = p.facts.availability(api, region, p.charge())
     {
         type_reasons.push(why);
     }
-    if image_reasons.is_empty() && type_reasons.is_empty() {
+    // A side Terraform decides only later: said once, with where it comes from.
+    let unknown: Vec<_> = instance.unknown.iter().filter(|u| needed(u.side)).collect();
+    if image_reasons.is_empty() && type_reasons.is_empty() && unknown.is_empty() {
         return None;
     }
-    let span = if image_reasons.is_empty() {
-        instance.instance_type.span
-    } else {
-        instance.image.span
+    let only_unknown = image_reasons.is_empty() && type_reasons.is_empty();
+    let span = match unknown.first() {
+        Some(u) => u.span,
+        None if image_reasons.is_empty() => instance.instance_type.span,
+        None => instance.image.span,
     };
-    let reasons = join_reasons(image_reasons.into_iter().chain(type_reasons));
-    Some(unverified(p.diagnostic(
+    let mut reasons = join_reasons(
+        unknown
+            .iter()
+            .map(|u| Missing(u.why.clone()))
+            .chain(image_reasons)
+            .chain(type_reasons),
+    );
+    // An instance has at most one unknown side (else it is an unchecked entry): say that the
+    // known side did not wait for it.
+    if only_unknown {
+        reasons.push_str("; the rest was checked");
+    }
+    let mut d = unverified(p.diagnostic(
         &RULE,
         span,
         format!("could not check `{}`: {reasons}", instance.name.value),
         "not verified",
-    )))
+    ));
+    if only_unknown && let Some(u) = unknown.first() {
+        d = d.with_help(u.help.clone());
+    }
+    for u in &unknown {
+        for origin in &u.origins {
+            d.point_at(origin);
+        }
+    }
+    Some(d)
 }
 
 /// Whether the quota for a region's planned images could be checked.

@@ -50,9 +50,14 @@ impl Needs {
                     .regions
                     .entry((i.api(), i.region.value.clone()))
                     .or_default();
-                r.images.insert(i.image.value.clone());
-                r.instance_types.insert(i.instance_type.value.clone());
-                r.charge_types.insert(i.charge());
+                // A side Terraform decides at plan time is not asked about.
+                if i.knows(crate::plan::Side::Image) {
+                    r.images.insert(i.image.value.clone());
+                }
+                if i.knows(crate::plan::Side::InstanceType) {
+                    r.instance_types.insert(i.instance_type.value.clone());
+                    r.charge_types.insert(i.charge());
+                }
             }
             for image in &plan.images {
                 if image.api().knows_image_quota() {

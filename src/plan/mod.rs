@@ -63,9 +63,37 @@ pub struct Instance {
     /// Messages name the entry: a Terraform block can stand for several instances
     /// (`count`, `for_each`), so the span alone does not say which.
     pub named_in_messages: bool,
+    /// A side of the pairing known only once Terraform plans: the rules that need it do not
+    /// run, and one `unverified` says why; the rest are checked.
+    pub unknown: Vec<UnknownSide>,
+    /// The module calls that lead to a Terraform resource in a module, outermost first.
+    pub callers: Vec<Origin>,
+}
+
+/// The side of a pairing a Terraform value leaves unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Image,
+    InstanceType,
+}
+
+/// One unknown side: which, why (as the end of "`instance_type` …"), and where.
+#[derive(Debug, Clone)]
+pub struct UnknownSide {
+    pub side: Side,
+    pub why: String,
+    /// What to do about it.
+    pub help: String,
+    pub span: SourceSpan,
+    pub origins: Vec<Origin>,
 }
 
 impl Instance {
+    /// Whether a side is known (always, for YAML plans).
+    pub fn knows(&self, side: Side) -> bool {
+        !self.unknown.iter().any(|u| u.side == side)
+    }
+
     /// The API that answers for this entry.
     pub fn api(&self) -> Api {
         Api::of(self.cloud.value, self.service)
@@ -126,6 +154,39 @@ pub struct Unchecked {
     /// True for instances (they count as pairings), false for custom images and whole plans.
     pub pairing: bool,
     pub line: usize,
+    /// Where what decides it is written (a module argument, a tfvars line).
+    pub origins: Vec<Origin>,
+}
+
+impl Unchecked {
+    /// A whole entry that cannot be checked (neither side known), at `name`'s span.
+    pub fn whole(
+        name: Value<String>,
+        file: &SourceFile,
+        cloud: Option<Cloud>,
+        reason: impl Into<String>,
+        help: impl Into<String>,
+        pairing: bool,
+    ) -> Unchecked {
+        Unchecked {
+            line: file.line_of(name.span.offset()),
+            name,
+            file: file.clone(),
+            cloud,
+            region: None,
+            image: None,
+            instance_type: None,
+            reason: reason.into(),
+            help: help.into(),
+            pairing,
+            origins: Vec::new(),
+        }
+    }
+
+    pub fn with_origins(mut self, origins: Vec<Origin>) -> Unchecked {
+        self.origins = origins;
+        self
+    }
 }
 
 /// A parsed, valid plan file.
@@ -369,6 +430,8 @@ impl<'a> Builder<'a> {
             file: self.source.clone(),
             origins: Vec::new(),
             named_in_messages: false,
+            unknown: Vec::new(),
+            callers: Vec::new(),
         })
     }
 

@@ -9,6 +9,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, ReportHandler}
 use super::{Report, plural};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::InputError;
+use crate::source::Elsewhere;
 
 /// How to draw: decided once by the caller from the terminal and environment.
 #[derive(Debug, Clone, Copy)]
@@ -90,7 +91,13 @@ fn summary_line(report: &Report) -> String {
         plural(s.pairings, "pairing", "pairings"),
         plural(s.plans, "plan", "plans")
     );
-    let mut line = if problems == 0 && s.unverified == 0 {
+    let mut line = if problems == 0 && s.unverified == 0 && report.cases.is_empty() {
+        // Not a pass: there was nothing to look at.
+        format!(
+            "Nothing to check: no pairings or images in {}",
+            plural(s.plans, "plan", "plans")
+        )
+    } else if problems == 0 && s.unverified == 0 {
         format!("All {scope} passed")
     } else if problems == 0 {
         format!(
@@ -116,7 +123,7 @@ fn summary_line(report: &Report) -> String {
 }
 
 /// A finding as miette sees it; places in other files become related advice.
-struct Finding<'a>(&'a Diagnostic, Vec<Elsewhere<'a>>);
+struct Finding<'a>(&'a Diagnostic, Vec<Elsewhere>);
 
 impl<'a> Finding<'a> {
     fn new(d: &'a Diagnostic) -> Self {
@@ -124,44 +131,12 @@ impl<'a> Finding<'a> {
             .elsewhere
             .iter()
             .map(|(file, span, label)| Elsewhere {
-                file,
+                file: file.clone(),
                 span: *span,
-                label,
+                label: label.clone(),
             })
             .collect();
         Finding(d, elsewhere)
-    }
-}
-
-/// A place in another file that explains a finding (where a variable's value was set).
-#[derive(Debug)]
-struct Elsewhere<'a> {
-    file: &'a crate::source::SourceFile,
-    span: miette::SourceSpan,
-    label: &'a str,
-}
-
-impl fmt::Display for Elsewhere<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label)
-    }
-}
-
-impl std::error::Error for Elsewhere<'_> {}
-
-impl miette::Diagnostic for Elsewhere<'_> {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(self.file.text_source())
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(None, self.span),
-        )))
     }
 }
 

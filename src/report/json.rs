@@ -77,6 +77,8 @@ struct JsonError<'a> {
     column: Option<usize>,
     code: &'a str,
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
 }
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -97,6 +99,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             related: d
                 .elsewhere
                 .iter()
+                .filter(|(file, _, _)| file.is_file())
                 .map(|(file, span, label)| JsonRelated {
                     message: label,
                     at: Place::of(file, *span),
@@ -114,6 +117,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             column: e.position().map(|p| p.column),
             code: e.code(),
             help: e.help_text(),
+            related: e
+                .also()
+                .iter()
+                .map(|a| JsonRelated {
+                    message: &a.label,
+                    at: Place::of(&a.file, a.span),
+                })
+                .collect(),
         })
         .collect();
     let output = Output {

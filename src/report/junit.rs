@@ -28,7 +28,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut suite = TestSuite::new(file);
         for case in cases {
             let findings: Vec<&crate::diagnostic::Diagnostic> = by_entry
-                .get(&(case.file.as_str(), case.line))
+                .get(&(case.file.as_str(), case.line, case.entry.as_str()))
                 .cloned()
                 .unwrap_or_default();
             let failures: Vec<_> = findings.iter().filter(|d| !d.unverified).collect();

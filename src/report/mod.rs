@@ -54,6 +54,9 @@ pub struct Case {
     pub title: String,
 }
 
+/// Which entry a finding is about: file, entry line, entry name.
+pub type EntryKey<'a> = (&'a str, usize, &'a str);
+
 /// Everything a run produced.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -137,13 +140,14 @@ impl Report {
         }
     }
 
-    /// Every finding, by the entry it is about (file, entry line): one pass, so reports that
-    /// go entry by entry stay linear on large plans.
-    pub fn findings_by_entry(&self) -> std::collections::HashMap<(&str, usize), Vec<&Diagnostic>> {
-        let mut map: std::collections::HashMap<(&str, usize), Vec<&Diagnostic>> =
+    /// Every finding, by the entry it is about (file, entry line, entry name: the instances
+    /// of one Terraform block share a line): one pass, so reports that go entry by entry stay
+    /// linear on large plans.
+    pub fn findings_by_entry(&self) -> std::collections::HashMap<EntryKey<'_>, Vec<&Diagnostic>> {
+        let mut map: std::collections::HashMap<EntryKey<'_>, Vec<&Diagnostic>> =
             std::collections::HashMap::new();
         for d in &self.diagnostics {
-            map.entry((d.file.name(), d.entry_line))
+            map.entry((d.file.name(), d.entry_line, d.entry.as_str()))
                 .or_default()
                 .push(d);
         }

@@ -174,6 +174,7 @@ fn physical(file: &SourceFile, span: miette::SourceSpan) -> PhysicalLocation<'_>
 fn related(d: &Diagnostic) -> Vec<RelatedLocation<'_>> {
     d.elsewhere
         .iter()
+        .filter(|(file, _, _)| file.is_file())
         .enumerate()
         .map(|(id, (file, span, label))| RelatedLocation {
             id,

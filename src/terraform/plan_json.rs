@@ -9,9 +9,12 @@ use miette::SourceSpan;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::config::Config;
-use super::resources::{self, Kind};
-use super::{Attr, Builder, Options, Region, Resource, module_path};
+use super::build::Builder;
+use super::eval::Evaluator;
+use super::instances::steps;
+use super::modules::Config;
+use super::resources::{self, ImageRegion, Kind};
+use super::{Attr, Options, Region, Resource, locate};
 use crate::error::InputError;
 use crate::plan::{Plan, Unchecked, Value};
 use crate::source::SourceFile;
@@ -74,6 +77,8 @@ struct ConfigResource {
     address: String,
     #[serde(default)]
     provider_config_key: Option<String>,
+    #[serde(default)]
+    expressions: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +98,9 @@ struct ResourceChange<'a> {
     #[serde(rename = "type")]
     ty: String,
     name: String,
+    /// The instance key (`count` index or `for_each` key).
+    #[serde(default)]
+    index: Option<serde_json::Value>,
     #[serde(borrow)]
     change: Change<'a>,
 }
@@ -133,10 +141,19 @@ pub(super) fn read(
         configuration: plan.configuration.as_ref(),
         variables: &plan.variables,
     };
+    let ev = tf.map(|config| Evaluator { config });
+    // Every planned `after`, by address: a custom image's zone is its instance's.
+    let afters: HashMap<String, &RawValue> = changes
+        .iter()
+        .filter_map(|raw| {
+            let rc: ResourceChange = serde_json::from_str(raw.get()).ok()?;
+            let address: String = serde_json::from_str(rc.address.get()).ok()?;
+            Some((address, rc.change.after?))
+        })
+        .collect();
     let mut builder = Builder::new(source.clone(), options.env);
     let mut errors = Vec::new();
     let mut unmatched = 0;
-    let mut mapped = 0;
     for raw in changes {
         let rc: ResourceChange = match serde_json::from_str(raw.get()) {
             Ok(rc) => rc,
@@ -146,6 +163,13 @@ pub(super) fn read(
             }
         };
         if rc.mode.as_deref() == Some("data") {
+            continue;
+        }
+        if resources::NOT_CHECKED.contains(&rc.ty.as_str()) {
+            if rc.change.actions.iter().any(|a| a == "create") {
+                let address: String = serde_json::from_str(rc.address.get()).unwrap_or_default();
+                builder.not_read(&address);
+            }
             continue;
         }
         let Some(ty) = resources::lookup(&rc.ty) else {
@@ -167,11 +191,13 @@ pub(super) fn read(
         if !creates && !deletes {
             continue;
         }
-        mapped += 1;
         let mut resource = from_json(&source, ty, &rc, &regions, creates, deletes);
-        if let Some(tf) = tf {
-            let module = module_path(rc.module_address.as_deref().unwrap_or(""));
-            if !tf.locate(&module, &rc.name, &mut resource) {
+        if let ImageRegion::FromInstance { instance, zone } = image_region(ty) {
+            resource.source_zone = regions.zone_of_instance(&rc, instance, zone, &afters, &source);
+        }
+        if let Some(ev) = &ev {
+            let module = rc.module_address.as_deref().unwrap_or("");
+            if !locate::locate(ev, module, &rc.name, rc.index.as_ref(), &mut resource) {
                 unmatched += 1;
             }
         }
@@ -179,7 +205,6 @@ pub(super) fn read(
     }
     for deferred in &plan.deferred_changes {
         if let Some(u) = deferred_entry(&source, deferred) {
-            mapped += 1;
             builder.plan.unchecked.push(u);
         }
     }
@@ -188,21 +213,18 @@ pub(super) fn read(
     }
     let partial = plan.complete.filter(|c| c.get().trim() == "false");
     if let Some(complete) = partial {
-        builder.plan.unchecked.push(Unchecked {
-            name: Value {
-                value: source.name().to_string(),
-                span: span_of(&source, complete),
-            },
-            file: source.clone(),
-            cloud: None,
-            region: None,
-            image: None,
-            instance_type: None,
-            reason: "the plan is partial (`complete: false`): Terraform will plan the rest after this apply, and those resources were not checked".to_string(),
-            help: "check the next plan too, after this one is applied; --allow-unverified lets this pass".to_string(),
-            pairing: false,
-            line: source.line_of(span_of(&source, complete).offset()),
-        });
+        let name = Value {
+            value: source.name().to_string(),
+            span: span_of(&source, complete),
+        };
+        builder.plan.unchecked.push(Unchecked::whole(
+            name,
+            &source,
+            None,
+            "the plan is partial (`complete: false`): Terraform will plan the rest after this apply, and those resources were not checked",
+            NEXT_PLAN_HELP,
+            false,
+        ));
     }
     if let Some(tf) = tf
         && unmatched > 0
@@ -212,17 +234,6 @@ pub(super) fn read(
             source.name(),
             if unmatched == 1 { "is" } else { "are" },
             tf.root_dir()
-        ));
-    }
-    if mapped == 0 {
-        builder.plan.notices.push(format!(
-            "{}: the plan creates, replaces or deletes no resource preflight checks ({})",
-            source.name(),
-            resources::TYPES
-                .iter()
-                .map(|t| t.name)
-                .collect::<Vec<_>>()
-                .join(", ")
         ));
     }
     let mut plan = builder.finish();
@@ -337,8 +348,9 @@ fn from_json<'t>(
         file: source.clone(),
         header: span_of(source, rc.address),
         attrs,
+        source_zone: Attr::Absent,
         region: regions.of(ty, rc),
-        count: Attr::Absent,
+        callers: Vec::new(),
         creates,
         deletes,
     }
@@ -381,6 +393,21 @@ fn json_attr(
     let Some(raw) = current else {
         return Attr::Absent;
     };
+    scalar_or_list(source, raw)
+}
+
+/// A string or number, or a list of them (a scaling configuration's `instance_types`), each
+/// at its place in the JSON.
+fn scalar_or_list(source: &SourceFile, raw: &RawValue) -> Attr {
+    if raw.get().trim_start().starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
+        return Attr::List(
+            items
+                .into_iter()
+                .map(|i| scalar_or_list(source, i))
+                .collect(),
+        );
+    }
     let value = match serde_json::from_str::<serde_json::Value>(raw.get()) {
         Ok(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Ok(serde_json::Value::Number(n)) => n.to_string(),
@@ -397,6 +424,14 @@ fn unknown_after_apply() -> Attr {
     Attr::Unknown {
         why: "is known only after apply".to_string(),
         span: None,
+        origins: Vec::new(),
+    }
+}
+
+fn image_region(ty: &resources::ResourceType) -> ImageRegion {
+    match ty.kind {
+        Kind::Image(from) => from,
+        _ => ImageRegion::Irrelevant,
     }
 }
 
@@ -413,7 +448,7 @@ fn field<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
 
 /// Whether an in-place update changes the image or the instance type.
 fn changes_pairing(ty: &resources::ResourceType, change: &Change) -> bool {
-    if !matches!(ty.kind, Kind::Instance { .. }) {
+    if !matches!(ty.kind, Kind::Instance(_)) {
         return false;
     }
     [ty.image_key(), ty.instance_type_key()].iter().any(|key| {
@@ -428,32 +463,32 @@ fn changes_pairing(ty: &resources::ResourceType, change: &Change) -> bool {
 }
 
 /// A resource Terraform deferred to a later plan: it cannot be checked now.
+/// For what Terraform plans only after this plan is applied.
+const NEXT_PLAN_HELP: &str =
+    "check the next plan too, after this one is applied; --allow-unverified lets this pass";
+
 fn deferred_entry(source: &SourceFile, deferred: &Deferred) -> Option<Unchecked> {
     let raw = deferred.resource_change?;
     let rc: ResourceChange = serde_json::from_str(raw.get()).ok()?;
     let ty = resources::lookup(&rc.ty)?;
     let address: String = serde_json::from_str(rc.address.get()).ok()?;
     let span = span_of(source, rc.address);
-    Some(Unchecked {
-        name: Value {
-            value: address,
-            span,
-        },
-        file: source.clone(),
-        cloud: Some(ty.cloud()),
-        region: None,
-        image: None,
-        instance_type: None,
-        reason: format!(
-            "Terraform deferred it to a later plan ({})",
-            deferred.reason.as_deref().unwrap_or("no reason given")
-        ),
-        help:
-            "check the next plan too, after this one is applied; --allow-unverified lets this pass"
-                .to_string(),
-        pairing: matches!(ty.kind, Kind::Instance { .. }),
-        line: source.line_of(span.offset()),
-    })
+    let name = Value {
+        value: address,
+        span,
+    };
+    let reason = format!(
+        "Terraform deferred it to a later plan ({})",
+        deferred.reason.as_deref().unwrap_or("no reason given")
+    );
+    Some(Unchecked::whole(
+        name,
+        source,
+        Some(ty.cloud()),
+        reason,
+        NEXT_PLAN_HELP,
+        ty.is_pairing(),
+    ))
 }
 
 /// Regions from the plan's provider configurations.
@@ -463,17 +498,69 @@ struct Regions<'a> {
 }
 
 impl Regions<'_> {
-    fn of(&self, ty: &resources::ResourceType, rc: &ResourceChange) -> Region {
-        let Some(configuration) = self.configuration else {
-            return Region::Missing("the plan JSON has no `configuration`".to_string());
-        };
-        let mut module = &configuration.root_module;
-        for name in module_path(rc.module_address.as_deref().unwrap_or("")) {
+    /// The configuration of the module a resource change is in.
+    fn module_of(&self, rc: &ResourceChange) -> Option<&ModuleConfig> {
+        let mut module = &self.configuration?.root_module;
+        for (name, _) in steps(rc.module_address.as_deref().unwrap_or("")) {
             match module.module_calls.get(&name) {
                 Some(call) => module = &call.module,
                 None => break,
             }
         }
+        Some(module)
+    }
+
+    /// The planned zone of the instance a custom image is made from: the configuration says
+    /// which resource `instance_id` refers to, and its planned `after` says the zone.
+    fn zone_of_instance(
+        &self,
+        rc: &ResourceChange,
+        instance: &str,
+        zone: &str,
+        afters: &HashMap<String, &RawValue>,
+        source: &SourceFile,
+    ) -> Attr {
+        let address = format!("{}.{}", rc.ty, rc.name);
+        let referenced = self
+            .module_of(rc)
+            .and_then(|m| m.resources.iter().find(|r| r.address == address))
+            .and_then(|r| {
+                r.expressions[instance]["references"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|r| r.as_str())
+                    .find(|r| r.split('.').count() == 2)
+                    .map(str::to_string)
+            });
+        let Some(referenced) = referenced else {
+            return Attr::Absent;
+        };
+        let module = rc.module_address.as_deref().unwrap_or("");
+        let full = if module.is_empty() {
+            referenced
+        } else {
+            format!("{module}.{referenced}")
+        };
+        // The first instance of a resource with count or for_each.
+        let after = afters.get(&full).or_else(|| {
+            afters
+                .iter()
+                .find(|(a, _)| a.starts_with(&format!("{full}[")))
+                .map(|(_, v)| v)
+        });
+        match after.and_then(|raw| field(raw, zone)) {
+            Some(raw) => scalar_or_list(source, raw),
+            None => Attr::Absent,
+        }
+    }
+
+    fn of(&self, ty: &resources::ResourceType, rc: &ResourceChange) -> Region {
+        let Some(configuration) = self.configuration else {
+            return Region::Missing("the plan JSON has no `configuration`".to_string());
+        };
+        let Some(module) = self.module_of(rc) else {
+            return Region::Missing("the plan JSON has no `configuration`".to_string());
+        };
         let address = format!("{}.{}", rc.ty, rc.name);
         let provider = resources::provider_name(ty.cloud());
         let key = module
@@ -536,7 +623,11 @@ mod tests {
         json: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Plan, Vec<InputError>> {
-        let options = Options { tf_dir: None, env };
+        let options = Options {
+            tf_dir: None,
+            env,
+            vars: &[],
+        };
         read(SourceFile::new("tfplan.json", json), None, &options)
     }
 
@@ -607,19 +698,31 @@ mod tests {
     }
 
     #[test]
-    fn values_known_only_after_apply_are_unchecked_not_skipped() {
-        let changes = [jd_change(
-            "a",
-            r#"["create"]"#,
-            r#"{"instance_type":"g.n4.large","az":"cn-north-1a"}"#,
-            r#","after_unknown":{"image_id":true}"#,
-        )];
+    fn a_value_known_only_after_apply_leaves_the_other_side_checked() {
+        let changes = [
+            jd_change(
+                "half",
+                r#"["create"]"#,
+                r#"{"instance_type":"g.n4.large","az":"cn-north-1a"}"#,
+                r#","after_unknown":{"image_id":true}"#,
+            ),
+            jd_change(
+                "none",
+                r#"["create"]"#,
+                r#"{"az":"cn-north-1a"}"#,
+                r#","after_unknown":{"image_id":true,"instance_type":true}"#,
+            ),
+        ];
         let plan = read_plan(&plan_of(&changes));
-        assert!(plan.instances.is_empty());
-        assert_eq!(plan.unchecked.len(), 1);
+        assert_eq!(names(&plan), ["half"]);
+        let half = &plan.instances[0];
+        assert_eq!(half.instance_type.value, "g.n4.large");
+        assert_eq!(half.unknown.len(), 1);
+        assert_eq!(half.unknown[0].why, "`image_id` is known only after apply");
         assert_eq!(
-            plan.unchecked[0].reason,
-            "`image_id` is known only after apply"
+            plan.unchecked.len(),
+            1,
+            "both sides unknown: nothing to check"
         );
         assert!(plan.unchecked[0].pairing);
     }
@@ -628,8 +731,7 @@ mod tests {
     fn an_empty_id_is_no_id() {
         let after = r#"{"image_id":"  ","instance_type":"t"}"#;
         let plan = read_plan(&plan_of(&[jd_change("a", r#"["create"]"#, after, "")]));
-        assert!(plan.instances.is_empty());
-        assert_eq!(plan.unchecked[0].reason, "`image_id` is not set");
+        assert_eq!(plan.instances[0].unknown[0].why, "`image_id` is not set");
     }
 
     #[test]

@@ -1,39 +1,66 @@
-//! The Terraform resource types preflight reads, and which of their attributes it needs.
+//! The Terraform resource types preflight reads, and which of their attributes it needs: every
+//! resource of the three providers that launches instances or makes custom images, or, for
+//! the few it cannot read, a name it says it did not check.
 
 use super::Attr;
 use crate::cloud::{Api, ChargeType, Cloud};
 use crate::plan::Value;
 
+/// What an instance-like resource (an instance, an instance set, a launch template, a scaling
+/// configuration) holds, and where.
+#[derive(Debug)]
+pub struct Launches {
+    pub image: &'static str,
+    pub instance_type: &'static str,
+    /// A list of types, each a pairing of its own at one attribute (scaling configurations).
+    pub instance_types: Option<&'static str>,
+    pub region: RegionFrom,
+    /// The system disk size in GB, as an attribute path (`system_disk.disk_size_gb`).
+    pub disk: &'static [&'static str],
+    /// The availability zone attribute, where the cloud has zones within a region.
+    pub zone: Option<&'static str>,
+    pub charge: ChargeFrom,
+    /// How many instances one resource makes (an instance set's `amount`).
+    pub amount: Option<&'static str>,
+}
+
 /// What a resource type is to preflight.
 #[derive(Debug)]
 pub enum Kind {
-    /// An instance: an (image, instance type) pairing in a region.
-    Instance {
-        image: &'static str,
-        instance_type: &'static str,
-        region: RegionFrom,
-        /// The system disk size in GB, as an attribute path (`system_disk.disk_size_gb`).
-        disk: &'static [&'static str],
-        /// The availability zone attribute, where the cloud has zones within a region.
-        zone: Option<&'static str>,
-        charge: ChargeFrom,
-    },
+    Instance(Launches),
     /// A custom image: counts against the region's custom-image quota.
-    Image,
-    /// A resource of a cloud service preflight does not ask yet; always `unverified`.
+    Image(ImageRegion),
+    /// A resource of a cloud service preflight does not ask; always `unverified`.
     /// `pairing` when it is an instance (it counts as a pairing), not an image.
-    Unsupported { what: &'static str, pairing: bool },
+    Unsupported {
+        what: &'static str,
+        pairing: bool,
+    },
+}
+
+/// Where a custom image's region (or zone) comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum ImageRegion {
+    /// The provider configuration's `region`.
+    Provider,
+    /// The zone of the instance it is made from (`instance_id = zenlayercloud_instance.x.id`).
+    FromInstance {
+        instance: &'static str,
+        zone: &'static str,
+    },
+    /// None asked: the API has no image quota.
+    Irrelevant,
 }
 
 /// Where an instance's charge type is written.
 #[derive(Debug, Clone, Copy)]
 pub enum ChargeFrom {
-    /// Nowhere: the provider buys pay-as-you-go (JD Cloud, Zenlayer ZEC).
+    /// Nowhere: the provider buys pay-as-you-go (JD Cloud, Zenlayer ZEC, Alibaba scaling).
     Postpaid,
     /// Alibaba: `instance_charge_type` (`PrePaid` | `PostPaid`) and `spot_strategy`
     /// (`NoSpot` | `SpotWithPriceLimit` | `SpotAsPriceGo`).
     Alibaba {
-        charge: &'static str,
+        charge: Option<&'static str>,
         spot: &'static str,
     },
     /// Zenlayer VM: `instance_charge_type` (`PREPAID` | `POSTPAID`).
@@ -44,12 +71,15 @@ pub enum ChargeFrom {
 pub struct InstanceAttrs<A> {
     pub image: A,
     pub instance_type: A,
+    /// The list of types, where the resource has one.
+    pub instance_types: A,
     /// The attribute the region (Zenlayer: the zone) comes from.
     pub region_zone: A,
     pub disk: A,
     pub zone: A,
     pub charge: A,
     pub spot: A,
+    pub amount: A,
 }
 
 /// Where an instance's region (for Zenlayer its zone) comes from.
@@ -85,190 +115,100 @@ impl ResourceType {
         self.api.cloud()
     }
 
-    pub fn image_key(&self) -> &'static str {
-        match self.kind {
-            Kind::Instance { image, .. } => image,
-            _ => "image_id",
+    /// Whether its instances count as pairings (an image does not).
+    pub fn is_pairing(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Instance(_) | Kind::Unsupported { pairing: true, .. }
+        )
+    }
+
+    pub fn launches(&self) -> Option<&Launches> {
+        match &self.kind {
+            Kind::Instance(l) => Some(l),
+            _ => None,
         }
+    }
+
+    pub fn image_key(&self) -> &'static str {
+        self.launches().map_or("image_id", |l| l.image)
     }
 
     pub fn instance_type_key(&self) -> &'static str {
-        match self.kind {
-            Kind::Instance { instance_type, .. } => instance_type,
-            _ => "instance_type",
-        }
+        self.launches().map_or("instance_type", |l| l.instance_type)
     }
 
     pub fn region_from(&self) -> RegionFrom {
-        match self.kind {
-            Kind::Instance { region, .. } => region,
-            _ => RegionFrom::Provider,
+        self.launches().map_or(RegionFrom::Provider, |l| l.region)
+    }
+
+    /// The charge type's attributes (`""` where there is none).
+    pub fn charge_keys(&self) -> (&'static str, &'static str) {
+        match self.launches().map(|l| l.charge) {
+            Some(ChargeFrom::Alibaba { charge, spot }) => (charge.unwrap_or(""), spot),
+            Some(ChargeFrom::Zenlayer(charge)) => (charge, ""),
+            _ => ("", ""),
         }
     }
 
-    /// An instance's attributes, each read by `attr` from its path; all absent for other kinds
-    /// (and where the resource has no such attribute).
+    /// Every attribute path an instance-like resource reads, by role.
+    pub fn attribute_paths(&self) -> InstanceAttrs<Vec<&'static str>> {
+        let one = |k: Option<&'static str>| k.filter(|k| !k.is_empty()).into_iter().collect();
+        let Some(l) = self.launches() else {
+            return InstanceAttrs {
+                image: Vec::new(),
+                instance_type: Vec::new(),
+                instance_types: Vec::new(),
+                region_zone: Vec::new(),
+                disk: Vec::new(),
+                zone: Vec::new(),
+                charge: Vec::new(),
+                spot: Vec::new(),
+                amount: Vec::new(),
+            };
+        };
+        let (charge, spot) = self.charge_keys();
+        InstanceAttrs {
+            image: one(Some(l.image)),
+            instance_type: one(Some(l.instance_type)),
+            instance_types: one(l.instance_types),
+            region_zone: one(l.region.zone()),
+            disk: l.disk.to_vec(),
+            zone: one(l.zone),
+            charge: one(Some(charge)),
+            spot: one(Some(spot)),
+            amount: one(l.amount),
+        }
+    }
+
+    /// An instance's attributes, each read by `attr` from its path; absent where the
+    /// resource has no such attribute (and for other kinds).
     pub fn instance_attrs<A>(
         &self,
         attr: impl Fn(&[&'static str]) -> A,
         absent: impl Fn() -> A,
     ) -> InstanceAttrs<A> {
-        let read = |key: Option<&'static str>| key.map_or_else(&absent, |k| attr(&[k]));
-        match self.kind {
-            Kind::Instance { zone, charge, .. } => {
-                let (charge, spot) = match charge {
-                    ChargeFrom::Postpaid => (None, None),
-                    ChargeFrom::Alibaba { charge, spot } => (Some(charge), Some(spot)),
-                    ChargeFrom::Zenlayer(charge) => (Some(charge), None),
-                };
-                let disk = self.disk_path();
-                InstanceAttrs {
-                    image: read(Some(self.image_key())),
-                    instance_type: read(Some(self.instance_type_key())),
-                    region_zone: read(self.region_from().zone()),
-                    disk: if disk.is_empty() {
-                        absent()
-                    } else {
-                        attr(disk)
-                    },
-                    zone: read(zone),
-                    charge: read(charge),
-                    spot: read(spot),
-                }
+        let read = |path: Vec<&'static str>| {
+            if path.is_empty() {
+                absent()
+            } else {
+                attr(&path)
             }
-            _ => InstanceAttrs {
-                image: absent(),
-                instance_type: absent(),
-                region_zone: absent(),
-                disk: absent(),
-                zone: absent(),
-                charge: absent(),
-                spot: absent(),
-            },
-        }
-    }
-
-    /// The availability-zone attribute, where the cloud has zones within a region.
-    pub fn zone_key(&self) -> Option<&'static str> {
-        match self.kind {
-            Kind::Instance { zone, .. } => zone,
-            _ => None,
-        }
-    }
-
-    /// The charge type's attributes (`""` where there is none).
-    pub fn charge_keys(&self) -> (&'static str, &'static str) {
-        match self.kind {
-            Kind::Instance {
-                charge: ChargeFrom::Alibaba { charge, spot },
-                ..
-            } => (charge, spot),
-            Kind::Instance {
-                charge: ChargeFrom::Zenlayer(charge),
-                ..
-            } => (charge, ""),
-            _ => ("", ""),
-        }
-    }
-
-    pub fn disk_path(&self) -> &'static [&'static str] {
-        match self.kind {
-            Kind::Instance { disk, .. } => disk,
-            _ => &[],
+        };
+        let p = self.attribute_paths();
+        InstanceAttrs {
+            image: read(p.image),
+            instance_type: read(p.instance_type),
+            instance_types: read(p.instance_types),
+            region_zone: read(p.region_zone),
+            disk: read(p.disk),
+            zone: read(p.zone),
+            charge: read(p.charge),
+            spot: read(p.spot),
+            amount: read(p.amount),
         }
     }
 }
-
-const ZENLAYER_VM: Kind = Kind::Instance {
-    image: "image_id",
-    instance_type: "instance_type",
-    region: RegionFrom::Zone("availability_zone"),
-    disk: &["system_disk_size"],
-    zone: None,
-    charge: ChargeFrom::Zenlayer("instance_charge_type"),
-};
-
-/// Every resource type preflight reads; others are ignored.
-pub const TYPES: &[ResourceType] = &[
-    ResourceType {
-        name: "alicloud_instance",
-        api: Api::Aliyun,
-        kind: Kind::Instance {
-            image: "image_id",
-            instance_type: "instance_type",
-            region: RegionFrom::Provider,
-            disk: &["system_disk_size"],
-            // Given only `vswitch_id`, the zone is unknown and the region's answer applies.
-            zone: Some("availability_zone"),
-            charge: ChargeFrom::Alibaba {
-                charge: "instance_charge_type",
-                spot: "spot_strategy",
-            },
-        },
-    },
-    ResourceType {
-        name: "alicloud_image",
-        api: Api::Aliyun,
-        kind: Kind::Image,
-    },
-    ResourceType {
-        name: "alicloud_image_copy",
-        api: Api::Aliyun,
-        kind: Kind::Image,
-    },
-    ResourceType {
-        name: "jdcloud_instance",
-        api: Api::Jdcloud,
-        kind: Kind::Instance {
-            image: "image_id",
-            instance_type: "instance_type",
-            region: RegionFrom::ZoneOrProvider("az"),
-            disk: &["system_disk", "disk_size_gb"],
-            zone: Some("az"),
-            charge: ChargeFrom::Postpaid,
-        },
-    },
-    ResourceType {
-        name: "zenlayercloud_zvm_instance",
-        api: Api::ZenlayerVm,
-        kind: ZENLAYER_VM,
-    },
-    ResourceType {
-        name: "zenlayercloud_instance",
-        api: Api::ZenlayerVm,
-        kind: ZENLAYER_VM,
-    },
-    ResourceType {
-        name: "zenlayercloud_zec_instance",
-        api: Api::ZenlayerZec,
-        kind: Kind::Instance {
-            image: "image_id",
-            instance_type: "instance_type",
-            region: RegionFrom::Zone("availability_zone"),
-            disk: &["system_disk_size"],
-            zone: None,
-            charge: ChargeFrom::Postpaid,
-        },
-    },
-    ResourceType {
-        name: "zenlayercloud_zec_image",
-        api: Api::ZenlayerZec,
-        kind: Kind::Image,
-    },
-    ResourceType {
-        name: "zenlayercloud_zec_image_copy",
-        api: Api::ZenlayerZec,
-        kind: Kind::Image,
-    },
-    ResourceType {
-        name: "zenlayercloud_bmc_instance",
-        api: Api::ZenlayerVm,
-        kind: Kind::Unsupported {
-            what: "Zenlayer bare-metal (BMC) instances: it does not ask Zenlayer's BMC service",
-            pairing: true,
-        },
-    },
-];
 
 /// The charge type the attributes say: spot when a spot strategy other than `NoSpot` is set,
 /// prepaid for `PrePaid` / `PREPAID`, else the providers' default, postpaid.
@@ -295,15 +235,202 @@ pub fn charge_type(charge: &Attr, spot: &Attr) -> Option<Value<ChargeType>> {
     }
 }
 
+const ALIBABA_CHARGE: ChargeFrom = ChargeFrom::Alibaba {
+    charge: Some("instance_charge_type"),
+    spot: "spot_strategy",
+};
+
+const ZENLAYER_VM: Kind = Kind::Instance(Launches {
+    image: "image_id",
+    instance_type: "instance_type",
+    instance_types: None,
+    region: RegionFrom::Zone("availability_zone"),
+    disk: &["system_disk_size"],
+    zone: None,
+    charge: ChargeFrom::Zenlayer("instance_charge_type"),
+    amount: None,
+});
+
+/// Alibaba's launch template; the other Alibaba resources differ from it in a field or two.
+const ALIBABA_TEMPLATE: Launches = Launches {
+    image: "image_id",
+    instance_type: "instance_type",
+    instance_types: None,
+    region: RegionFrom::Provider,
+    disk: &["system_disk", "size"],
+    zone: Some("zone_id"),
+    charge: ALIBABA_CHARGE,
+    amount: None,
+};
+
+const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
+    instance: "instance_id",
+    zone: "availability_zone",
+});
+
+/// Every resource type preflight reads; others are ignored.
+pub const TYPES: &[ResourceType] = &[
+    ResourceType {
+        name: "alicloud_instance",
+        api: Api::Aliyun,
+        kind: Kind::Instance(Launches {
+            disk: &["system_disk_size"],
+            // Given only `vswitch_id`, the zone is unknown and the region's answer applies.
+            zone: Some("availability_zone"),
+            ..ALIBABA_TEMPLATE
+        }),
+    },
+    ResourceType {
+        name: "alicloud_ecs_instance_set",
+        api: Api::Aliyun,
+        kind: Kind::Instance(Launches {
+            amount: Some("amount"),
+            ..ALIBABA_TEMPLATE
+        }),
+    },
+    ResourceType {
+        name: "alicloud_ecs_launch_template",
+        api: Api::Aliyun,
+        kind: Kind::Instance(ALIBABA_TEMPLATE),
+    },
+    ResourceType {
+        name: "alicloud_launch_template",
+        api: Api::Aliyun,
+        kind: Kind::Instance(Launches {
+            disk: &["system_disk_size"],
+            ..ALIBABA_TEMPLATE
+        }),
+    },
+    ResourceType {
+        name: "alicloud_ess_scaling_configuration",
+        api: Api::Aliyun,
+        kind: Kind::Instance(Launches {
+            instance_types: Some("instance_types"),
+            disk: &["system_disk_size"],
+            // The scaling group's vSwitches decide the zones.
+            zone: None,
+            charge: ChargeFrom::Alibaba {
+                charge: None,
+                spot: "spot_strategy",
+            },
+            ..ALIBABA_TEMPLATE
+        }),
+    },
+    ResourceType {
+        name: "alicloud_image",
+        api: Api::Aliyun,
+        kind: Kind::Image(ImageRegion::Provider),
+    },
+    ResourceType {
+        name: "alicloud_image_copy",
+        api: Api::Aliyun,
+        kind: Kind::Image(ImageRegion::Provider),
+    },
+    ResourceType {
+        name: "jdcloud_instance",
+        api: Api::Jdcloud,
+        kind: Kind::Instance(Launches {
+            image: "image_id",
+            instance_type: "instance_type",
+            instance_types: None,
+            region: RegionFrom::ZoneOrProvider("az"),
+            disk: &["system_disk", "disk_size_gb"],
+            zone: Some("az"),
+            charge: ChargeFrom::Postpaid,
+            amount: None,
+        }),
+    },
+    ResourceType {
+        name: "jdcloud_instance_template",
+        api: Api::Jdcloud,
+        kind: Kind::Instance(Launches {
+            image: "image_id",
+            instance_type: "instance_type",
+            instance_types: None,
+            region: RegionFrom::Provider,
+            disk: &["system_disk", "disk_size_gb"],
+            zone: None,
+            charge: ChargeFrom::Postpaid,
+            amount: None,
+        }),
+    },
+    ResourceType {
+        name: "zenlayercloud_zvm_instance",
+        api: Api::ZenlayerVm,
+        kind: ZENLAYER_VM,
+    },
+    ResourceType {
+        name: "zenlayercloud_instance",
+        api: Api::ZenlayerVm,
+        kind: ZENLAYER_VM,
+    },
+    ResourceType {
+        name: "zenlayercloud_zvm_image",
+        api: Api::ZenlayerVm,
+        kind: ZENLAYER_VM_IMAGE,
+    },
+    ResourceType {
+        name: "zenlayercloud_image",
+        api: Api::ZenlayerVm,
+        kind: ZENLAYER_VM_IMAGE,
+    },
+    ResourceType {
+        name: "zenlayercloud_zec_instance",
+        api: Api::ZenlayerZec,
+        kind: Kind::Instance(Launches {
+            image: "image_id",
+            instance_type: "instance_type",
+            instance_types: None,
+            region: RegionFrom::Zone("availability_zone"),
+            disk: &["system_disk_size"],
+            zone: None,
+            charge: ChargeFrom::Postpaid,
+            amount: None,
+        }),
+    },
+    ResourceType {
+        name: "zenlayercloud_zec_image",
+        api: Api::ZenlayerZec,
+        kind: Kind::Image(ImageRegion::Irrelevant),
+    },
+    ResourceType {
+        name: "zenlayercloud_zec_image_copy",
+        api: Api::ZenlayerZec,
+        kind: Kind::Image(ImageRegion::Irrelevant),
+    },
+    ResourceType {
+        name: "zenlayercloud_bmc_instance",
+        api: Api::ZenlayerVm,
+        kind: Kind::Unsupported {
+            what: "Zenlayer bare-metal (BMC) instances: it does not ask Zenlayer's BMC service",
+            pairing: true,
+        },
+    },
+];
+
+/// Resources that launch instances and that preflight does not read: they are named in a
+/// note, never passed in silence.
+pub const NOT_CHECKED: &[&str] = &[
+    "alicloud_cs_kubernetes_node_pool",
+    "alicloud_cs_managed_kubernetes",
+    "alicloud_cs_kubernetes",
+    "alicloud_auto_provisioning_group",
+    "alicloud_ecs_dedicated_host",
+    "alicloud_ecs_elasticity_assurance",
+    "jdcloud_instance_ag_instance",
+];
+
 pub fn lookup(name: &str) -> Option<&'static ResourceType> {
     TYPES.iter().find(|t| t.name == name)
 }
 
-/// The environment variables the cloud's Terraform provider reads its region from.
+/// The environment variables the cloud's Terraform provider reads its region from, in its
+/// order. The JD provider's is literally `region` (`schema.EnvDefaultFunc("region", nil)` in
+/// terraform-provider-jdcloud's provider.go); no JD tool reads `JDCLOUD_REGION`.
 pub fn region_vars(cloud: Cloud) -> &'static [&'static str] {
     match cloud {
         Cloud::Aliyun => &["ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"],
-        Cloud::Jdcloud => &["JDCLOUD_REGION"],
+        Cloud::Jdcloud => &["region"],
         Cloud::Zenlayer => &[],
     }
 }

@@ -1,0 +1,118 @@
+//! Terraform's files on disk: listing a module's `.tf` files, reading one with hcl-edit (so
+//! every block and value keeps its byte span), and the paths findings show, relative to the
+//! working directory and without `../` detours where a file lies below it.
+
+use std::path::{Component, Path, PathBuf};
+
+use hcl_edit::structure::Body;
+use miette::SourceSpan;
+
+use crate::error::{self, InputError};
+use crate::source::SourceFile;
+
+/// One HCL file (`.tf` or `.tfvars`), parsed.
+pub struct TfFile {
+    pub source: SourceFile,
+    pub body: Body,
+}
+
+/// Whether `dir` holds `.tf` files.
+pub fn has_tf_files(dir: &Path) -> bool {
+    !files_in(dir, |name| name.ends_with(".tf")).is_empty()
+}
+
+/// The files directly in `dir` whose names `keep` accepts, sorted, as `dir/name` (so an empty
+/// `dir`, the current directory, gives bare names).
+pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let read = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(read)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_file())
+                .filter(|e| e.file_name().to_str().is_some_and(&keep))
+                .map(|e| dir.join(e.file_name()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Reads and parses one HCL file; a syntax error is an input error at its spot.
+pub fn read_hcl(path: &Path, errors: &mut Vec<InputError>) -> Option<TfFile> {
+    let source = match crate::read_source(path, error::Kind::Plan) {
+        Ok(source) => source,
+        Err(e) => {
+            errors.push(e);
+            return None;
+        }
+    };
+    match hcl_edit::parser::parse_body(source.text()) {
+        Ok(body) => Some(TfFile { source, body }),
+        Err(e) => {
+            let at = source.offset_of(e.location().line(), e.location().column());
+            errors.push(
+                InputError::at(
+                    "terraform::syntax",
+                    &source,
+                    SourceSpan::new(at.into(), 0),
+                    format!("cannot read `{}`: {}", source.name(), e.message()),
+                    "here",
+                )
+                .with_help("`terraform validate` says more about the configuration"),
+            );
+            None
+        }
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (so paths stay as the user wrote
+/// them, relative where they were relative); `examples/basic/../..` is `.`, and `..` that
+/// climbs above the start is kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// A path as findings show it: normalized, without a leading `./`.
+pub fn shown(path: &Path) -> String {
+    let normal = normalize(path);
+    let s = normal.display().to_string();
+    let s = s.strip_prefix("./").unwrap_or(&s).to_string();
+    if s.is_empty() { ".".to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_lose_their_detours_and_keep_climbs() {
+        assert_eq!(normalize(Path::new("examples/basic/../..")), Path::new("."));
+        assert_eq!(shown(Path::new("examples/basic/../../main.tf")), "main.tf");
+        assert_eq!(shown(Path::new("./a/./b/../c.tf")), "a/c.tf");
+        assert_eq!(shown(Path::new("../../main.tf")), "../../main.tf");
+        assert_eq!(shown(Path::new("a/../../b")), "../b");
+        assert_eq!(shown(Path::new("")), ".");
+    }
+}

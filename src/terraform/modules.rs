@@ -1,0 +1,457 @@
+//! A Terraform configuration as modules: the root module's `.tf` files and every module it
+//! calls, recursively. A local `source` (`./…`, `../..`) is resolved against the calling
+//! module's own directory, whatever the working directory; a registry or git module is read
+//! from where `terraform init` downloaded it (`.terraform/modules/modules.json`), else it is
+//! named in a note. What Terraform itself refuses (two resources with one address, two
+//! default configurations of one provider in a module) is an input error at both places.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Body};
+use miette::SourceSpan;
+use serde::Deserialize;
+
+use super::files::{TfFile, files_in, normalize, read_hcl, shown};
+use super::variables::{RootVars, VarFlag};
+use crate::error::InputError;
+use crate::plan::{Suppression, suppress};
+use crate::source::SourceFile;
+
+/// Modules nest at most this deep; deeper is a cycle or a mistake.
+const MAX_MODULE_DEPTH: usize = 16;
+
+pub struct Module {
+    /// Module names from the root: `["web", "db"]` for `module.web.module.db`.
+    pub path: Vec<String>,
+    pub dir: PathBuf,
+    pub files: Vec<usize>,
+    /// Its override files (`override.tf`, `*_override.tf`): read, but not merged.
+    pub overrides: Vec<usize>,
+    /// The `module` block that calls it.
+    pub call: Option<Call>,
+}
+
+pub struct Call {
+    pub parent: usize,
+    pub file: usize,
+    pub block: Block,
+}
+
+pub struct Config {
+    root: PathBuf,
+    pub files: Vec<TfFile>,
+    pub modules: Vec<Module>,
+    pub vars: RootVars,
+    /// Module calls neither local nor downloaded: (address, source).
+    pub remote_calls: Vec<(String, String)>,
+    /// `.tf.json` files (Terraform's JSON syntax), which preflight does not read.
+    pub json_files: Vec<PathBuf>,
+}
+
+/// `.terraform/modules/modules.json`, as `terraform init` writes it.
+#[derive(Deserialize)]
+struct Manifest {
+    #[serde(rename = "Modules", default)]
+    modules: Vec<ManifestEntry>,
+}
+
+#[derive(Deserialize)]
+struct ManifestEntry {
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "Dir", default)]
+    dir: String,
+}
+
+impl Config {
+    /// Reads the root module in `dir`, its variable sources and every module it calls.
+    pub fn load(
+        dir: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: &[VarFlag],
+    ) -> Result<Config, Vec<InputError>> {
+        let mut config = Config {
+            root: dir.to_path_buf(),
+            files: Vec::new(),
+            modules: Vec::new(),
+            vars: RootVars::default(),
+            remote_calls: Vec::new(),
+            json_files: Vec::new(),
+        };
+        let mut errors = Vec::new();
+        let downloaded = downloaded_modules(dir);
+        let (files, overrides) = config.read_dir(dir, &mut errors);
+        config.modules.push(Module {
+            path: Vec::new(),
+            dir: dir.to_path_buf(),
+            files,
+            overrides,
+            call: None,
+        });
+        let mut next = 0;
+        while next < config.modules.len() {
+            config.load_calls(next, &downloaded, &mut errors);
+            next += 1;
+        }
+        config.check_duplicates(&mut errors);
+        let names = config.variable_names(0);
+        match RootVars::load(dir, &names, env, flags) {
+            Ok(vars) => config.vars = vars,
+            Err(mut e) => errors.append(&mut e),
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Adds the modules that `module` calls.
+    fn load_calls(
+        &mut self,
+        module: usize,
+        downloaded: &HashMap<String, PathBuf>,
+        errors: &mut Vec<InputError>,
+    ) {
+        let calls: Vec<(usize, Block)> = self
+            .blocks_in(module, "module")
+            .into_iter()
+            .map(|(f, b)| (f, b.clone()))
+            .collect();
+        for (file, block) in calls {
+            let Some(name) = label(&block, 0) else {
+                continue;
+            };
+            let source = block
+                .body
+                .get_attribute("source")
+                .and_then(|a| a.value.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let mut path = self.modules[module].path.clone();
+            path.push(name.to_string());
+            let local = source.starts_with("./") || source.starts_with("../");
+            let child_dir = if local {
+                normalize(&self.modules[module].dir.join(&source))
+            } else {
+                match downloaded.get(&path.join(".")) {
+                    Some(dir) => dir.clone(),
+                    None => {
+                        self.remote_calls.push((address_of(&path), source));
+                        continue;
+                    }
+                }
+            };
+            if path.len() > MAX_MODULE_DEPTH || !child_dir.is_dir() {
+                let span = block
+                    .body
+                    .get_attribute("source")
+                    .and_then(|a| a.value.span())
+                    .map(to_span)
+                    .unwrap_or_else(|| header(&block));
+                let why = if child_dir.is_dir() {
+                    format!("modules nest more than {MAX_MODULE_DEPTH} deep here")
+                } else {
+                    format!(
+                        "module `{name}`: `{source}` is not a directory (it would be `{}`)",
+                        shown(&child_dir)
+                    )
+                };
+                errors.push(InputError::at(
+                    "terraform::bad-module",
+                    &self.files[file].source,
+                    span,
+                    why,
+                    "this source",
+                ));
+                continue;
+            }
+            let (files, overrides) = self.read_dir(&child_dir, errors);
+            self.modules.push(Module {
+                path,
+                dir: child_dir,
+                files,
+                overrides,
+                call: Some(Call {
+                    parent: module,
+                    file,
+                    block,
+                }),
+            });
+        }
+    }
+
+    /// A directory's `.tf` files: (ordinary ones, override files).
+    fn read_dir(&mut self, dir: &Path, errors: &mut Vec<InputError>) -> (Vec<usize>, Vec<usize>) {
+        for path in files_in(dir, |name| name.ends_with(".tf.json")) {
+            if !self.json_files.contains(&path) {
+                self.json_files.push(path);
+            }
+        }
+        let mut files = Vec::new();
+        let mut overrides = Vec::new();
+        for path in files_in(dir, |name| name.ends_with(".tf")) {
+            let Some(mut file) = read_hcl(&path, errors) else {
+                continue;
+            };
+            // Shown as the user reads paths: without `../` detours.
+            if file.source.name() != shown(&path) {
+                file.source = SourceFile::new(shown(&path), file.source.text().to_string());
+            }
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            self.files.push(file);
+            if name == "override.tf" || name.ends_with("_override.tf") {
+                overrides.push(self.files.len() - 1);
+            } else {
+                files.push(self.files.len() - 1);
+            }
+        }
+        (files, overrides)
+    }
+
+    /// The override file that may change resource `ty.name` in `module`, if any: one in the
+    /// module that overrides that resource, or one there or in a caller that overrides
+    /// anything but resources (a provider, a variable, a module call).
+    pub fn overridden_by(&self, module: usize, ty: &str, name: &str) -> Option<&str> {
+        let mut at = Some(module);
+        while let Some(m) = at {
+            for &f in &self.modules[m].overrides {
+                let hit = self.files[f].body.blocks().any(|b| {
+                    b.ident.as_str() != "resource"
+                        || (m == module && label(b, 0) == Some(ty) && label(b, 1) == Some(name))
+                });
+                if hit {
+                    return Some(self.files[f].source.name());
+                }
+            }
+            at = self.modules[m].call.as_ref().map(|c| c.parent);
+        }
+        None
+    }
+
+    pub fn root_dir(&self) -> String {
+        shown(&self.root)
+    }
+
+    /// The variables the root module declares.
+    fn variable_names(&self, module: usize) -> Vec<String> {
+        self.blocks_in(module, "variable")
+            .into_iter()
+            .filter_map(|(_, b)| label(b, 0).map(str::to_string))
+            .collect()
+    }
+
+    /// Blocks of kind `ident` in a module, with the file each is in.
+    pub fn blocks_in(&self, module: usize, ident: &str) -> Vec<(usize, &Block)> {
+        self.modules[module]
+            .files
+            .iter()
+            .flat_map(|&f| {
+                self.files[f]
+                    .body
+                    .blocks()
+                    .filter(|b| b.ident.as_str() == ident)
+                    .map(move |b| (f, b))
+            })
+            .collect()
+    }
+
+    pub fn module(&self, path: &[String]) -> Option<usize> {
+        self.modules.iter().position(|m| m.path == path)
+    }
+
+    pub fn resource_block(&self, module: usize, ty: &str, name: &str) -> Option<(usize, &Block)> {
+        self.blocks_in(module, "resource")
+            .into_iter()
+            .find(|(_, b)| label(b, 0) == Some(ty) && label(b, 1) == Some(name))
+    }
+
+    /// Every `.tf` and tfvars file, with its suppression comments.
+    pub fn files_with_suppressions(
+        &self,
+    ) -> Result<Vec<(SourceFile, Vec<Suppression>)>, Vec<InputError>> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        let sources = self
+            .files
+            .iter()
+            .map(|f| &f.source)
+            .chain(self.vars.hcl_files());
+        for source in sources {
+            match suppress::parse(source) {
+                Ok(s) => out.push((source.clone(), s)),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Terraform refuses two `resource` blocks with one type and name in a module, two module
+    /// calls with one name, and two configurations of one provider with one alias (or none).
+    fn check_duplicates(&self, errors: &mut Vec<InputError>) {
+        for module in 0..self.modules.len() {
+            let mut seen: HashMap<(String, String), (usize, SourceSpan)> = HashMap::new();
+            let keyed = |ident: &str, block: &Block| -> Option<(String, String)> {
+                match ident {
+                    "resource" => {
+                        Some((label(block, 0)?.to_string(), label(block, 1)?.to_string()))
+                    }
+                    "module" => Some(("module".to_string(), label(block, 0)?.to_string())),
+                    _ => Some((
+                        format!("provider {}", label(block, 0)?),
+                        block
+                            .body
+                            .get_attribute("alias")
+                            .and_then(|a| a.value.as_str())
+                            .unwrap_or("")
+                            .to_string(),
+                    )),
+                }
+            };
+            for ident in ["resource", "module", "provider"] {
+                for (file, block) in self.blocks_in(module, ident) {
+                    let Some(key) = keyed(ident, block) else {
+                        continue;
+                    };
+                    let span = header(block);
+                    if let Some((first_file, first)) = seen.get(&key) {
+                        errors.push(self.duplicate(
+                            ident,
+                            &key,
+                            (*first_file, *first),
+                            (file, span),
+                        ));
+                    } else {
+                        seen.insert(key, (file, span));
+                    }
+                }
+            }
+        }
+    }
+
+    fn duplicate(
+        &self,
+        ident: &str,
+        key: &(String, String),
+        first: (usize, SourceSpan),
+        again: (usize, SourceSpan),
+    ) -> InputError {
+        let (message, help) = match ident {
+            "resource" => (
+                format!("`{}.{}` is declared twice in one module", key.0, key.1),
+                "Terraform refuses this: give one of them another name",
+            ),
+            "module" => (
+                format!("module `{}` is called twice in one module", key.1),
+                "Terraform refuses this: give one of the calls another name",
+            ),
+            _ if key.1.is_empty() => (
+                format!(
+                    "two default `{}` configurations in one module",
+                    key.0.trim_start_matches("provider ")
+                ),
+                "Terraform refuses this: give the second one an `alias`",
+            ),
+            _ => (
+                format!(
+                    "two `{}` configurations with alias `{}`",
+                    key.0.trim_start_matches("provider "),
+                    key.1
+                ),
+                "Terraform refuses this: give each configuration its own alias",
+            ),
+        };
+        let mut error = InputError::at(
+            "terraform::duplicate",
+            &self.files[again.0].source,
+            again.1,
+            message,
+            "declared again here",
+        )
+        .with_help(help);
+        if first.0 == again.0 {
+            error = error.with_label(first.1, "first declared here");
+        } else {
+            error = error.also_at(&self.files[first.0].source, first.1, "first declared here");
+        }
+        error
+    }
+}
+
+/// Where `terraform init` put each registry or git module, by module key (`web.db`).
+fn downloaded_modules(root: &Path) -> HashMap<String, PathBuf> {
+    let path = root.join(".terraform").join("modules").join("modules.json");
+    let Ok(bytes) = crate::files::read_capped(&path, 16 * 1024 * 1024) else {
+        return HashMap::new();
+    };
+    let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
+        return HashMap::new();
+    };
+    manifest
+        .modules
+        .into_iter()
+        .filter(|m| !m.key.is_empty())
+        .map(|m| (m.key, normalize(&root.join(m.dir))))
+        .collect()
+}
+
+/// An attribute by path: `["system_disk", "disk_size_gb"]` looks into a nested block (or an
+/// object-valued attribute).
+pub fn attribute<'b>(body: &'b Body, path: &[&'b str]) -> Option<&'b Expression> {
+    let (last, blocks) = path.split_last()?;
+    let mut body = body;
+    for key in blocks {
+        if let Some(block) = body.get_blocks(key).next() {
+            body = &block.body;
+        } else {
+            let object = body.get_attribute(key)?.value.as_object()?;
+            return object.iter().find_map(|(k, v)| {
+                let name = match k {
+                    hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                    hcl_edit::expr::ObjectKey::Expression(e) => e.as_str()?.to_string(),
+                };
+                (name == *last).then_some(v.expr())
+            });
+        }
+    }
+    body.get_attribute(last).map(|a| &a.value)
+}
+
+pub fn label(block: &Block, i: usize) -> Option<&str> {
+    block.labels.get(i).map(|l| l.as_str())
+}
+
+/// From the block's keyword to the end of its last label: `resource "a" "b"`.
+pub fn header(block: &Block) -> SourceSpan {
+    let start = block.ident.span().map_or(0, |s| s.start);
+    let end = block
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .or_else(|| block.ident.span())
+        .map_or(start, |s| s.end);
+    SourceSpan::new(start.into(), end.saturating_sub(start))
+}
+
+pub fn to_span(range: std::ops::Range<usize>) -> SourceSpan {
+    SourceSpan::new(range.start.into(), range.len())
+}
+
+/// `module.web.module.db.` for `["web", "db"]`.
+pub fn prefix(path: &[String]) -> String {
+    path.iter().map(|m| format!("module.{m}.")).collect()
+}
+
+pub fn address_of(path: &[String]) -> String {
+    prefix(path).trim_end_matches('.').to_string()
+}

@@ -1,0 +1,189 @@
+//! The root modules that include some changed files, for the pre-commit hook: a module needs
+//! its callers (they set its variables), so a change to `modules/web/main.tf` is checked by
+//! validating every root module that calls `modules/web`, directly or through others. A root
+//! module is a directory of `.tf` files that no other directory in the repository calls as a
+//! local module; a changed directory nobody calls is its own root.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::files::{files_in, has_tf_files, normalize, read_hcl};
+use super::modules::label;
+
+/// The root modules (directories) that include `changed` (files or directories), searched for
+/// under `top` (the repository root).
+pub fn root_modules(changed: &[PathBuf], top: &Path) -> Vec<PathBuf> {
+    let dirs = tf_dirs(top);
+    // callee → callers, by normalized path.
+    let mut callers: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
+    for dir in &dirs {
+        for callee in local_calls(dir) {
+            callers.entry(callee).or_default().insert(dir.clone());
+        }
+    }
+    let mut roots = BTreeSet::new();
+    for path in changed {
+        let dir = if path.is_dir() {
+            path.clone()
+        } else {
+            path.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let dir = normalize(&dir);
+        let mut seen = BTreeSet::new();
+        collect_roots(&dir, &callers, &mut seen, &mut roots);
+    }
+    roots.into_iter().collect()
+}
+
+fn collect_roots(
+    dir: &Path,
+    callers: &BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+    seen: &mut BTreeSet<PathBuf>,
+    roots: &mut BTreeSet<PathBuf>,
+) {
+    if !seen.insert(dir.to_path_buf()) {
+        return;
+    }
+    match callers.get(dir).filter(|c| !c.is_empty()) {
+        None => {
+            roots.insert(dir.to_path_buf());
+        }
+        Some(list) => {
+            for caller in list {
+                collect_roots(caller, callers, seen, roots);
+            }
+        }
+    }
+}
+
+/// Every directory under `top` with `.tf` files: git's list when `top` is in a repository
+/// (so ignored directories are not read), else a walk that skips hidden ones (`.terraform`).
+fn tf_dirs(top: &Path) -> Vec<PathBuf> {
+    git_tf_dirs(top).unwrap_or_else(|| walk_tf_dirs(top))
+}
+
+/// The directories of the `.tf` files git knows under `top`, tracked or not ignored.
+fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(if top.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            top
+        })
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            "*.tf",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut dirs = BTreeSet::new();
+    for file in out.stdout.split(|&b| b == 0).filter(|f| !f.is_empty()) {
+        let file = Path::new(std::str::from_utf8(file).ok()?);
+        if let Some(dir) = file.parent() {
+            dirs.insert(normalize(&top.join(dir)));
+        }
+    }
+    Some(dirs.into_iter().collect())
+}
+
+fn walk_tf_dirs(top: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![top.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        if has_tf_files(&dir) {
+            out.push(normalize(&dir));
+        }
+        let read = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &dir
+        };
+        let Ok(entries) = std::fs::read_dir(read) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let hidden = entry
+                .file_name()
+                .to_str()
+                .is_none_or(|n| n.starts_with('.'));
+            if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                pending.push(dir.join(entry.file_name()));
+            }
+        }
+    }
+    out
+}
+
+/// The local modules a directory calls (`source = "./…"` or `"../…"`).
+fn local_calls(dir: &Path) -> Vec<PathBuf> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for path in files_in(dir, |n| n.ends_with(".tf")) {
+        let Some(file) = read_hcl(&path, &mut errors) else {
+            continue;
+        };
+        for block in file.body.blocks().filter(|b| b.ident.as_str() == "module") {
+            if label(block, 0).is_none() {
+                continue;
+            }
+            let source = block
+                .body
+                .get_attribute("source")
+                .and_then(|a| a.value.as_str())
+                .unwrap_or_default();
+            if source.starts_with("./") || source.starts_with("../") {
+                out.push(normalize(&dir.join(source)));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_module_is_checked_through_the_roots_that_call_it() {
+        let top = std::env::temp_dir().join(format!("preflight-roots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&top);
+        let write = |path: &str, text: &str| {
+            let path = top.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            std::fs::write(path, text).expect("write");
+        };
+        // A module repository: the module at the top, examples that call it, a submodule.
+        write(
+            "main.tf",
+            "module \"disk\" {\n  source = \"./modules/disk\"\n}\n",
+        );
+        write("modules/disk/main.tf", "resource \"x\" \"y\" {}\n");
+        write(
+            "examples/basic/main.tf",
+            "module \"ecs\" {\n  source = \"../..\"\n}\n",
+        );
+        write(
+            "examples/full/main.tf",
+            "module \"ecs\" {\n  source = \"../../\"\n}\n",
+        );
+        write("standalone/main.tf", "resource \"x\" \"y\" {}\n");
+        let roots = root_modules(&[top.join("modules/disk/main.tf")], &top);
+        assert_eq!(
+            roots,
+            [top.join("examples/basic"), top.join("examples/full")]
+        );
+        let roots = root_modules(&[top.join("standalone/main.tf")], &top);
+        assert_eq!(roots, [top.join("standalone")]);
+        let _ = std::fs::remove_dir_all(&top);
+    }
+}

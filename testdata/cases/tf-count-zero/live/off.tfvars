@@ -1,0 +1,2 @@
+enable_bastion = false
+workers        = {}

@@ -1,0 +1,11 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+module "ecs" {
+  source = "../.."
+
+  name          = "complete"
+  image_id      = "aliyun_3_x64_40G_alibase_20240819.vhd"
+  instance_type = "ecs.g7.large"
+}

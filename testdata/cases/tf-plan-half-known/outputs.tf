@@ -1,0 +1,3 @@
+output "instance_ids" {
+  value = alicloud_instance.this[*].id
+}

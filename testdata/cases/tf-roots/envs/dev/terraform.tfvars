@@ -1,0 +1,1 @@
+image_id = "m-bp1retired0000web"

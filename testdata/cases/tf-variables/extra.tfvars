@@ -1,0 +1,2 @@
+f = "m-f-var-file"
+g = "m-g-var-file"

@@ -1,0 +1,2 @@
+d = "m-d-a-auto"
+e = "m-e-a-auto"

@@ -1,0 +1,2 @@
+b = "m-b-tfvars"
+c = "m-c-tfvars"

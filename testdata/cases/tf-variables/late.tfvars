@@ -1,0 +1,1 @@
+h = "m-h-late-var-file"
