@@ -42,3 +42,11 @@ resource "alicloud_instance" "canary" {
   image_id      = "aliyun_3_x64_40G_alibase_20240819.vhd"
   instance_type = "ecs.g7.large"
 }
+
+# Launches instances too, but preflight does not read it: named in a note.
+resource "alicloud_cs_kubernetes_node_pool" "workers" {
+  node_pool_name = "workers"
+  cluster_id     = "c-0123456789"
+  instance_types = ["ecs.g7.large"]
+  vswitch_ids    = ["vsw-bp1s5fnvk4gn2tws03624"]
+}
