@@ -171,6 +171,11 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// The repository root that SARIF, GitHub and JUnit paths are relative to (default: the
+    /// nearest directory from here up that holds `.git`).
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub root: Option<PathBuf>,
+
     /// Extra rule directory (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,

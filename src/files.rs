@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::{InputError, Kind};
 use crate::source::SourceFile;
@@ -180,6 +180,29 @@ pub fn io_reason(e: &io::Error) -> String {
                 None => s,
             }
         }
+    }
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (so paths stay as the user wrote
+/// them, relative where they were relative); `examples/basic/../..` is `.`, and `..` that
+/// climbs above the start is kept.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 

@@ -30,7 +30,6 @@ pub mod terraform;
 
 use std::path::{Path, PathBuf};
 
-use diagnostic::Severity;
 use error::InputError;
 use facts::Facts;
 pub use files::{io_reason, read_source};
@@ -312,12 +311,14 @@ fn rule_infos(policy: &Policy, enabled: &dyn Fn(&str) -> bool) -> Vec<report::Ru
     builtin.chain(files).filter(|r| enabled(&r.id)).collect()
 }
 
-/// Every entry checked, for reports that list passes too.
+/// Every entry checked or that could not be, in plan order, for reports that list passes too.
 fn cases(plans: &[Plan]) -> Vec<report::Case> {
     let mut cases = Vec::new();
     for plan in plans {
+        let start = cases.len();
         for i in &plan.instances {
             cases.push(report::Case {
+                plan: String::new(),
                 file: i.file.name().to_string(),
                 entry: i.name.value.clone(),
                 line: i.line,
@@ -330,8 +331,30 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
                 ),
             });
         }
+        for u in &plan.unchecked {
+            let side = |v: &Option<String>| v.clone().unwrap_or_else(|| "(known later)".into());
+            let mut title = match (u.pairing, u.cloud) {
+                (true, _) => format!("{} on {}", side(&u.image), side(&u.instance_type)),
+                (false, Some(_)) => "custom image".to_string(),
+                (false, None) => "the whole plan".to_string(),
+            };
+            if let Some(cloud) = u.cloud {
+                title.push_str(&format!(" in {cloud}"));
+                if let Some(region) = &u.region {
+                    title.push_str(&format!(" {region}"));
+                }
+            }
+            cases.push(report::Case {
+                plan: String::new(),
+                file: u.file.name().to_string(),
+                entry: u.name.value.clone(),
+                line: u.line,
+                title,
+            });
+        }
         for image in &plan.images {
             cases.push(report::Case {
+                plan: String::new(),
                 file: image.file.name().to_string(),
                 entry: image.name.value.clone(),
                 line: image.line,
@@ -344,6 +367,11 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
                 .trim_end()
                 .to_string(),
             });
+        }
+        // Stable: the instances of one block keep their order.
+        cases[start..].sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        for case in &mut cases[start..] {
+            case.plan = plan.source.name().to_string();
         }
     }
     cases
@@ -358,18 +386,14 @@ fn known_or<'a>(i: &plan::Instance, side: plan::Side, value: &'a str) -> &'a str
     }
 }
 
-/// The process exit code for a finished report (product contract §5).
-pub fn exit_code(report: &Report, fail_on: Severity, allow_unverified: bool) -> u8 {
+/// The process exit code for a finished report (product contract §5), by its gate.
+pub fn exit_code(report: &Report) -> u8 {
+    let gate = report.gate;
     if !report.errors.is_empty() {
-        return 2;
-    }
-    let failing = report
-        .diagnostics
-        .iter()
-        .any(|d| !d.unverified && d.severity >= fail_on);
-    if failing {
+        2
+    } else if report.diagnostics.iter().any(|d| gate.fails(d)) {
         1
-    } else if !allow_unverified && report.diagnostics.iter().any(|d| d.unverified) {
+    } else if report.diagnostics.iter().any(|d| gate.blocks(d)) {
         3
     } else {
         0

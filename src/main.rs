@@ -1,6 +1,7 @@
 //! The `preflight` binary: parse the command line, run, map the outcome to an exit code.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use std::sync::Arc;
@@ -275,6 +276,15 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
     // A bad config file or endpoint is an input error like any other: it goes through the
     // report, so `--format json` and the others carry it too.
     let setup = load_config(args.config.as_deref()).and_then(|file| {
+        if let Some(dir) = args.root.as_ref().filter(|d| !d.is_dir()) {
+            return Err(vec![
+                InputError::new(
+                    "input::bad-flag",
+                    format!("--root: `{}` is not a directory", dir.display()),
+                )
+                .with_help("name the repository's top directory, or leave --root out to use the nearest one holding `.git`"),
+            ]);
+        }
         let fetch = match &args.facts {
             Some(_) => None,
             None => {
@@ -325,7 +335,15 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
             ..Report::default()
         }
     };
-    let code = preflight::exit_code(&report, fail_on, allow_unverified);
+    report.gate = preflight::report::Gate {
+        fail_on,
+        allow_unverified,
+    };
+    report.root = Some(match &args.root {
+        Some(dir) => preflight::report::Root::new(dir, Path::new(".")),
+        None => preflight::report::Root::discover(Path::new(".")),
+    });
+    let code = preflight::exit_code(&report);
     print_warnings(&report.warnings);
     if args.verbose > 0 {
         let mut err = io::stderr().lock();

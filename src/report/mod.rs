@@ -6,6 +6,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
+mod paths;
 mod sarif;
 
 use std::io::{self, Write};
@@ -15,6 +16,35 @@ use crate::error::InputError;
 
 pub use github::write_step_summary;
 pub use human::HumanStyle;
+pub use paths::Root;
+
+/// What decides the run's exit code, for the reports that mirror it (JUnit).
+#[derive(Debug, Clone, Copy)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub allow_unverified: bool,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            fail_on: Severity::Error,
+            allow_unverified: false,
+        }
+    }
+}
+
+impl Gate {
+    /// Whether the finding fails the run (exit 1).
+    pub fn fails(&self, d: &Diagnostic) -> bool {
+        !d.unverified && d.severity >= self.fail_on
+    }
+
+    /// Whether the unverified finding fails the run when nothing else does (exit 3).
+    pub fn blocks(&self, d: &Diagnostic) -> bool {
+        d.unverified && !self.allow_unverified
+    }
+}
 
 /// Output formats of `validate --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +76,9 @@ pub struct RuleInfo {
 /// One checked entry of a plan: an instance (a pairing) or a custom-image entry.
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// The plan it is in (a YAML plan, a Terraform plan JSON or root module).
+    pub plan: String,
+    /// The file it is written in (for Terraform, maybe a module's).
     pub file: String,
     pub entry: String,
     /// 1-based line where the entry starts; findings name it in `entry_line`.
@@ -79,6 +112,10 @@ pub struct Report {
     pub rules: Vec<RuleInfo>,
     /// Every entry checked, in plan order, for JUnit.
     pub cases: Vec<Case>,
+    /// `--fail-on` and `--allow-unverified`.
+    pub gate: Gate,
+    /// Where SARIF, GitHub and JUnit paths are relative to; `None`: as shown.
+    pub root: Option<Root>,
 }
 
 /// The counts every format prints.

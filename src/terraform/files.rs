@@ -2,7 +2,9 @@
 //! every block and value keeps its byte span), and the paths findings show, relative to the
 //! working directory and without `../` detours where a file lies below it.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+pub use crate::files::normalize;
 
 use hcl_edit::structure::Body;
 use miette::SourceSpan;
@@ -68,29 +70,6 @@ pub fn read_hcl(path: &Path, errors: &mut Vec<InputError>) -> Option<TfFile> {
             );
             None
         }
-    }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the file system (so paths stay as the user wrote
-/// them, relative where they were relative); `examples/basic/../..` is `.`, and `..` that
-/// climbs above the start is kept.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        out
     }
 }
 

@@ -1,2 +1,3 @@
 pub mod fake_cloud;
 pub mod run;
+pub mod xsd;
