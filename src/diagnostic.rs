@@ -208,6 +208,14 @@ impl Diagnostic {
         }
     }
 
+    /// The message with its help in parentheses, for outputs that have one text field.
+    pub fn message_and_help(&self) -> String {
+        match &self.help {
+            Some(h) => format!("{} ({h})", self.message),
+            None => self.message.clone(),
+        }
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

@@ -144,10 +144,12 @@ fn github_format_appends_a_job_summary_when_asked() {
         "appends: {summary}"
     );
     assert!(
-        summary.contains("| error | `instance-type-excluded` | `plan.yaml:15` |"),
+        summary.contains(
+            "| error | `instance-type-excluded` | `testdata/cases/all-formats/plan.yaml:15` |"
+        ),
         "{summary}"
     );
-    assert!(summary.contains("**5 error(s)**"), "{summary}");
+    assert!(summary.contains("❌ 5 errors, 0 warnings"), "{summary}");
     let _ = std::fs::remove_file(path);
 }
 

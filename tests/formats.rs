@@ -170,11 +170,7 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(label: &str) -> Scratch {
-        let dir =
-            std::env::temp_dir().join(format!("preflight-formats-{label}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
+        Scratch(support::run::scratch(label))
     }
 }
 
@@ -357,4 +353,212 @@ fn junit_holds_thirty_thousand_findings() {
     assert_eq!(code, 1);
     check_junit(code, &xml);
     assert_eq!(xml.matches("<failure ").count(), 30_000);
+}
+
+fn sarif_schema() -> support::json_schema::Validator {
+    support::json_schema::Validator::read(&root().join("testdata/schemas/sarif-schema-2.1.0.json"))
+}
+
+/// The report is valid against the OASIS SARIF 2.1.0 schema; its JSON.
+fn check_sarif(text: &str) -> serde_json::Value {
+    let value: serde_json::Value = serde_json::from_str(text).expect("JSON");
+    if let Err(e) = sarif_schema().check(&value) {
+        panic!("not SARIF 2.1.0: {e}\n{text}");
+    }
+    value
+}
+
+#[test]
+fn the_sarif_checker_refuses_what_the_schema_refuses() {
+    let schema = sarif_schema();
+    let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {}}}]});
+    assert!(schema.check(&bad).is_err(), "a driver needs a name");
+    let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
+        "results": [{"message": {"text": "m"}, "level": "fatal"}]}]});
+    assert!(schema.check(&bad).is_err(), "levels are an enum");
+}
+
+#[test]
+fn sarif_is_valid_for_every_kind_of_run() {
+    let runs: Vec<(&str, Vec<&str>, i32)> = vec![
+        ("examples", vec!["plan.yaml", "--facts", "facts.json"], 1),
+        (
+            "testdata/cases/tf-module-calls",
+            vec!["stack", "--facts", "facts.json"],
+            1,
+        ),
+        (
+            "testdata/cases/tf-direct-dir",
+            vec!["infra", "--facts", "facts.json"],
+            1,
+        ),
+        (
+            "testdata/cases/tf-region-missing",
+            vec!["tfplan.json", "--facts", "facts.json"],
+            3,
+        ),
+        (
+            "testdata/cases/plan-many-errors",
+            vec!["plan.yaml", "--facts", "facts.json"],
+            2,
+        ),
+    ];
+    for (dir, args, expected) in runs {
+        let (code, text) = run_in(&root().join(dir), &args, "sarif");
+        assert_eq!(code, expected, "{dir}");
+        let log = check_sarif(&text);
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().expect("results");
+        match code {
+            // A run that fails only for unverified pairings shows them as results.
+            3 => assert!(
+                !results.is_empty()
+                    && results
+                        .iter()
+                        .all(|r| r["ruleId"] == "unverified" && r["level"] == "warning"),
+                "{text}"
+            ),
+            // Input errors are notifications at their place.
+            2 => {
+                let notes = run["invocations"][0]["toolExecutionNotifications"]
+                    .as_array()
+                    .expect("notifications");
+                assert!(!notes.is_empty());
+                for n in notes.iter().filter(|n| n["level"] == "error") {
+                    let at = &n["locations"][0]["physicalLocation"];
+                    assert_eq!(at["artifactLocation"]["uriBaseId"], "%SRCROOT%", "{n}");
+                    assert!(at["region"]["startLine"].as_u64().is_some(), "{n}");
+                }
+            }
+            _ => assert!(!results.is_empty()),
+        }
+    }
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_repository_root_and_encoded() {
+    let (_scratch, sub) = awkward_repository();
+    let (code, text) = run_in(&sub, &["plan.yaml", "--facts", "facts.json"], "sarif");
+    assert_eq!(code, 1);
+    let log = check_sarif(&text);
+    let run = &log["runs"][0];
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("base");
+    assert!(
+        base.starts_with("file:///") && base.ends_with("/my%20repo/"),
+        "{base}"
+    );
+    for r in run["results"].as_array().expect("results") {
+        let at = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(at["uri"], "infra%20100%25/plan.yaml", "{r}");
+        assert_eq!(at["uriBaseId"], "%SRCROOT%");
+    }
+    // --root names another root; a file outside it is an absolute URI.
+    let (_, text) = run_in(
+        &sub,
+        &["plan.yaml", "--facts", "facts.json", "--root", "."],
+        "sarif",
+    );
+    let log = check_sarif(&text);
+    let at = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(at["uri"], "plan.yaml");
+    let outside = sub.join("nested");
+    std::fs::create_dir_all(&outside).expect("dir");
+    let (_, text) = run_in(
+        &sub,
+        &["plan.yaml", "--facts", "facts.json", "--root", "nested"],
+        "sarif",
+    );
+    let log = check_sarif(&text);
+    let at = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let uri = at["uri"].as_str().expect("uri");
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/my%20repo/infra%20100%25/plan.yaml"),
+        "{uri}"
+    );
+    assert!(at.get("uriBaseId").is_none(), "{at}");
+}
+
+#[test]
+fn sarif_fingerprints_follow_the_pairing_when_lines_move() {
+    let (_scratch, sub) = awkward_repository();
+    let prints = |dir: &Path| -> Vec<(String, String)> {
+        let (_, text) = run_in(dir, &["plan.yaml", "--facts", "facts.json"], "sarif");
+        let log = check_sarif(&text);
+        let mut v: Vec<(String, String)> = log["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().expect("rule").to_string(),
+                    r["partialFingerprints"]["preflightEntry/v1"]
+                        .as_str()
+                        .expect("fingerprint")
+                        .to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = prints(&sub);
+    let plan = std::fs::read_to_string(sub.join("plan.yaml")).expect("plan");
+    std::fs::write(sub.join("plan.yaml"), format!("# moved\n\n\n{plan}")).expect("plan");
+    let after = prints(&sub);
+    assert_eq!(before, after);
+    let unique: std::collections::BTreeSet<&String> = before.iter().map(|(_, f)| f).collect();
+    assert_eq!(unique.len(), before.len(), "one fingerprint per finding");
+}
+
+#[test]
+fn sarif_holds_at_most_what_code_scanning_takes() {
+    let (_scratch, dir) = many_findings(30_000);
+    let (code, text) = run_in(&dir, &["plan.yaml", "--facts", "facts.json"], "sarif");
+    assert_eq!(code, 1);
+    let log = check_sarif(&text);
+    let run = &log["runs"][0];
+    assert_eq!(run["results"].as_array().expect("results").len(), 25_000);
+    let notes = run["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(notes.contains("5000 more results are left out"), "{notes}");
+}
+
+/// The job summary appends to `$GITHUB_STEP_SUMMARY` (what earlier steps wrote stays), and
+/// nothing from a plan or rule file becomes markup or breaks its table.
+#[test]
+fn the_job_summary_escapes_what_plans_and_rules_say() {
+    let scratch = Scratch::new("summary");
+    let summary = scratch.0.join("summary.md");
+    std::fs::write(&summary, "earlier step\n").expect("summary");
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args([
+            "validate",
+            "plans",
+            "--facts",
+            "facts.json",
+            "--rules",
+            "policies",
+        ])
+        .args(["--format", "github"])
+        .current_dir(root().join("testdata/cases/markdown-escaping"))
+        .env_clear()
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).expect("summary");
+    assert!(text.starts_with("earlier step\n"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("no-big-types"))
+        .expect("a row for the finding");
+    // Four cells: the `|` in the path and in the message are escaped.
+    let cells = row.replace("\\|", "").matches('|').count();
+    assert_eq!(cells, 5, "{row}");
+    assert!(row.contains("\\<b\\>not\\</b\\>"), "{row}");
+    assert!(
+        row.contains("\\*large\\*") && row.contains("\\[see\\]"),
+        "{row}"
+    );
 }

@@ -64,7 +64,10 @@ fn transcript(case: &Path, dir: &Path, args: &[String]) -> String {
         text.push_str("--- stderr\n");
         text.push_str(&String::from_utf8_lossy(&output.stderr));
     }
-    text
+    // SARIF names the repository root by its absolute URI, which differs per checkout.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = preflight::report::Root::new(here, here).uri();
+    text.replace(&root, "file:///[REPOSITORY]/")
 }
 
 #[test]

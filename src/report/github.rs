@@ -1,24 +1,26 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding, so findings appear
 //! as annotations on the pull request; and, when `GITHUB_STEP_SUMMARY` is set, a summary
 //! table for the job page. Escaping follows actions/toolkit: `%`, `\r`, `\n` in messages, and
-//! also `:` and `,` in property values.
+//! also `:` and `,` in property values; paths are relative to the repository root, as
+//! annotations need them. The summary escapes Markdown and HTML in every cell.
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, markdown};
 use crate::diagnostic::Severity;
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // Properties in the order `@actions/core` writes them: title, file, line, endLine, col,
+    // endColumn.
     for e in &report.errors {
-        let mut props = Vec::new();
+        let mut props = vec![format!("title={}", property(e.code()))];
         if let Some(f) = e.file() {
-            props.push(format!("file={}", property(f)));
+            props.push(format!("file={}", property(&report.repo_path(f))));
         }
         if let Some(p) = e.position() {
             props.push(format!("line={}", p.line));
             props.push(format!("col={}", p.column));
         }
-        props.push(format!("title={}", property(e.code())));
         writeln!(out, "::error {}::{}", props.join(","), data(e.message()))?;
     }
     for d in &report.diagnostics {
@@ -34,13 +36,13 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "::{command} file={},line={},endLine={},col={},endColumn={},title={}::{}",
-            property(d.file.name()),
+            "::{command} title={},file={},line={},endLine={},col={},endColumn={}::{}",
+            property(&format!("preflight: {}", d.rule)),
+            property(&report.repo_path(d.file.name())),
             start.line,
             end.line,
             start.column,
             end.column,
-            property(&format!("preflight: {}", d.rule)),
             data(&message)
         )?;
     }
@@ -62,60 +64,10 @@ fn property(s: &str) -> String {
     data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Markdown for `$GITHUB_STEP_SUMMARY`: the counts, then a row per finding.
+/// Markdown for `$GITHUB_STEP_SUMMARY`: the same report as `--format markdown`.
 pub fn write_step_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let s = report.summary();
-    writeln!(out, "### preflight\n")?;
-    if !report.errors.is_empty() {
-        writeln!(
-            out,
-            "The run failed: {} input error(s); nothing was checked.\n",
-            report.errors.len()
-        )?;
-        for e in &report.errors {
-            writeln!(
-                out,
-                "- `{}`: {}",
-                e.file().unwrap_or("input"),
-                cell(e.message())
-            )?;
-        }
-        return writeln!(out);
-    }
-    writeln!(
-        out,
-        "{} pairing(s) in {} plan(s): **{} error(s)**, {} warning(s), {} note(s), {} unverified, {} suppressed.\n",
-        s.pairings, s.plans, s.errors, s.warnings, s.notes, s.unverified, s.suppressed
-    )?;
-    if report.diagnostics.is_empty() {
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "| severity | rule | where | message |\n|---|---|---|---|"
-    )?;
-    for d in &report.diagnostics {
-        let p = d.file.position(d.span.offset());
-        let severity = if d.unverified {
-            "unverified"
-        } else {
-            d.severity.as_str()
-        };
-        writeln!(
-            out,
-            "| {severity} | `{}` | `{}:{}` | {} |",
-            d.rule,
-            d.file.name(),
-            p.line,
-            cell(&d.message)
-        )?;
-    }
+    markdown::write(report, out)?;
     writeln!(out)
-}
-
-/// A table cell: no pipes or line breaks.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let mut case = TestCase::new(name, "preflight");
             case.place = e
                 .file()
-                .map(|f| (file_attr(report, f), e.position().map(|p| p.line)));
+                .map(|f| (report.repo_path(f), e.position().map(|p| p.line)));
             case.error = Some(Outcome {
                 message: e.message().to_string(),
                 kind: e.code().to_string(),
@@ -91,7 +91,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// One case from its findings, sorted by what they do to the run.
 fn test_case(report: &Report, gate: Gate, case: &Case, findings: &[&Diagnostic]) -> TestCase {
     let mut test = TestCase::new(format!("{} ({})", case.entry, case.title), &case.file);
-    test.place = Some((file_attr(report, &case.file), Some(case.line)));
+    test.place = Some((report.repo_path(&case.file), Some(case.line)));
     let failing: Vec<&Diagnostic> = findings.iter().copied().filter(|d| gate.fails(d)).collect();
     let unverified: Vec<&Diagnostic> = findings.iter().copied().filter(|d| d.unverified).collect();
     let below: Vec<&Diagnostic> = findings
@@ -124,15 +124,6 @@ fn test_case(report: &Report, gate: Gate, case: &Case, findings: &[&Diagnostic])
     test
 }
 
-/// The file as GitLab links it: relative to the repository root when it lies below it.
-fn file_attr(report: &Report, shown: &str) -> String {
-    report
-        .root
-        .as_ref()
-        .and_then(|r| r.relative(shown))
-        .unwrap_or_else(|| shown.to_string())
-}
-
 /// The findings, one `file:line:col: severity [rule] message` line each, with their help.
 fn describe(report: &Report, findings: &[&Diagnostic]) -> String {
     let mut text = String::new();
@@ -146,7 +137,7 @@ fn describe(report: &Report, findings: &[&Diagnostic]) -> String {
         let _ = write!(
             text,
             "{}:{}:{}: {severity} [{}] {}",
-            file_attr(report, d.file.name()),
+            report.repo_path(d.file.name()),
             p.line,
             p.column,
             d.rule,

@@ -6,6 +6,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
+mod markdown;
 mod paths;
 mod sarif;
 
@@ -61,6 +62,8 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (`::error file=…::…`), one per finding.
     Github,
+    /// Markdown for a pull-request or merge-request comment: a summary and a findings table.
+    Markdown,
 }
 
 /// A rule as the SARIF driver lists it.
@@ -191,6 +194,17 @@ impl Report {
         map
     }
 
+    /// A file as CI systems link it: relative to the repository root; absolute when it lies
+    /// outside the root; as shown when there is no root.
+    pub fn repo_path(&self, shown: &str) -> String {
+        match &self.root {
+            Some(root) => root
+                .relative(shown)
+                .unwrap_or_else(|| root.absolute_of(shown).display().to_string()),
+            None => shown.to_string(),
+        }
+    }
+
     /// Writes the report in `format`. Input errors are part of the machine formats;
     /// for human output the caller prints them to stderr (`write_errors`).
     pub fn write(&self, format: Format, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
@@ -201,6 +215,7 @@ impl Report {
             Format::Sarif => sarif::write(self, out),
             Format::Junit => junit::write(self, out),
             Format::Github => github::write(self, out),
+            Format::Markdown => markdown::write(self, out),
         }
     }
 

@@ -1,16 +1,31 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning. The driver lists every rule with
 //! its documentation; findings are results with a region (1-based lines, columns in Unicode
 //! code points, said explicitly by `columnKind`, plus byte offset and length). Unverified
-//! pairings and input errors are tool notifications, not results: they are not problems in
-//! the code, but the run's own shortcomings.
+//! pairings are results too (rule `unverified`, level `warning`), so a job that failed for
+//! them shows why; input errors are tool notifications, at their place.
+//!
+//! Paths are relative to the repository root through the `%SRCROOT%` base, whose
+//! `originalUriBaseIds` entry is the root's `file://` URI; a file outside the root is an
+//! absolute URI. Every URI is percent-encoded (RFC 3986). A run holds at most 25,000 results,
+//! as GitHub takes no more (errors first); a notification counts the rest. Each result has a
+//! `partialFingerprints` entry from its rule, file and entry, so an alert follows its pairing
+//! when lines move.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Report;
+use sha2::{Digest, Sha256};
+
+use super::{Report, Root};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceFile;
+
+/// GitHub code scanning's limit of results per run.
+pub const MAX_RESULTS: usize = 25_000;
+
+/// The base that relative URIs are against.
+const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -24,9 +39,22 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BaseIds>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
-    invocations: [Invocation<'a>; 1],
+    invocations: [Invocation; 1],
+}
+
+#[derive(Serialize)]
+struct BaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    srcroot: BaseUri,
+}
+
+#[derive(Serialize)]
+struct BaseUri {
+    uri: String,
 }
 
 #[derive(Serialize)]
@@ -76,17 +104,24 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Message,
-    locations: [Location<'a>; 1],
+    locations: [Location; 1],
     /// Where a value the finding is about was set (a Terraform variable's default).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_locations: Vec<RelatedLocation<'a>>,
+    related_locations: Vec<RelatedLocation>,
+    partial_fingerprints: Fingerprints,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "preflightEntry/v1")]
+    entry: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RelatedLocation<'a> {
+struct RelatedLocation {
     id: usize,
-    physical_location: PhysicalLocation<'a>,
+    physical_location: PhysicalLocation,
     message: Message,
 }
 
@@ -97,21 +132,24 @@ struct Message {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: PhysicalLocation<'a>,
+struct Location {
+    physical_location: PhysicalLocation,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: ArtifactLocation<'a>,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<Region>,
 }
 
 #[derive(Serialize)]
-struct ArtifactLocation<'a> {
-    uri: &'a str,
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -119,26 +157,30 @@ struct ArtifactLocation<'a> {
 struct Region {
     start_line: usize,
     start_column: usize,
-    end_line: usize,
-    end_column: usize,
-    byte_offset: usize,
-    byte_length: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    byte_offset: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    byte_length: Option<usize>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invocation<'a> {
+struct Invocation {
     execution_successful: bool,
-    tool_execution_notifications: Vec<Notification<'a>>,
+    tool_execution_notifications: Vec<Notification>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Notification<'a> {
+struct Notification {
     level: &'static str,
     message: Message,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    locations: Vec<Location<'a>>,
+    locations: Vec<Location>,
 }
 
 fn level(s: Severity) -> &'static str {
@@ -149,47 +191,76 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn location<'a>(file: &'a SourceFile, d: &Diagnostic) -> Location<'a> {
-    Location {
-        physical_location: physical(file, d.span),
-    }
+/// How files are named: relative to the root when there is one.
+struct Places<'a> {
+    root: Option<&'a Root>,
 }
 
-fn physical(file: &SourceFile, span: miette::SourceSpan) -> PhysicalLocation<'_> {
-    let (start, end) = file.range(span);
-    PhysicalLocation {
-        artifact_location: ArtifactLocation { uri: file.name() },
-        region: Some(Region {
-            start_line: start.line,
-            start_column: start.column,
-            end_line: end.line,
-            end_column: end.column,
-            byte_offset: span.offset(),
-            byte_length: span.len(),
-        }),
-    }
-}
-
-/// Places in other files (same-file labels are in the snippet already).
-fn related(d: &Diagnostic) -> Vec<RelatedLocation<'_>> {
-    d.elsewhere
-        .iter()
-        .filter(|(file, _, _)| file.is_file())
-        .enumerate()
-        .map(|(id, (file, span, label))| RelatedLocation {
-            id,
-            physical_location: physical(file, *span),
-            message: Message {
-                text: label.clone(),
+impl Places<'_> {
+    fn artifact(&self, shown: &str) -> ArtifactLocation {
+        match self.root.map(|r| r.uri_of(shown)) {
+            Some(Ok(uri)) => ArtifactLocation {
+                uri,
+                uri_base_id: Some(SRCROOT),
             },
-        })
-        .collect()
-}
+            Some(Err(absolute)) => ArtifactLocation {
+                uri: absolute,
+                uri_base_id: None,
+            },
+            None => ArtifactLocation {
+                uri: super::paths::encode_path(shown),
+                uri_base_id: None,
+            },
+        }
+    }
 
-fn with_help(d: &Diagnostic) -> String {
-    match &d.help {
-        Some(h) => format!("{} ({h})", d.message),
-        None => d.message.clone(),
+    fn physical(&self, file: &SourceFile, span: miette::SourceSpan) -> PhysicalLocation {
+        let (start, end) = file.range(span);
+        PhysicalLocation {
+            artifact_location: self.artifact(file.name()),
+            region: Some(Region {
+                start_line: start.line,
+                start_column: start.column,
+                end_line: Some(end.line),
+                end_column: Some(end.column),
+                byte_offset: Some(span.offset()),
+                byte_length: Some(span.len()),
+            }),
+        }
+    }
+
+    fn location(&self, d: &Diagnostic) -> Location {
+        Location {
+            physical_location: self.physical(&d.file, d.span),
+        }
+    }
+
+    /// Places in other files (same-file labels are in the snippet already).
+    fn related(&self, d: &Diagnostic) -> Vec<RelatedLocation> {
+        d.elsewhere
+            .iter()
+            .filter(|(file, _, _)| file.is_file())
+            .enumerate()
+            .map(|(id, (file, span, label))| RelatedLocation {
+                id,
+                physical_location: self.physical(file, *span),
+                message: Message {
+                    text: label.clone(),
+                },
+            })
+            .collect()
+    }
+
+    /// The pairing's identity, which moving lines does not change.
+    fn fingerprint(&self, d: &Diagnostic) -> Fingerprints {
+        let file = self
+            .root
+            .and_then(|r| r.relative(d.file.name()))
+            .unwrap_or_else(|| d.file.name().to_string());
+        let digest = Sha256::digest(format!("{}\n{file}\n{}", d.rule, d.entry));
+        Fingerprints {
+            entry: hex::encode(&digest[..16]),
+        }
     }
 }
 
@@ -211,17 +282,37 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     let index = |id: &str| report.rules.iter().position(|r| r.id == id).unwrap_or(0);
-    let results = report
-        .diagnostics
-        .iter()
-        .filter(|d| !d.unverified)
+    let places = Places {
+        root: report.root.as_ref(),
+    };
+    // Errors first, then warnings (unverified among them), then notes, when there are more
+    // than code scanning takes.
+    let mut shown: Vec<&Diagnostic> = report.diagnostics.iter().collect();
+    shown.sort_by_key(|d| {
+        std::cmp::Reverse(if d.unverified {
+            Severity::Warning
+        } else {
+            d.severity
+        })
+    });
+    let left_out = shown.len().saturating_sub(MAX_RESULTS);
+    shown.truncate(MAX_RESULTS);
+    let results = shown
+        .into_iter()
         .map(|d| SarifResult {
             rule_id: &d.rule,
             rule_index: index(&d.rule),
-            level: level(d.severity),
-            message: Message { text: with_help(d) },
-            locations: [location(&d.file, d)],
-            related_locations: related(d),
+            level: if d.unverified {
+                "warning"
+            } else {
+                level(d.severity)
+            },
+            message: Message {
+                text: d.message_and_help(),
+            },
+            locations: [places.location(d)],
+            related_locations: places.related(d),
+            partial_fingerprints: places.fingerprint(d),
         })
         .collect();
     let mut notifications: Vec<Notification> = report
@@ -230,24 +321,38 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .map(|e| Notification {
             level: "error",
             message: Message {
-                text: match (e.file(), e.position()) {
-                    (Some(f), Some(p)) => format!("{f}:{}:{}: {}", p.line, p.column, e.message()),
-                    (Some(f), None) => format!("{f}: {}", e.message()),
-                    _ => e.message().to_string(),
-                },
+                text: format!("[{}] {}", e.code(), e.message()),
             },
-            locations: Vec::new(),
+            locations: e
+                .file()
+                .map(|f| Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: places.artifact(f),
+                        region: e.position().map(|p| Region {
+                            start_line: p.line,
+                            start_column: p.column,
+                            end_line: None,
+                            end_column: None,
+                            byte_offset: None,
+                            byte_length: None,
+                        }),
+                    },
+                })
+                .into_iter()
+                .collect(),
         })
         .collect();
-    notifications.extend(report.diagnostics.iter().filter(|d| d.unverified).map(|d| {
-        Notification {
+    if left_out > 0 {
+        notifications.push(Notification {
             level: "warning",
             message: Message {
-                text: format!("unverified: {}", d.message),
+                text: format!(
+                    "{left_out} more results are left out: GitHub code scanning takes at most {MAX_RESULTS} per run (errors come first); `--format json` has them all"
+                ),
             },
-            locations: vec![location(&d.file, d)],
-        }
-    }));
+            locations: Vec::new(),
+        });
+    }
     notifications.extend(report.notices.iter().map(|n| Notification {
         level: "note",
         message: Message { text: n.clone() },
@@ -265,6 +370,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     rules,
                 },
             },
+            original_uri_base_ids: report.root.as_ref().map(|r| BaseIds {
+                srcroot: BaseUri { uri: r.uri() },
+            }),
             column_kind: "unicodeCodePoints",
             results,
             invocations: [Invocation {
