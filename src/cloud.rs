@@ -117,6 +117,19 @@ impl Api {
         }
     }
 
+    /// Why the service does not sell instances bought as `charge`, if it does not.
+    pub fn refuses(self, charge: ChargeType) -> Option<&'static str> {
+        match (self, charge) {
+            (Api::ZenlayerVm, ChargeType::Spot) => {
+                Some("Zenlayer sells no spot instances: use postpaid or prepaid")
+            }
+            (Api::ZenlayerZec, ChargeType::Prepaid | ChargeType::Spot) => {
+                Some("Zenlayer Elastic Compute instances are postpaid only")
+            }
+            _ => None,
+        }
+    }
+
     /// The name in facts files and messages.
     pub fn as_str(self) -> &'static str {
         match self {

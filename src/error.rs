@@ -310,13 +310,35 @@ pub fn from_yaml(kind: Kind, file: &SourceFile, err: &serde_saphyr::Error) -> In
                 .with_help("indent with spaces (most editors can convert tabs to spaces)");
             }
             let message = strip_location_suffix(&other.to_string());
-            match (wanted_kind(&message), span.and_then(|sp| key_at(file, sp.offset()))) {
-                (Some(wanted), Some(key)) => (
-                    code,
-                    format!("`{key}` must be {wanted}"),
-                    format!("not {wanted}"),
-                    None,
-                ),
+            // The parser points at the value (`count: three`), or, for values its caller
+            // reads itself, at the key: then the value is what to show.
+            let keyed = span.and_then(|sp| {
+                key_at(file, sp.offset())
+                    .map(|key| (key, sp))
+                    .or_else(|| key_here(file, sp.offset()))
+            });
+            match (wanted_kind(&message), keyed) {
+                (Some(wanted), Some((key, value))) => {
+                    let written = &file.text()[value.offset()..value.offset() + value.len()];
+                    let error = InputError::at(
+                        code,
+                        file,
+                        value,
+                        format!("`{key}` must be {wanted}"),
+                        format!("not {wanted}"),
+                    );
+                    let unquoted = written.trim_matches(['"', '\'']);
+                    return match wanted {
+                        "a single text value" if !written.starts_with(['[', '{']) => error
+                            .with_help(format!(
+                                "YAML reads `{written}` as a number, boolean or null; quote it: \"{written}\""
+                            )),
+                        "a whole number" if unquoted != written => error.with_help(format!(
+                            "write it without quotes: {key}: {unquoted}"
+                        )),
+                        _ => error,
+                    };
+                }
                 _ => {
                     let label = short_label(&message);
                     (code, message, label, None)
@@ -386,8 +408,10 @@ fn indenting_tab(file: &SourceFile, span: Option<SourceSpan>) -> Option<usize> {
 
 /// What a serde type error expected, in words ("a whole number").
 fn wanted_kind(message: &str) -> Option<&'static str> {
+    // "invalid type: integer `123`, expected a string": what was expected, not what was found.
     let m = message.to_ascii_lowercase();
-    if ["i64", "u64", "u32", "i32", "integer"]
+    let m = m.rsplit_once("expected").map_or(m.as_str(), |(_, e)| e);
+    if ["i64", "u64", "u32", "i32", "integer", "whole number"]
         .iter()
         .any(|t| m.contains(t))
     {
@@ -401,6 +425,36 @@ fn wanted_kind(message: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The key written at `offset` (`count: three`) and the span of its value on that line.
+fn key_here(file: &SourceFile, offset: usize) -> Option<(String, SourceSpan)> {
+    let rest = file.text().get(offset..)?;
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    let (key, value) = line.split_once(':')?;
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let start = key.len() + 1 + (value.len() - value.trim_start().len());
+    let value = value.trim();
+    // The value ends at a comment, or at the next entry of a flow mapping.
+    let end = value
+        .find(" #")
+        .into_iter()
+        .chain(value.find([',', '}']))
+        .min()
+        .unwrap_or(value.len());
+    let value = value[..end].trim_end();
+    (!value.is_empty()).then(|| {
+        (
+            key.to_string(),
+            SourceSpan::new((offset + start).into(), value.len()),
+        )
+    })
 }
 
 /// The key whose value starts at `offset`, from the text before it on its line (`count: x`).

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use miette::SourceSpan;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span};
 
-use super::raw::{RawDefaults, RawImage, RawInstance, RawPlan, Sp};
+use super::raw::{RawDefaults, RawImage, RawInstance, RawPlan, Sp, Text, Whole};
 
 /// The plan, or `None` where serde-saphyr must read it.
 pub fn read(text: &str) -> Option<RawPlan> {
@@ -91,7 +91,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn string(&mut self) -> Option<Sp<String>> {
+    fn string<const ID: bool>(&mut self) -> Option<Sp<Text<ID>>> {
         let (event, s) = self.next()?;
         let Event::Scalar(value, style, 0, None) = event else {
             return None;
@@ -103,12 +103,12 @@ impl<'a> Reader<'a> {
         };
         fine.then_some(())?;
         Some(Sp::Fast {
-            value: value.into_owned(),
+            value: Text(value.into_owned()),
             span: span(&s)?,
         })
     }
 
-    fn integer(&mut self) -> Option<Sp<i64>> {
+    fn integer(&mut self) -> Option<Sp<Whole>> {
         let (event, s) = self.next()?;
         let Event::Scalar(value, ScalarStyle::Plain, 0, None) = event else {
             return None;
@@ -118,7 +118,7 @@ impl<'a> Reader<'a> {
             return None;
         }
         Some(Sp::Fast {
-            value: value.parse().ok()?,
+            value: Whole(value.parse().ok()?),
             span: span(&s)?,
         })
     }

@@ -5,6 +5,7 @@
 
 mod fast;
 mod raw;
+mod schema;
 pub mod suppress;
 
 use std::collections::HashMap;
@@ -16,6 +17,32 @@ use crate::error::{self, InputError};
 use crate::source::SourceFile;
 pub use raw::RawPlan;
 pub use raw::Sp;
+use raw::{Id, Name, Text, Whole};
+pub use schema::json_schema;
+
+/// The most instances or images one entry may create, and the largest system disk in GB.
+pub const MAX_COUNT: i64 = 1_000_000;
+
+/// White space as JSON Schema patterns (ECMA-262 `\s`) have it, so that the parser trims and
+/// refuses exactly what the schema's patterns do.
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// An id: one word of neither white space nor control characters, maybe padded with space.
+pub const ID_PATTERN: &str = r"^\s*[^\s\u0000-\u001f\u007f-\u009f]+\s*$";
+/// A name: like an id, but with spaces inside allowed.
+pub const NAME_PATTERN: &str = r"^\s*[^\s\u0000-\u001f\u007f-\u009f]([^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f])?\s*$";
 pub use suppress::Suppression;
 
 /// Plans larger than this are refused before parsing: no real plan comes close.
@@ -404,7 +431,7 @@ impl<'a> Builder<'a> {
         let count = self.count(raw.count.as_ref());
         let system_disk_gb = raw.system_disk_gb.as_ref().and_then(|d| {
             let span = d.span(self.source);
-            self.whole_number(*d.get(), span, "system_disk_gb", 1, 1_000_000)
+            self.whole_number(d.get().0, span, "system_disk_gb", 1, MAX_COUNT)
                 .map(|value| Value { value, span })
         });
         let zone = raw.zone.as_ref().and_then(|z| self.text(z, "zone"));
@@ -458,9 +485,9 @@ impl<'a> Builder<'a> {
     /// The entry's cloud and region, from the entry or else from `defaults`.
     fn placement(
         &mut self,
-        cloud: Option<&Sp<String>>,
-        region: Option<&Sp<String>>,
-        name: &Sp<String>,
+        cloud: Option<&Sp<Id>>,
+        region: Option<&Sp<Id>>,
+        name: &Sp<Name>,
     ) -> (Option<Value<Cloud>>, Option<Value<String>>) {
         let name_span = name.span(self.source);
         let cloud = match cloud {
@@ -499,7 +526,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    fn cloud(&mut self, value: &Sp<String>) -> Option<Value<Cloud>> {
+    fn cloud(&mut self, value: &Sp<Id>) -> Option<Value<Cloud>> {
         let span = value.span(self.source);
         match Cloud::parse(value.get()) {
             Some(cloud) => Some(Value { value: cloud, span }),
@@ -527,13 +554,13 @@ impl<'a> Builder<'a> {
     /// A named value from a fixed list (`charge_type`, `service`), with "did you mean".
     fn choice<T: Copy>(
         &mut self,
-        value: &Sp<String>,
+        value: &Sp<Id>,
         key: &str,
         parse: fn(&str) -> Option<T>,
         names: &[&str],
     ) -> Option<Value<T>> {
         let span = value.span(self.source);
-        if let Some(v) = parse(value.get().trim()) {
+        if let Some(v) = parse(value.get()) {
             return Some(Value { value: v, span });
         }
         let help = match crate::suggest::best(value.get(), names.iter().copied()) {
@@ -553,18 +580,18 @@ impl<'a> Builder<'a> {
         None
     }
 
-    fn charge_type(&mut self, value: &Sp<String>) -> Option<Value<ChargeType>> {
+    fn charge_type(&mut self, value: &Sp<Id>) -> Option<Value<ChargeType>> {
         let names = ChargeType::ALL.map(ChargeType::as_str);
         self.choice(value, "charge_type", ChargeType::parse, &names)
     }
 
-    fn service(&mut self, value: &Sp<String>) -> Option<Value<Service>> {
+    fn service(&mut self, value: &Sp<Id>) -> Option<Value<Service>> {
         let names = Service::ALL.map(Service::as_str);
         self.choice(value, "service", Service::parse, &names)
     }
 
     /// The entry's service: its own (Zenlayer only), else the default (for Zenlayer).
-    fn entry_service(&mut self, cloud: Cloud, own: Option<&Sp<String>>) -> Option<Service> {
+    fn entry_service(&mut self, cloud: Cloud, own: Option<&Sp<Id>>) -> Option<Service> {
         match own {
             Some(s) if cloud != Cloud::Zenlayer => {
                 self.errors.push(
@@ -616,15 +643,7 @@ impl<'a> Builder<'a> {
             );
             fits = false;
         }
-        let refused = match (cloud, service, charge.map(|c| c.value)) {
-            (Cloud::Zenlayer, Service::Vm, Some(ChargeType::Spot)) => {
-                Some("Zenlayer sells no spot instances: use postpaid or prepaid")
-            }
-            (Cloud::Zenlayer, Service::Zec, Some(ChargeType::Prepaid | ChargeType::Spot)) => {
-                Some("Zenlayer Elastic Compute instances are postpaid only")
-            }
-            _ => None,
-        };
+        let refused = charge.and_then(|c| Api::of(cloud, service).refuses(c.value));
         if let (Some(message), Some(charge)) = (refused, charge) {
             self.errors.push(
                 InputError::at(
@@ -641,9 +660,9 @@ impl<'a> Builder<'a> {
         fits.then_some(())
     }
 
-    fn text(&mut self, value: &Sp<String>, key: &str) -> Option<Value<String>> {
+    fn text<const ID: bool>(&mut self, value: &Sp<Text<ID>>, key: &str) -> Option<Value<String>> {
         let span = value.span(self.source);
-        let text = value.get().trim();
+        let text = value.get().trim_matches(is_space);
         if text.is_empty() {
             self.errors.push(InputError::at(
                 "plan::empty-value",
@@ -655,7 +674,7 @@ impl<'a> Builder<'a> {
             return None;
         }
         // Cloud ids never contain white space; one that does is a folded or pasted typo.
-        let forbidden = |c: char| c.is_control() || (key != "name" && c.is_whitespace());
+        let forbidden = |c: char| c.is_control() || (ID && is_space(c));
         if text.chars().any(forbidden) {
             self.errors.push(
                 InputError::at(
@@ -677,12 +696,12 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn count(&mut self, value: Option<&Sp<i64>>) -> Option<u32> {
+    fn count(&mut self, value: Option<&Sp<Whole>>) -> Option<u32> {
         match value {
             None => Some(1),
             Some(v) => {
                 let span = v.span(self.source);
-                self.whole_number(*v.get(), span, "count", 1, 1_000_000)
+                self.whole_number(v.get().0, span, "count", 1, MAX_COUNT)
             }
         }
     }
@@ -735,12 +754,4 @@ impl<'a> Builder<'a> {
             }
         }
     }
-}
-
-/// The JSON Schema (draft-07, as yaml-language-server expects) of the plan file.
-pub fn json_schema() -> serde_json::Value {
-    let schema = schemars::generate::SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<RawPlan>();
-    serde_json::to_value(schema).unwrap_or(serde_json::Value::Null)
 }

@@ -63,6 +63,103 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
     }
 }
 
+/// A YAML string: quoted, or a plain scalar YAML reads as a string. A number, boolean or null
+/// is refused, as the schema refuses it (`image: 123` is the number 123 to YAML and to the
+/// editor). `ID` picks the schema's pattern: an id is one word, a name may have spaces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text<const ID: bool>(pub String);
+
+/// A cloud id (an image, a type, a region, a zone) or a keyword.
+pub type Id = Text<true>;
+/// An entry's name.
+pub type Name = Text<false>;
+
+impl<const ID: bool> std::ops::Deref for Text<ID> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const ID: bool> std::fmt::Display for Text<ID> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de, const ID: bool> Deserialize<'de> for Text<ID> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = String;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string (quote a value YAML would read as a number or boolean)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+        }
+        d.deserialize_any(Visit).map(Text)
+    }
+}
+
+impl<const ID: bool> JsonSchema for Text<ID> {
+    fn schema_name() -> Cow<'static, str> {
+        if ID { "Id".into() } else { "Name".into() }
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let pattern = if ID {
+            super::ID_PATTERN
+        } else {
+            super::NAME_PATTERN
+        };
+        schemars::json_schema!({ "type": "string", "pattern": pattern })
+    }
+}
+
+/// A whole number as JSON Schema has it: `40` and `40.0` are, `"40"` and `40.5` are not.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Whole(pub i64);
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = i64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+                Ok(v)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+                Ok(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+                if v.is_finite() && v.fract() == 0.0 {
+                    // Saturating: anything this large is out of range anyway.
+                    Ok(v as i64)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(Visit).map(Whole)
+    }
+}
+
+impl JsonSchema for Whole {
+    fn schema_name() -> Cow<'static, str> {
+        "Whole".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": 1, "maximum": super::MAX_COUNT })
+    }
+}
+
 /// The clouds preflight checks, as written in plans.
 #[derive(JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -118,15 +215,15 @@ pub struct RawPlan {
 pub struct RawDefaults {
     /// jdcloud, aliyun or zenlayer.
     #[schemars(with = "Option<CloudName>")]
-    pub cloud: Option<Sp<String>>,
+    pub cloud: Option<Sp<Id>>,
     /// The region id (for Zenlayer, the zone id such as `FRA-A`).
-    pub region: Option<Sp<String>>,
+    pub region: Option<Sp<Id>>,
     /// For Zenlayer entries: `vm` (the default) or `zec`.
     #[schemars(with = "Option<ServiceName>")]
-    pub service: Option<Sp<String>>,
+    pub service: Option<Sp<Id>>,
     /// postpaid (the default), prepaid or spot.
     #[schemars(with = "Option<ChargeTypeName>")]
-    pub charge_type: Option<Sp<String>>,
+    pub charge_type: Option<Sp<Id>>,
 }
 
 /// One kind of instance the deploy creates.
@@ -135,31 +232,29 @@ pub struct RawDefaults {
 #[schemars(rename = "Instance")]
 pub struct RawInstance {
     /// A name for the entry, unique among the plan's instances.
-    pub name: Sp<String>,
+    pub name: Sp<Name>,
     /// jdcloud, aliyun or zenlayer; defaults to `defaults.cloud`.
     #[schemars(with = "Option<CloudName>")]
-    pub cloud: Option<Sp<String>>,
+    pub cloud: Option<Sp<Id>>,
     /// The region id (for Zenlayer, the zone id); defaults to `defaults.region`.
-    pub region: Option<Sp<String>>,
+    pub region: Option<Sp<Id>>,
     /// The image id the instances boot from.
-    pub image: Sp<String>,
+    pub image: Sp<Id>,
     /// The instance type (JD Cloud and Alibaba) or instance config (Zenlayer).
-    pub instance_type: Sp<String>,
-    /// How many instances of this kind; at least 1.
-    #[schemars(range(min = 1))]
-    pub count: Option<Sp<i64>>,
-    /// System disk size in GB; checked against the image's minimum.
-    #[schemars(range(min = 1))]
-    pub system_disk_gb: Option<Sp<i64>>,
+    pub instance_type: Sp<Id>,
+    /// How many instances of this kind; 1 (the default) to 1,000,000.
+    pub count: Option<Sp<Whole>>,
+    /// System disk size in GB, 1 to 1,000,000; checked against the image's minimum.
+    pub system_disk_gb: Option<Sp<Whole>>,
     /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
     /// region already is the zone.
-    pub zone: Option<Sp<String>>,
+    pub zone: Option<Sp<Id>>,
     /// How the instances are bought: postpaid (the default), prepaid or spot.
     #[schemars(with = "Option<ChargeTypeName>")]
-    pub charge_type: Option<Sp<String>>,
+    pub charge_type: Option<Sp<Id>>,
     /// For Zenlayer: `vm` (the default) or `zec` (Zenlayer Elastic Compute).
     #[schemars(with = "Option<ServiceName>")]
-    pub service: Option<Sp<String>>,
+    pub service: Option<Sp<Id>>,
 }
 
 /// A custom image the deploy creates.
@@ -168,18 +263,17 @@ pub struct RawInstance {
 #[schemars(rename = "Image")]
 pub struct RawImage {
     /// A name for the entry, unique among the plan's images.
-    pub name: Sp<String>,
+    pub name: Sp<Name>,
     /// jdcloud, aliyun or zenlayer; defaults to `defaults.cloud`.
     #[schemars(with = "Option<CloudName>")]
-    pub cloud: Option<Sp<String>>,
+    pub cloud: Option<Sp<Id>>,
     /// The region id (for Zenlayer, the zone id); defaults to `defaults.region`.
-    pub region: Option<Sp<String>>,
-    /// How many images of this kind; at least 1.
-    #[schemars(range(min = 1))]
-    pub count: Option<Sp<i64>>,
+    pub region: Option<Sp<Id>>,
+    /// How many images of this kind; 1 (the default) to 1,000,000.
+    pub count: Option<Sp<Whole>>,
     /// For Zenlayer: `vm` (the default) or `zec`.
     #[schemars(with = "Option<ServiceName>")]
-    pub service: Option<Sp<String>>,
+    pub service: Option<Sp<Id>>,
 }
 
 /// Every value and span of a raw plan, as text: how the property test compares the readers.
