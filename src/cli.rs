@@ -7,6 +7,32 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostic::Severity;
 use crate::report::Format;
 
+/// A rule id: any text (rule files define their own ids, checked once they are read), with
+/// the built-in ids offered to shell completion.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleId;
+
+impl clap::builder::TypedValueParser for RuleId {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(crate::checks::BUILTIN.iter().map(|r| {
+            clap::builder::PossibleValue::new(r.id).help(r.summary)
+        })))
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "preflight",
@@ -27,6 +53,7 @@ pub enum Command {
     /// Print a rule's documentation.
     Explain {
         /// The rule id, as shown in brackets in findings.
+        #[arg(value_parser = RuleId, hide_possible_values = true)]
         rule: String,
         /// Also look in this rule directory (repeatable).
         #[arg(long = "rules", value_name = "DIR")]
@@ -189,7 +216,13 @@ pub struct ValidateArgs {
     pub config: Option<PathBuf>,
 
     /// Turn a rule off (repeatable, or comma-separated).
-    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "RULE",
+        value_delimiter = ',',
+        value_parser = RuleId,
+        hide_possible_values = true
+    )]
     pub disable: Vec<String>,
 
     /// Check against this facts file (written by `preflight fetch`) instead of the clouds.

@@ -268,6 +268,17 @@ fn completions_cover_every_shell_and_command() {
         for word in ["validate", "fetch", "permissions", "--facts"] {
             assert!(script.contains(word), "{shell} completion lacks {word}");
         }
+        // `explain <TAB>` and `--disable <TAB>` offer the built-in rule ids (clap_complete's
+        // PowerShell and Elvish scripts complete no values at all).
+        if ["bash", "zsh", "fish"].contains(&shell) {
+            for rule in preflight::checks::BUILTIN {
+                assert!(
+                    script.contains(rule.id),
+                    "{shell} completion lacks {}",
+                    rule.id
+                );
+            }
+        }
     }
     assert_eq!(
         preflight(Path::new("."), &["completions", "tcsh"])

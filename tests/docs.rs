@@ -33,18 +33,60 @@ fn rule_pages_are_current() {
     );
 }
 
-/// The man page, from the clap definitions.
+/// The man pages, one per command, from the clap definitions: every page the top one names
+/// exists, and none is stale. `SNAPSHOTS=overwrite` rewrites them.
 #[test]
-fn man_page_is_current() {
+fn man_pages_are_current() {
     use clap::CommandFactory;
-    let mut page = Vec::new();
-    clap_mangen::Man::new(preflight::cli::Cli::command())
-        .render(&mut page)
-        .expect("renders");
-    snapbox::assert_data_eq!(
-        String::from_utf8(page).expect("utf-8"),
-        Data::read_from(&docs().join("man/preflight.1"), None).raw()
+    let out = std::env::temp_dir().join(format!("preflight-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).expect("dir");
+    clap_mangen::generate_to(preflight::cli::Cli::command(), &out).expect("renders");
+    let pages = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".1"))
+            .collect();
+        names.sort();
+        names
+    };
+    let generated = pages(&out);
+    let man = docs().join("man");
+    if std::env::var("SNAPSHOTS").as_deref() == Ok("overwrite") {
+        for stale in pages(&man).iter().filter(|p| !generated.contains(p)) {
+            std::fs::remove_file(man.join(stale)).expect("remove a stale page");
+        }
+        for page in &generated {
+            std::fs::copy(out.join(page), man.join(page)).expect("write a page");
+        }
+    }
+    assert_eq!(
+        pages(&man),
+        generated,
+        "run SNAPSHOTS=overwrite cargo test --test docs"
     );
+    let top = std::fs::read_to_string(man.join("preflight.1")).expect("top page");
+    for page in &generated {
+        let text = std::fs::read_to_string(out.join(page)).expect("page");
+        snapbox::assert_data_eq!(text, Data::read_from(&man.join(page), None).raw());
+        let name = page.trim_end_matches(".1").replace('-', "\\-");
+        if page != "preflight.1" {
+            assert!(
+                top.contains(&format!("{name}(1)")),
+                "preflight.1 does not name {page}"
+            );
+        }
+    }
+    // Every page the top one names is there.
+    for line in top.lines().filter(|l| l.starts_with("preflight\\-")) {
+        let page = format!("{}.1", line.trim_end_matches("(1)").replace("\\-", "-"));
+        assert!(
+            generated.contains(&page),
+            "preflight.1 names {page}, which is not there"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
