@@ -136,8 +136,10 @@ fn main() {
             ..Default::default()
         };
         let runs = if n >= 100_000 { 3 } else { 7 };
-        let (full, report) = time(runs, || preflight::validate(&options));
+        let (full, mut report) = time(runs, || preflight::validate(&options));
         assert!(report.errors.is_empty(), "{:?}", report.errors);
+        // As the binary sets it: paths relative to the repository root for SARIF and the rest.
+        report.root = Some(preflight::report::Root::discover(std::path::Path::new(".")));
         let plans = [preflight::plan::parse(
             preflight::read_source(&plan_path, preflight::error::Kind::Plan).expect("read"),
         )
@@ -227,6 +229,7 @@ fn render_every_format(report: &preflight::report::Report) -> Vec<(&'static str,
         ("sarif", Format::Sarif),
         ("junit", Format::Junit),
         ("github", Format::Github),
+        ("markdown", Format::Markdown),
     ]
     .into_iter()
     .map(|(name, format)| {

@@ -2,17 +2,31 @@
 //! the working directory); code scanning, annotations and merge-request widgets want them
 //! relative to the repository root, and SARIF wants them as RFC 3986 URI references.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use crate::files::normalize;
 
 /// The repository root, and the working directory the shown paths are relative to.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Root {
     dir: PathBuf,
     cwd: PathBuf,
+    /// `relative` by shown path: a report asks once per finding, for a few files.
+    known: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl Clone for Root {
+    fn clone(&self) -> Self {
+        Root {
+            dir: self.dir.clone(),
+            cwd: self.cwd.clone(),
+            known: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 impl Root {
@@ -22,6 +36,7 @@ impl Root {
         Root {
             dir: absolute(dir),
             cwd: absolute(cwd),
+            known: Mutex::new(HashMap::new()),
         }
     }
 
@@ -33,12 +48,24 @@ impl Root {
             .find(|d| d.join(".git").exists())
             .unwrap_or(&cwd)
             .to_path_buf();
-        Root { dir, cwd }
+        Root {
+            dir,
+            cwd,
+            known: Mutex::new(HashMap::new()),
+        }
     }
 
     /// `shown` (relative to the working directory, or absolute) relative to the root, with
     /// `/` between parts; `None` when the file is outside the root.
     pub fn relative(&self, shown: &str) -> Option<String> {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known
+            .entry(shown.to_string())
+            .or_insert_with(|| self.find_relative(shown))
+            .clone()
+    }
+
+    fn find_relative(&self, shown: &str) -> Option<String> {
         let path = self.absolute_of(shown);
         let rest = path.strip_prefix(&self.dir).ok()?;
         let parts: Vec<String> = rest
@@ -141,10 +168,10 @@ mod tests {
 
     #[test]
     fn files_below_the_root_are_relative_to_it_and_others_absolute() {
-        let root = Root {
-            dir: PathBuf::from("/nonexistent-root/repo"),
-            cwd: PathBuf::from("/nonexistent-root/repo/infra"),
-        };
+        let root = Root::new(
+            Path::new("/nonexistent-root/repo"),
+            Path::new("/nonexistent-root/repo/infra"),
+        );
         assert_eq!(
             root.relative("plan.yaml").as_deref(),
             Some("infra/plan.yaml")
