@@ -75,6 +75,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Say which credential source each cloud uses (never a secret), and with --check prove
+    /// that they work with one cheap signed call per cloud.
+    Credentials(CredentialsArgs),
     /// Print the read-only cloud permissions preflight needs, as ready-to-paste policies.
     Permissions {
         /// Only this cloud (then the output is the policy document alone).
@@ -99,6 +102,35 @@ impl From<CloudArg> for crate::cloud::Cloud {
             CloudArg::Zenlayer => crate::cloud::Cloud::Zenlayer,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    /// Plans whose clouds to look at: files, Terraform plan JSON, .tf files or directories
+    /// [default: every cloud].
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Only this cloud (repeatable).
+    #[arg(long, value_enum, value_name = "CLOUD")]
+    pub cloud: Vec<CloudArg>,
+
+    /// Also make one cheap signed call per cloud that proves the credentials work (JD Cloud
+    /// describeQuotas, Zenlayer DescribeImageQuota, Alibaba STS GetCallerIdentity).
+    #[arg(long)]
+    pub check: bool,
+
+    /// Settings file (its endpoints are used) [default: .preflight.yaml here or in a parent].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Deadline for the checks, in seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+
+    /// Log each request (method, host, status, latency) on standard error.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Args)]

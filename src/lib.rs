@@ -151,6 +151,37 @@ pub fn fetch_facts(options: &ValidateOptions) -> Result<clouds::Fetched, Vec<Inp
 }
 
 /// Discovers and parses every plan; all problems are collected.
+/// The clouds the plans name, in order of first use, each with the first region (for
+/// Zenlayer, zone) it is named with.
+pub fn places_of(
+    options: &ValidateOptions,
+) -> Result<Vec<(cloud::Cloud, String)>, Vec<InputError>> {
+    let (plans, errors) = read_plans(options);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut places: Vec<(cloud::Cloud, String)> = Vec::new();
+    let mut add = |c: cloud::Cloud, region: &str| {
+        if !places.iter().any(|(known, _)| *known == c) {
+            places.push((c, region.to_string()));
+        }
+    };
+    for plan in &plans {
+        for i in &plan.instances {
+            add(i.cloud.value, &i.region.value);
+        }
+        for image in &plan.images {
+            add(image.cloud.value, &image.region.value);
+        }
+        for u in &plan.unchecked {
+            if let (Some(c), Some(r)) = (u.cloud, &u.region) {
+                add(c, r);
+            }
+        }
+    }
+    Ok(places)
+}
+
 fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
     let paths = if options.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     init_logging(match &cli.command {
         Command::Validate(a) => a.verbose,
         Command::Fetch(a) => a.verbose,
+        Command::Credentials(a) => a.verbose,
         _ => 0,
     });
     let tf_vars = match tf_vars {
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Explain { rule, rules } => explain(&rule, &rules),
         Command::Rules { rules } => list_rules(&rules),
         Command::Fetch(args) => fetch(args, tf_vars),
+        Command::Credentials(args) => credentials(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -57,9 +59,13 @@ fn main() -> ExitCode {
                         .split_once('\n')
                         .map_or(policy.clone(), |(_, doc)| doc.to_string())
                 }
-                None => preflight::cloud::Cloud::ALL
-                    .map(preflight::clouds::permissions::policy)
-                    .join("\n"),
+                None => {
+                    let mut all = preflight::cloud::Cloud::ALL
+                        .map(preflight::clouds::permissions::policy)
+                        .to_vec();
+                    all.insert(2, preflight::clouds::permissions::assume_role_policy());
+                    all.join("\n")
+                }
             };
             print_stdout(&text).map(|()| 0)
         }
@@ -444,6 +450,104 @@ fn write_human(
         }
     }
     Ok(())
+}
+
+/// `preflight credentials`: for each cloud, where its credentials come from and, with
+/// `--check`, whether the cloud takes them. Exit 0 when every cloud has credentials (that
+/// work, with `--check`), 1 when a cloud refused them, 3 when one has none or a check could
+/// not tell, 2 for bad input.
+fn credentials(args: preflight::cli::CredentialsArgs) -> io::Result<u8> {
+    use preflight::cloud::Cloud;
+    use preflight::clouds::check::{self, Verdict};
+    let file = match load_config(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(errors) => return print_input_errors(&errors),
+    };
+    let network = NetworkArgs {
+        timeout: args.timeout,
+        concurrency: None,
+        no_cache: true,
+        refresh: false,
+    };
+    let config = match fetch_config(&network, &file) {
+        Ok(c) => c,
+        Err(e) => return print_input_errors(&[e]),
+    };
+    // The clouds to look at, each with a place the plans name (for the check).
+    let mut clouds: Vec<(Cloud, Option<String>)> = Vec::new();
+    if !args.paths.is_empty() {
+        let options = ValidateOptions {
+            paths: args.paths.clone(),
+            include: file.include.clone(),
+            exclude: file.exclude.clone(),
+            ..ValidateOptions::default()
+        };
+        match preflight::places_of(&options) {
+            Ok(places) => clouds.extend(places.into_iter().map(|(c, p)| (c, Some(p)))),
+            Err(errors) => return print_input_errors(&errors),
+        }
+    }
+    for cloud in &args.cloud {
+        let cloud: Cloud = (*cloud).into();
+        if !clouds.iter().any(|(c, _)| *c == cloud) {
+            clouds.push((cloud, None));
+        }
+    }
+    if args.paths.is_empty() && args.cloud.is_empty() {
+        clouds = Cloud::ALL.iter().map(|c| (*c, None)).collect();
+    }
+    if !args.cloud.is_empty() {
+        clouds.retain(|(c, _)| args.cloud.iter().any(|a| Cloud::from(*a) == *c));
+    }
+    let mut out = String::new();
+    let mut code = 0u8;
+    for (cloud, place) in &clouds {
+        let found =
+            preflight::clouds::credentials::find(*cloud, &*config.env, config.home.as_deref());
+        let name = cloud.as_str();
+        let found = match found {
+            Err(why) => {
+                let how = why
+                    .split_once(" credentials: ")
+                    .map_or(why.as_str(), |(_, how)| how);
+                out.push_str(&format!("{name:<9} none: {how}\n"));
+                code = code.max(3);
+                continue;
+            }
+            Ok(found) => found,
+        };
+        if found.last_try {
+            // Nothing configured: only an ECS instance's role could still answer.
+            out.push_str(&format!(
+                "{name:<9} none configured; last try: {}\n",
+                found.described
+            ));
+        } else {
+            out.push_str(&format!("{name:<9} {}\n", found.described));
+        }
+        if !args.check {
+            if found.last_try {
+                code = code.max(3);
+            }
+            continue;
+        }
+        let place = place
+            .clone()
+            .unwrap_or_else(|| check::default_place(*cloud).to_string());
+        let (line, worst) = match check::check(*cloud, &place, &found, &config) {
+            Verdict::Works(what) => (format!("works: {what}"), 0),
+            Verdict::Refused(why) => (format!("refused: {why}"), 1),
+            Verdict::Unclear(why) => (format!("could not tell: {why}"), 3),
+        };
+        out.push_str(&format!("{:<9} {line}\n", ""));
+        // A refusal is the worse news: it decides the code over "could not tell".
+        code = match (code, worst) {
+            (1, _) | (_, 1) => 1,
+            (a, b) => a.max(b),
+        };
+    }
+    print_stdout(&out)?;
+    Ok(code)
 }
 
 fn explain(rule: &str, dirs: &[std::path::PathBuf]) -> io::Result<u8> {

@@ -334,6 +334,60 @@ impl Http {
         }
     }
 
+    /// One request to a credential service (STS, the ECS metadata service, a credentials
+    /// URI): never cached (its answers hold secrets), not rate limited, no redirects, inside
+    /// the deadline and within `timeout`; tried once more after a transport fault or a 5xx.
+    /// `what` names it in the log, never with the query (which may hold a signature).
+    pub async fn exchange(
+        &self,
+        what: &str,
+        build: impl Fn() -> Call,
+        timeout: Duration,
+    ) -> Result<Response, String> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err("not answered before the --timeout deadline".to_string());
+            }
+            let call = build();
+            let url = call.url.clone();
+            let target = format!("{} {}", call.method, host_of(&url));
+            let sent_at = Instant::now();
+            let outcome = tokio::time::timeout(left.min(timeout), self.once(call)).await;
+            let reason = match outcome {
+                Err(_) => format!("no answer within {} s", left.min(timeout).as_secs_f32()),
+                Ok(Err(Class::Retry { reason, .. } | Class::Fail(reason))) => reason,
+                Ok(Err(_)) => "no answer".to_string(),
+                Ok(Ok(r)) if (300..400).contains(&r.status) => {
+                    return Err(format!(
+                        "it answered HTTP {} with a redirect to {}, which preflight does not follow",
+                        r.status,
+                        redirect_target(&url, &r.headers)
+                    ));
+                }
+                Ok(Ok(r)) => {
+                    self.note(format!(
+                        "credentials: {what} ({target}): HTTP {} in {} ms",
+                        r.status,
+                        sent_at.elapsed().as_millis()
+                    ));
+                    if r.status < 500 || tries > 1 {
+                        return Ok(r);
+                    }
+                    format!("HTTP {}", r.status)
+                }
+            };
+            // A transport error may quote the URL, whose query can hold a signature or a token.
+            let reason = reason.replace(&url, host_of(&url));
+            self.note(format!("credentials: {what} ({target}): {reason}"));
+            if tries > 1 {
+                return Err(reason);
+            }
+        }
+    }
+
     async fn once(&self, call: Call) -> Result<Response, Class> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = self.client.request(call.method, &call.url);

@@ -13,6 +13,7 @@ use crate::facts::{Facts, RegionFacts};
 use crate::plan::Plan;
 
 pub mod aliyun;
+pub mod check;
 pub mod credentials;
 pub mod http;
 pub mod jdcloud;
@@ -143,6 +144,27 @@ impl Endpoint {
         })
     }
 
+    /// The ECS metadata service's address, which only plain http reaches.
+    pub const METADATA_HOST: &'static str = "100.100.100.200";
+
+    /// The ECS metadata service: `http://100.100.100.200`.
+    pub fn metadata() -> Endpoint {
+        Endpoint {
+            scheme: "http".to_string(),
+            authority: Endpoint::METADATA_HOST.to_string(),
+        }
+    }
+
+    /// An override of the metadata service: as `parse`, and plain http to the metadata
+    /// address too (the only way it answers).
+    pub fn parse_metadata(text: &str) -> Result<Endpoint, String> {
+        let trimmed = text.trim().trim_end_matches('/');
+        if trimmed == format!("http://{}", Endpoint::METADATA_HOST) {
+            return Ok(Endpoint::metadata());
+        }
+        Endpoint::parse(text)
+    }
+
     /// The cloud's real endpoint for a region.
     pub fn real(cloud: Cloud, region: &str) -> Endpoint {
         let authority = match cloud {
@@ -184,6 +206,13 @@ pub type Log = Arc<dyn Fn(String) + Send + Sync>;
 pub struct FetchConfig {
     /// Overrides of the real endpoints, per cloud.
     pub endpoints: BTreeMap<Cloud, Endpoint>,
+    /// What a cloud's Terraform provider is pointed at (`ZENLAYERCLOUD_DOMAIN` and
+    /// `ZENLAYERCLOUD_SCHEME`), used when no override names the cloud.
+    pub provider_endpoints: BTreeMap<Cloud, Endpoint>,
+    /// `PREFLIGHT_ALIYUN_STS_ENDPOINT`: where Alibaba's STS is, for roles and OIDC.
+    pub sts_endpoint: Option<Endpoint>,
+    /// `PREFLIGHT_ALIYUN_METADATA_ENDPOINT`: the ECS metadata service, for the instance's role.
+    pub metadata_endpoint: Endpoint,
     /// Requests in flight at once, across all clouds.
     pub concurrency: usize,
     /// The overall deadline for all fetching.
@@ -215,6 +244,37 @@ impl FetchConfig {
                 );
             }
         }
+        let mut provider_endpoints = BTreeMap::new();
+        if let Some(domain) = env("ZENLAYERCLOUD_DOMAIN").filter(|v| !v.trim().is_empty()) {
+            let scheme = env("ZENLAYERCLOUD_SCHEME")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| "HTTPS".to_string());
+            if !["http", "https"].contains(&scheme.to_ascii_lowercase().as_str()) {
+                return Err(format!(
+                    "ZENLAYERCLOUD_SCHEME: `{scheme}` is neither HTTP nor HTTPS"
+                ));
+            }
+            let text = format!("{}://{}", scheme.to_ascii_lowercase(), domain.trim());
+            provider_endpoints.insert(
+                Cloud::Zenlayer,
+                Endpoint::parse(&text)
+                    .map_err(|e| format!("ZENLAYERCLOUD_DOMAIN and ZENLAYERCLOUD_SCHEME: {e}"))?,
+            );
+        }
+        let sts_endpoint = match env("PREFLIGHT_ALIYUN_STS_ENDPOINT")
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(v) => Some(
+                Endpoint::parse(&v).map_err(|e| format!("PREFLIGHT_ALIYUN_STS_ENDPOINT: {e}"))?,
+            ),
+            None => None,
+        };
+        let metadata_endpoint =
+            match env("PREFLIGHT_ALIYUN_METADATA_ENDPOINT").filter(|v| !v.trim().is_empty()) {
+                Some(v) => Endpoint::parse_metadata(&v)
+                    .map_err(|e| format!("PREFLIGHT_ALIYUN_METADATA_ENDPOINT: {e}"))?,
+                None => Endpoint::metadata(),
+            };
         let home = env("HOME").map(PathBuf::from);
         let cache = crate::cache::Cache::default_dir(&*env)
             .map(|dir| crate::cache::Cache::new(dir, crate::cache::DEFAULT_TTL, true));
@@ -222,6 +282,9 @@ impl FetchConfig {
             cache,
             offline: false,
             endpoints,
+            provider_endpoints,
+            sts_endpoint,
+            metadata_endpoint,
             concurrency: 32,
             timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(10),
@@ -235,6 +298,7 @@ impl FetchConfig {
     fn endpoint(&self, cloud: Cloud, region: &str) -> Endpoint {
         self.endpoints
             .get(&cloud)
+            .or_else(|| self.provider_endpoints.get(&cloud))
             .cloned()
             .unwrap_or_else(|| Endpoint::real(cloud, region))
     }
@@ -262,7 +326,7 @@ pub struct Client {
 impl Client {
     /// The account, for cache keys: a hash of the access key id, never the key itself.
     pub fn cache_scope(&self) -> String {
-        sign::sha256_hex(self.credentials.access_key_id.as_bytes())
+        sign::sha256_hex(self.credentials.scope.as_bytes())
     }
 
     /// Sends one operation through the shared transport, cached under this account.
@@ -314,12 +378,14 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
     facts.fetched_at = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let mut tasks = Vec::new();
     let mut found: BTreeMap<Cloud, Result<Credentials, String>> = BTreeMap::new();
+    let exchanger = credentials::Exchanger::new(&http, config);
     for api in needs.apis() {
         let regions = needs.of(api);
         let cloud = api.cloud();
-        let credentials = found
-            .entry(cloud)
-            .or_insert_with(|| credentials::find(cloud, &*config.env, config.home.as_deref()));
+        if let std::collections::btree_map::Entry::Vacant(slot) = found.entry(cloud) {
+            slot.insert(credentials_for(cloud, config, &exchanger).await);
+        }
+        let credentials = &found[&cloud];
         match credentials {
             Err(why) => {
                 for (region, _) in regions {
@@ -366,6 +432,37 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
             .unwrap_or_default(),
         facts,
     }
+}
+
+/// A cloud's credentials: found, then (for roles and the instance role) exchanged. Offline,
+/// only the cache answers: it needs to know whose answers to look for, never a key.
+async fn credentials_for(
+    cloud: Cloud,
+    config: &FetchConfig,
+    exchanger: &credentials::Exchanger<'_>,
+) -> Result<Credentials, String> {
+    let found = credentials::find(cloud, &*config.env, config.home.as_deref())?;
+    if config.offline {
+        return Ok(Credentials {
+            access_key_id: String::new(),
+            secret: credentials::Secret::new(""),
+            token: None,
+            scope: found.source.scope(),
+        });
+    }
+    credentials::resolve(&found, exchanger)
+        .await
+        .map_err(|why| {
+            if found.last_try {
+                credentials::none_found(cloud, &why)
+            } else {
+                format!(
+                    "{} credentials ({}): {why}",
+                    cloud.display_name(),
+                    found.described
+                )
+            }
+        })
 }
 
 fn failed_everywhere(needs: &Needs, why: &str) -> Fetched {

@@ -64,6 +64,22 @@ pub fn policy(cloud: Cloud) -> String {
     )
 }
 
+/// What the key preflight starts from needs when it assumes a role (a `RamRoleArn` profile,
+/// an ini `ram_role_arn` section): `sts:AssumeRole` on that role. OIDC, the ECS instance's
+/// role and `preflight credentials --check` (`GetCallerIdentity`) need no permission; the
+/// role's trust policy decides who may assume it.
+pub fn assume_role_policy() -> String {
+    let document = json!({"Version": "1", "Statement": [{
+        "Effect": "Allow",
+        "Action": [format!("sts:{}", super::credentials::ASSUME_ROLE)],
+        "Resource": "acs:ram::<account id>:role/<the role preflight assumes>",
+    }]});
+    format!(
+        "# Alibaba Cloud, when preflight assumes a role (a RamRoleArn profile): the RAM policy of the key it starts from (OIDC and the ECS instance role need none: the role's trust policy decides)\n{}\n",
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

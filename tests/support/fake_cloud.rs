@@ -100,6 +100,17 @@ struct World {
     cloud_rates: HashMap<String, f64>,
     throttled: usize,
     throttled_ops: HashMap<String, usize>,
+    /// Alibaba keys the fake accepts: id → (secret, the STS token it must come with).
+    ali_keys: HashMap<String, (String, Option<String>)>,
+    /// STS: roles that can be assumed (ARN → the account's id), and OIDC tokens it accepts.
+    sts_roles: HashMap<String, String>,
+    oidc_tokens: Vec<String>,
+    /// Every temporary key STS, the metadata service or the URI handed out.
+    issued: usize,
+    /// The ECS metadata service: the instance's role, and whether it wants a session token.
+    ecs_role: Option<(String, bool)>,
+    /// What the credentials URI answers with (a temporary key), when set.
+    credentials_uri: bool,
 }
 
 #[derive(Clone)]
@@ -114,8 +125,12 @@ impl FakeCloud {
             .await
             .expect("bind loopback");
         let addr = listener.local_addr().expect("addr").to_string();
+        let mut world = World::default();
+        world
+            .ali_keys
+            .insert(ALI_AK.to_string(), (ALI_SK.to_string(), None));
         let fake = FakeCloud {
-            world: Arc::new(Mutex::new(World::default())),
+            world: Arc::new(Mutex::new(world)),
             addr,
         };
         let server = fake.clone();
@@ -142,6 +157,84 @@ impl FakeCloud {
             ("ZENLAYER_ACCESS_KEY_ID".into(), ZL_AK.into()),
             ("ZENLAYER_ACCESS_KEY_SECRET".into(), ZL_SK.into()),
         ]
+    }
+
+    /// A role STS lets the fake's key (and the keys it issues) assume, in account `account`.
+    pub fn sts_role(&self, arn: &str, account: &str) {
+        self.with(|w| w.sts_roles.insert(arn.to_string(), account.to_string()));
+    }
+
+    /// An OIDC token STS accepts for `AssumeRoleWithOIDC`.
+    pub fn oidc_token(&self, token: &str) {
+        self.with(|w| w.oidc_tokens.push(token.to_string()));
+    }
+
+    /// The ECS metadata service knows this instance's role; `hardened`: it answers only with a
+    /// session token, else it has no token endpoint (an older service: plain GETs).
+    pub fn ecs_role(&self, name: &str, hardened: bool) {
+        self.with(|w| w.ecs_role = Some((name.to_string(), hardened)));
+    }
+
+    /// The credentials URI (`/credentials-uri`) hands out temporary keys.
+    pub fn credentials_uri(&self) {
+        self.with(|w| w.credentials_uri = true);
+    }
+
+    /// How many temporary keys were handed out.
+    pub fn issued(&self) -> usize {
+        self.with(|w| w.issued)
+    }
+
+    /// Environment pointing STS and the metadata service here.
+    pub fn credential_services(&self) -> Vec<(String, String)> {
+        let url = format!("http://{}", self.addr);
+        vec![
+            ("PREFLIGHT_ALIYUN_STS_ENDPOINT".into(), url.clone()),
+            ("PREFLIGHT_ALIYUN_METADATA_ENDPOINT".into(), url),
+        ]
+    }
+
+    /// STS's v1 signature, recomputed; the key and its token must be ones the fake knows.
+    fn verify_sts(&self, req: &Request) -> Result<(), Reply> {
+        let q = req.query_pairs();
+        let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        if get("Action").as_deref() == Some("AssumeRoleWithOIDC") {
+            // Unsigned: the token is the proof.
+            return if get("Signature").is_none() && get("AccessKeyId").is_none() {
+                Ok(())
+            } else {
+                Err((400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "AssumeRoleWithOIDC is not signed"}).to_string(), vec![]))
+            };
+        }
+        let refuse = |code: &str| {
+            Err((
+                400,
+                json!({"RequestId": "fake", "Code": code, "Message": "refused"}).to_string(),
+                vec![],
+            ))
+        };
+        let Some(id) = get("AccessKeyId") else {
+            return refuse("MissingAccessKeyId");
+        };
+        let Some((secret, token)) = self.with(|w| w.ali_keys.get(&id).cloned()) else {
+            return refuse("InvalidAccessKeyId.NotFound");
+        };
+        if token.is_some() && get("SecurityToken") != token {
+            return refuse("InvalidSecurityToken.Mismatch");
+        }
+        let unsigned: Vec<(String, String)> = q
+            .iter()
+            .filter(|(k, _)| k != "Signature")
+            .cloned()
+            .collect();
+        let (_, expected) = ali::sign_v1(&secret, "GET", &unsigned);
+        if get("Signature").as_deref() == Some(expected.as_str())
+            && get("SignatureMethod").as_deref() == Some("HMAC-SHA1")
+        {
+            Ok(())
+        } else {
+            refuse("SignatureDoesNotMatch")
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
@@ -565,9 +658,16 @@ impl FakeCloud {
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
+                let id = field(&auth, "Credential=").unwrap_or_default();
+                let Some((secret, token)) = self.with(|w| w.ali_keys.get(&id).cloned()) else {
+                    return Err((404, json!({"RequestId": "fake", "HostId": "ecs", "Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."}).to_string(), vec![]));
+                };
+                if token.is_some() && req.header("x-acs-security-token") != token {
+                    return Err((400, json!({"RequestId": "fake", "HostId": "ecs", "Code": "InvalidSecurityToken.Mismatch", "Message": "The security token does not match the access key."}).to_string(), vec![]));
+                }
                 let expected = ali::sign_v3(
-                    ALI_AK,
-                    ALI_SK,
+                    &id,
+                    &secret,
                     &ali::Request {
                         method: &req.method,
                         path: "/",
@@ -587,6 +687,8 @@ impl FakeCloud {
                     Err((400, json!({"RequestId": "fake", "HostId": "ecs", "Code": "SignatureDoesNotMatch", "Message": "The request signature does not conform to Aliyun standards."}).to_string(), vec![]))
                 }
             }
+            "sts" => self.verify_sts(req),
+            "metadata" | "credentials-uri" => Ok(()),
             _ => {
                 let ts: i64 = req
                     .header("x-zc-timestamp")
@@ -613,6 +715,12 @@ impl FakeCloud {
     fn answer(&self, req: &Request) -> Reply {
         let ok = |v: Value| (200, v.to_string(), vec![]);
         self.with(|w| match req.cloud() {
+            "sts" => w.answer_sts(req),
+            "metadata" => w.answer_metadata(req),
+            "credentials-uri" => match w.credentials_uri {
+                true => w.issue("uri", "credentials-uri"),
+                false => (404, "{}".to_string(), vec![]),
+            },
             "jdcloud" => {
                 let region = decode_query_component(req.path.split('/').nth(3).unwrap_or(""));
                 let key = ("jdcloud".to_string(), region.clone());
@@ -790,6 +898,99 @@ impl FakeCloud {
 
 impl World {
     /// The cloud's throttling answer when `op` is past its rate, else `None` (a token taken).
+    /// A new temporary key, accepted from now on with its token, in `shape`'s answer.
+    fn issue(&mut self, shape: &str, who: &str) -> Reply {
+        self.issued += 1;
+        let n = self.issued;
+        let (id, secret, token) = (
+            format!("STS.fake{n:04}"),
+            format!("STS-SECRET-{n}-do-not-print"),
+            format!("STS-TOKEN-{n}-do-not-print"),
+        );
+        self.ali_keys
+            .insert(id.clone(), (secret.clone(), Some(token.clone())));
+        let key = json!({"AccessKeyId": id, "AccessKeySecret": secret, "SecurityToken": token, "Expiration": "2099-01-01T00:00:00Z"});
+        let body = match shape {
+            "sts" => {
+                json!({"RequestId": "fake", "AssumedRoleUser": {"Arn": format!("{who}/preflight"), "AssumedRoleId": "1:preflight"}, "Credentials": key})
+            }
+            _ => {
+                let mut key = key;
+                key["Code"] = json!("Success");
+                key["LastUpdated"] = json!("2026-12-01T00:00:00Z");
+                key
+            }
+        };
+        (200, body.to_string(), vec![])
+    }
+
+    fn answer_sts(&mut self, req: &Request) -> Reply {
+        let q = req.query_pairs();
+        let get = |k: &str| {
+            q.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let refuse = |status: u16, code: &str, message: String| {
+            (
+                status,
+                json!({"RequestId": "fake", "Code": code, "Message": message}).to_string(),
+                vec![],
+            )
+        };
+        let role = get("RoleArn");
+        match get("Action").as_str() {
+            "AssumeRole" if self.sts_roles.contains_key(&role) => self.issue("sts", &role),
+            "AssumeRole" => refuse(404, "EntityNotExist.Role", format!("The role {role} does not exist.")),
+            "AssumeRoleWithOIDC" => {
+                let token = get("OIDCToken");
+                if !self.oidc_tokens.contains(&token) {
+                    // STS quotes the token back, as real services do: preflight must not.
+                    refuse(400, "AuthenticationFail.OIDCToken.Invalid", format!("Illegal OIDC token: {token}"))
+                } else if !self.sts_roles.contains_key(&role) {
+                    refuse(404, "EntityNotExist.Role", format!("The role {role} does not exist."))
+                } else {
+                    self.issue("sts", &role)
+                }
+            }
+            "GetCallerIdentity" => (200, json!({"RequestId": "fake", "AccountId": "1234567890", "Arn": "acs:ram::1234567890:user/fake", "IdentityType": "RAMUser", "UserId": "1"}).to_string(), vec![]),
+            other => refuse(400, "InvalidAction.NotFound", format!("no action {other}")),
+        }
+    }
+
+    fn answer_metadata(&mut self, req: &Request) -> Reply {
+        let Some((role, hardened)) = self.ecs_role.clone() else {
+            return (404, "not found".to_string(), vec![]);
+        };
+        let has_token = req.header("x-aliyun-ecs-metadata-token").as_deref() == Some("meta-token");
+        if req.method == "PUT" {
+            // `hardened`: the service wants a session token; otherwise it is one that has no
+            // token endpoint at all (plain GETs only).
+            return if !hardened {
+                (404, "no token endpoint".to_string(), vec![])
+            } else if req
+                .header("x-aliyun-ecs-metadata-token-ttl-seconds")
+                .is_some()
+            {
+                (200, "meta-token".to_string(), vec![])
+            } else {
+                (400, "no ttl".to_string(), vec![])
+            };
+        }
+        if hardened && !has_token {
+            return (401, "token required".to_string(), vec![]);
+        }
+        match req
+            .path
+            .strip_prefix("/latest/meta-data/ram/security-credentials/")
+        {
+            Some("") => (200, role, vec![]),
+            Some(asked) if asked == role => self.issue("metadata", &role),
+            _ => (404, "no such role".to_string(), vec![]),
+        }
+    }
+
     fn over_rate(&mut self, cloud: &str, op: &str) -> Option<Fault> {
         let per_second = *self.cloud_rates.get(cloud)?;
         let now = std::time::Instant::now();
@@ -863,6 +1064,12 @@ impl Request {
             "jdcloud"
         } else if self.path.starts_with("/api/v2/") {
             "zenlayer"
+        } else if self.path.starts_with("/latest/") {
+            "metadata"
+        } else if self.path == "/credentials-uri" {
+            "credentials-uri"
+        } else if self.method == "GET" && self.query.contains("Action=") {
+            "sts"
         } else {
             "aliyun"
         }
@@ -880,6 +1087,18 @@ impl Request {
             }
             .to_string(),
             "aliyun" => self.header("x-acs-action").unwrap_or_default(),
+            "sts" => self
+                .query_pairs()
+                .into_iter()
+                .find(|(k, _)| k == "Action")
+                .map(|(_, v)| v)
+                .unwrap_or_default(),
+            "metadata" => match (self.method.as_str(), self.path.as_str()) {
+                ("PUT", _) => "token".to_string(),
+                (_, "/latest/meta-data/ram/security-credentials/") => "role".to_string(),
+                _ => "credentials".to_string(),
+            },
+            "credentials-uri" => "get".to_string(),
             _ => self.header("x-zc-action").unwrap_or_default(),
         };
         let api = if self.path.ends_with("/zec") {
