@@ -273,6 +273,20 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub allow_unverified: bool,
 
+    /// Apply the safe fixes to the plan and `.tf` files (a one-edit typo of a type the image
+    /// allows, a system disk raised to the image's minimum), then report what is left.
+    #[arg(long, conflicts_with = "diff")]
+    pub fix: bool,
+
+    /// Print the fixes as a unified diff instead of applying them; exit 1 when there are some.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// With --fix or --diff, also the fixes that change what is deployed (another type of the
+    /// same family), which need a person's eye.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// In directories, look for files matching GLOB (repeatable; default **/*.plan.yaml,
     /// **/*.plan.yml, **/plan.yaml, **/plan.yml).
     #[arg(long, value_name = "GLOB")]

@@ -82,6 +82,22 @@ pub struct Diagnostic {
     pub entry_line: usize,
     /// True for `unverified`: it gates exit code 3, not `--fail-on`.
     pub unverified: bool,
+    /// Edits that would make the finding go, for `--fix` and the editor's quick fixes.
+    pub fixes: Vec<Fix>,
+}
+
+/// One edit of the finding's file that would make the finding go: `replacement` instead of
+/// the text at `span`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// For people: "change to `m.n4.2xlarge`".
+    pub title: String,
+    pub span: SourceSpan,
+    pub replacement: String,
+    /// `--fix` applies it: it can only do what the finding asks (a one-edit typo of a type
+    /// the image allows, a disk raised to the image's minimum). Others need
+    /// `--unsafe-fixes`, as in ruff.
+    pub safe: bool,
 }
 
 impl Diagnostic {
@@ -180,7 +196,7 @@ impl Diagnostic {
     }
 
     /// The parts every finding has; the constructors above fill in the entry.
-    fn in_entry(
+    pub(crate) fn in_entry(
         rule: &str,
         severity: Severity,
         file: &SourceFile,
@@ -198,6 +214,7 @@ impl Diagnostic {
             label,
             related: Vec::new(),
             elsewhere: Vec::new(),
+            fixes: Vec::new(),
             cloud: String::new(),
             region: String::new(),
             image: None,
@@ -206,6 +223,11 @@ impl Diagnostic {
             entry_line: 0,
             unverified: false,
         }
+    }
+
+    pub fn with_fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Self {
+        self.fixes.extend(fixes);
+        self
     }
 
     /// The message with its help in parentheses, for outputs that have one text field.

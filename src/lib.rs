@@ -21,6 +21,7 @@ pub mod discover;
 pub mod error;
 pub mod facts;
 pub mod files;
+pub mod fix;
 pub mod plan;
 pub mod policy;
 pub mod report;

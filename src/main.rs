@@ -282,6 +282,12 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
     // A bad config file or endpoint is an input error like any other: it goes through the
     // report, so `--format json` and the others carry it too.
     let setup = load_config(args.config.as_deref()).and_then(|file| {
+        if args.unsafe_fixes && !(args.fix || args.diff) {
+            return Err(vec![
+                InputError::new("input::bad-flag", "--unsafe-fixes applies fixes: give it with --fix or --diff")
+                    .with_help("`preflight validate --fix --unsafe-fixes` applies them; `--diff --unsafe-fixes` shows them"),
+            ]);
+        }
         if let Some(dir) = args.root.as_ref().filter(|d| !d.is_dir()) {
             return Err(vec![
                 InputError::new(
@@ -330,9 +336,53 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
             .as_mut()
             .filter(|c| !c.offline)
             .and_then(|c| spinner(c, args.verbose, args.quiet));
-        let report = preflight::validate(&options);
+        let mut report = preflight::validate(&options);
         if let Some(bar) = bar {
             bar.finish_and_clear();
+        }
+        if (args.fix || args.diff) && report.errors.is_empty() {
+            let fixes = preflight::fix::plan_fixes(&report.diagnostics, args.unsafe_fixes);
+            let count: usize = fixes.iter().map(|f| f.applied.len()).sum();
+            if args.diff {
+                let mut out = String::new();
+                for f in &fixes {
+                    out.push_str(&preflight::fix::unified_diff(f));
+                }
+                print_stdout(&out)?;
+                let flags = if args.unsafe_fixes {
+                    "--fix --unsafe-fixes"
+                } else {
+                    "--fix"
+                };
+                let _ = writeln!(
+                    io::stderr(),
+                    "preflight: {flags} would apply {count} fix(es) in {} file(s)",
+                    fixes.len()
+                );
+                return Ok(u8::from(count > 0));
+            }
+            for f in &fixes {
+                if let Err(e) =
+                    preflight::files::write_atomic(Path::new(&f.path), f.after.as_bytes())
+                {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "preflight: cannot write the fixes to `{}`: {}",
+                        f.path,
+                        preflight::io_reason(&e)
+                    );
+                    return Ok(2);
+                }
+            }
+            if count > 0 {
+                let _ = writeln!(
+                    io::stderr(),
+                    "preflight: fixed {count} finding(s) in {} file(s)",
+                    fixes.len()
+                );
+                // What is left, read from the fixed files.
+                report = preflight::validate(&options);
+            }
         }
         report
     } else {

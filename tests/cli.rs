@@ -287,3 +287,129 @@ fn completions_cover_every_shell_and_command() {
         Some(2)
     );
 }
+
+/// A scratch directory holding `files`.
+fn scratch_with(label: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("preflight-cli-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn fix_applies_the_safe_fixes_and_keeps_every_other_byte() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let facts =
+        std::fs::read_to_string(root.join("testdata/cases/all-formats/facts.json")).expect("facts");
+    let plan = "# keep me\r\ndefaults: {cloud: jdcloud, region: cn-north-1}\r\ninstances:\r\n  - name: web\r\n    image: img-m5s0****29\r\n    instance_type: 'g.n4.xlarg'   # typo\r\n    system_disk_gb: 20\r\n  - name: gpu\r\n    image: img-m5s0****29\r\n    instance_type: \"p.c1p40g.3large\"\r\n";
+    let dir = scratch_with("fix", &[("plan.yaml", plan), ("facts.json", &facts)]);
+    let out = preflight(
+        &dir,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--fix",
+            "--format",
+            "compact",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fixed 2 finding(s) in 1 file(s)"),
+        "{stderr}"
+    );
+    // What is left is reported from the fixed file: the type only a person should change.
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[instance-type-excluded]") && !stdout.contains("[instance-type-unknown]"),
+        "{stdout}"
+    );
+    let fixed = std::fs::read_to_string(dir.join("plan.yaml")).expect("plan");
+    assert_eq!(
+        fixed,
+        plan.replace("'g.n4.xlarg'", "'g.n4.xlarge'")
+            .replace("system_disk_gb: 20", "system_disk_gb: 40")
+    );
+    let out = preflight(
+        &dir,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--fix",
+            "--unsafe-fixes",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let fixed = std::fs::read_to_string(dir.join("plan.yaml")).expect("plan");
+    assert!(
+        fixed.contains("instance_type: \"p.c1p40g.6large\"\r\n"),
+        "{fixed}"
+    );
+    // --unsafe-fixes alone is a flag mistake.
+    let out = preflight(
+        &dir,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--unsafe-fixes",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn fix_edits_terraform_literals_and_never_a_value_from_a_variable() {
+    let facts = r#"{"version": 2, "clouds": {"aliyun": {"cn-hangzhou": {
+        "images": {"m-1": {"state": "found", "status": "Available", "usable": true, "architecture": "x86_64",
+                   "constraint": {"includes": ["ecs.g7.large"]}}},
+        "instance_types": {"offered": {"ecs.g7.large": {"architecture": "x86_64"}}, "not_offered": ["ecs.g7.larg"]},
+        "availability": {"postpaid": {"types": {"ecs.g7.large": null}}}}}}}"#;
+    let main = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\nvariable \"size\" {\n  default = \"ecs.g7.larg\"\n}\n\nresource \"alicloud_instance\" \"a\" {\n  image_id      = \"m-1\"\n  instance_type = \"ecs.g7.larg\"\n}\n\nresource \"alicloud_instance\" \"b\" {\n  image_id      = \"m-1\"\n  instance_type = var.size\n}\n";
+    let dir = scratch_with("fix-tf", &[("infra/main.tf", main), ("facts.json", facts)]);
+    let out = preflight(
+        &dir,
+        &[
+            "validate",
+            "infra",
+            "--facts",
+            "facts.json",
+            "--fix",
+            "--format",
+            "compact",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let fixed = std::fs::read_to_string(dir.join("infra/main.tf")).expect("main.tf");
+    // `a`'s literal is fixed; `b`'s value comes from the variable, which is left alone.
+    assert_eq!(
+        fixed,
+        main.replacen(
+            "instance_type = \"ecs.g7.larg\"",
+            "instance_type = \"ecs.g7.large\"",
+            1
+        )
+    );
+    assert!(
+        stdout.contains("alicloud_instance.b: instance type `ecs.g7.larg`"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

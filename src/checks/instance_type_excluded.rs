@@ -60,7 +60,19 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             "excluded by the image",
         )
         .with_related(instance.image.span, "this image excludes it");
-    Some(d.with_help(fix_help(p)))
+    Some(with_alternatives(p, d.with_help(fix_help(p))))
+}
+
+/// Shared with `instance-type-not-included`: a fix for each type of the same family the image
+/// allows. Never safe: another type is another machine, which a person picks.
+pub(super) fn with_alternatives(p: &Pairing, mut d: Diagnostic) -> Diagnostic {
+    let span = p.instance.instance_type.span;
+    d.fixes = p
+        .allowed_in_family()
+        .iter()
+        .filter_map(|t| p.fix(span, t, format!("change the instance type to `{t}`"), false))
+        .collect();
+    d
 }
 
 /// Shared with `instance-type-not-included`: what to pick instead. Same-family types first;

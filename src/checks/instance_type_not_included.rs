@@ -62,7 +62,8 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             instance.image.span,
             "this image lists the types it supports",
         );
-    Some(d.with_help(super::instance_type_excluded::fix_help(p)))
+    let d = d.with_help(super::instance_type_excluded::fix_help(p));
+    Some(super::instance_type_excluded::with_alternatives(p, d))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@
 
 use super::{Check, Need, Pairing, Rule};
 use crate::cloud::ChargeType;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::Fetched;
 use crate::suggest::{closest, quoted_list};
 
@@ -78,8 +78,36 @@ fn sold_for_other_charges(p: &Pairing, name: &str) -> Vec<ChargeType> {
         .collect()
 }
 
+/// A fix for each suggestion, those the image allows first. Safe only for a typo: the one
+/// suggestion an edit away, which the image allows.
+fn typo_fixes(p: &Pairing, near: &[String]) -> Vec<Fix> {
+    let wanted = &p.instance.instance_type.value;
+    let one_edit: Vec<&String> = near
+        .iter()
+        .filter(|s| strsim::levenshtein(wanted, s) <= 1)
+        .collect();
+    let mut ordered: Vec<&String> = near.iter().collect();
+    ordered.sort_by_key(|s| p.image_allows(s) != Some(true));
+    ordered
+        .into_iter()
+        .filter_map(|s| {
+            let allowed = p.image_allows(s);
+            let title = match allowed {
+                Some(false) => {
+                    format!("change the instance type to `{s}` (the image does not allow it)")
+                }
+                _ => format!("change the instance type to `{s}`"),
+            };
+            let safe = one_edit == [s] && allowed == Some(true);
+            p.fix(p.instance.instance_type.span, s, title, safe)
+        })
+        .collect()
+}
+
 fn not_offered(p: &Pairing) -> Diagnostic {
-    let help = match suggestions(p).as_slice() {
+    let near = suggestions(p);
+    let fixes = typo_fixes(p, &near);
+    let help = match near.as_slice() {
         [] => format!(
             "pick an instance type that {} offers in `{}`",
             p.api().display_name(),
@@ -103,6 +131,7 @@ fn not_offered(p: &Pairing) -> Diagnostic {
         "not offered here",
     )
     .with_help(help)
+    .with_fixes(fixes)
 }
 
 fn not_for_charge(p: &Pairing, charge: ChargeType, elsewhere: &[ChargeType]) -> Diagnostic {

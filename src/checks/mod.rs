@@ -18,7 +18,7 @@ mod unverified;
 use std::collections::BTreeMap;
 
 use crate::cloud::{Api, ChargeType};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::facts::{Constraint, Facts, ImageInfo, ImageState};
 use crate::plan::{ImageCreate, Instance, Plan, Side};
 use crate::policy::Policy;
@@ -170,6 +170,65 @@ impl Pairing<'_> {
         label: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic::for_instance(rule.id, rule.severity, self.instance, span, message, label)
+    }
+
+    /// A fix that writes `value` where the entry's value at `span` is written, when that is
+    /// a literal in a YAML plan or a `.tf` file: never where the value came through a variable
+    /// or a module argument (the edit would belong there), never in plan JSON (Terraform
+    /// writes it). The value keeps the quoting it was written with.
+    pub fn fix(
+        &self,
+        span: miette::SourceSpan,
+        value: &str,
+        title: String,
+        safe: bool,
+    ) -> Option<Fix> {
+        let file = &self.instance.file;
+        let written = file.text().get(span.offset()..span.offset() + span.len())?;
+        if self.instance.origins.iter().any(|o| o.of == span) {
+            return None;
+        }
+        let name = file.name();
+        let number = value.bytes().all(|b| b.is_ascii_digit());
+        let replacement = if name.ends_with(".yaml") || name.ends_with(".yml") {
+            match written.chars().next()? {
+                '\'' => format!("'{value}'"),
+                '"' => format!("\"{value}\""),
+                _ if number
+                    || value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_./*".contains(&b)) =>
+                {
+                    value.to_string()
+                }
+                _ => format!("\"{value}\""),
+            }
+        } else if name.ends_with(".tf") {
+            let literal_text = written.len() >= 2
+                && written.starts_with('"')
+                && written.ends_with('"')
+                && !written.contains("${")
+                && !written[1..written.len() - 1].contains('"');
+            let literal_number = written.bytes().all(|b| b.is_ascii_digit());
+            match (number, literal_text, literal_number) {
+                (true, _, true) => value.to_string(),
+                (false, true, _) => format!("\"{value}\""),
+                _ => return None,
+            }
+        } else {
+            return None;
+        };
+        Some(Fix {
+            title,
+            span,
+            replacement,
+            safe,
+        })
+    }
+
+    /// Whether the image allows `instance_type`, when the facts can tell.
+    pub fn image_allows(&self, instance_type: &str) -> Option<bool> {
+        self.constraint()?.allows(instance_type)
     }
 
     /// Instance types of the same family as the entry's that the region offers and the

@@ -52,7 +52,13 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             ),
             format!("below the image's {minimum} GB"),
         )
-        .with_help(format!("give it a system disk of {minimum} GB or more")),
+        .with_help(format!("give it a system disk of {minimum} GB or more"))
+        .with_fixes(p.fix(
+            disk.span,
+            &minimum.to_string(),
+            format!("raise the system disk to {minimum} GB"),
+            true,
+        )),
     )
 }
 

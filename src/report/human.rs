@@ -118,6 +118,25 @@ fn summary_line(report: &Report) -> String {
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
     }
+    let safe = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fixes.iter().any(|f| f.safe))
+        .count();
+    let unsafe_only = report
+        .diagnostics
+        .iter()
+        .filter(|d| !d.fixes.is_empty() && d.fixes.iter().all(|f| !f.safe))
+        .count();
+    if safe > 0 {
+        line.push_str(&format!("; {safe} fixable with --fix"));
+    }
+    if unsafe_only > 0 {
+        line.push_str(&format!(
+            "; {unsafe_only} {} with --fix --unsafe-fixes",
+            if safe > 0 { "more" } else { "fixable" }
+        ));
+    }
     line.push('.');
     line
 }

@@ -37,6 +37,19 @@ struct JsonDiagnostic<'a> {
     /// default or tfvars line). Left out when there is none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<JsonRelated<'a>>,
+    /// Edits that would make the finding go (`--fix` applies the safe ones). Left out when
+    /// there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    #[serde(flatten)]
+    at: Place<'a>,
+    replacement: &'a str,
+    safe: bool,
 }
 
 #[derive(Serialize)]
@@ -103,6 +116,16 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .map(|(file, span, label)| JsonRelated {
                     message: label,
                     at: Place::of(file, *span),
+                })
+                .collect(),
+            fixes: d
+                .fixes
+                .iter()
+                .map(|f| JsonFix {
+                    title: &f.title,
+                    at: Place::of(&d.file, f.span),
+                    replacement: &f.replacement,
+                    safe: f.safe,
                 })
                 .collect(),
         })
