@@ -78,6 +78,10 @@ pub enum Command {
     /// Say which credential source each cloud uses (never a secret), and with --check prove
     /// that they work with one cheap signed call per cloud.
     Credentials(CredentialsArgs),
+    /// Run the language server on stdin and stdout, for editors: findings as you type, quick
+    /// fixes, hovers and completion, from --facts or the cache (a keystroke never asks the
+    /// clouds).
+    Lsp(LspArgs),
     /// Print the read-only cloud permissions preflight needs, as ready-to-paste policies.
     Permissions {
         /// Only this cloud (then the output is the policy document alone).
@@ -102,6 +106,29 @@ impl From<CloudArg> for crate::cloud::Cloud {
             CloudArg::Zenlayer => crate::cloud::Cloud::Zenlayer,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Check against this facts file (read again when it changes) instead of the cache.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+
+    /// Never ask the clouds, not even when asked to by a code action: the cache only.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Extra rule directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Settings file [default: the nearest .preflight.yaml above each document].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Talk over stdin and stdout (the only way; accepted because editors' clients pass it).
+    #[arg(long, hide = true)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]
@@ -168,7 +195,7 @@ pub struct FetchArgs {
 }
 
 /// How to reach the clouds.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct NetworkArgs {
     /// Overall deadline for fetching, in seconds; what is not answered by then is unverified
     /// [default: 60].
@@ -321,4 +348,42 @@ impl From<FailOn> for Severity {
             FailOn::Note => Severity::Note,
         }
     }
+}
+
+/// Endpoints (environment over config file), limits (flags over config file over defaults),
+/// cache settings and request logging for `-v`.
+pub fn fetch_config(
+    network: &NetworkArgs,
+    file: &crate::config::Config,
+) -> Result<crate::clouds::FetchConfig, crate::error::InputError> {
+    let env: crate::clouds::EnvLookup = std::sync::Arc::new(|k: &str| std::env::var(k).ok());
+    let mut config = crate::clouds::FetchConfig::from_env(env)
+        .map_err(|e| crate::error::InputError::new("input::bad-endpoint", e))?;
+    for (cloud, endpoint) in &file.endpoints {
+        config
+            .endpoints
+            .entry(*cloud)
+            .or_insert_with(|| endpoint.clone());
+    }
+    let timeout = network.timeout.or(file.timeout_secs).unwrap_or(60.0);
+    if !(timeout.is_finite() && timeout > 0.0) {
+        return Err(crate::error::InputError::new(
+            "input::bad-flag",
+            format!("--timeout must be a positive number of seconds, not {timeout}"),
+        ));
+    }
+    config.timeout = std::time::Duration::from_secs_f64(timeout.min(86_400.0));
+    config.request_timeout = config.request_timeout.min(config.timeout);
+    if let Some(n) = network.concurrency.map(usize::from).or(file.concurrency) {
+        config.concurrency = n;
+    }
+    let ttl = file
+        .cache_ttl_secs
+        .map_or(crate::cache::DEFAULT_TTL, std::time::Duration::from_secs);
+    config.cache = if network.no_cache {
+        None
+    } else {
+        config.cache.map(|c| c.with(ttl, !network.refresh))
+    };
+    Ok(config)
 }

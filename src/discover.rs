@@ -53,7 +53,7 @@ pub fn plan_files(
                     )),
                 );
             }
-        } else if path.exists() {
+        } else if path.exists() || crate::files::is_file(path) {
             found.push(path.clone());
         } else {
             errors.push(

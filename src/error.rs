@@ -118,6 +118,16 @@ impl InputError {
         self
     }
 
+    /// The file the error points into, when it has one in hand.
+    pub fn snippet(&self) -> Option<&SourceFile> {
+        self.0.snippet.as_ref()
+    }
+
+    /// The primary spot's span, when there is one.
+    pub fn span(&self) -> Option<SourceSpan> {
+        self.0.labels.first().map(|l| *l.inner())
+    }
+
     pub fn also(&self) -> &[Elsewhere] {
         &self.0.also
     }

@@ -501,7 +501,7 @@ impl Facts {
 }
 
 impl RegionFacts {
-    fn instance_types(&self, api: Api, region: &str) -> Result<&InstanceTypes, Missing> {
+    pub fn instance_types(&self, api: Api, region: &str) -> Result<&InstanceTypes, Missing> {
         match &self.instance_types {
             Some(Fetched::Known(t)) => Ok(t),
             Some(Fetched::Error(reason)) => Err(Missing(format!(

@@ -7,6 +7,7 @@
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{InputError, Kind};
 use crate::source::SourceFile;
@@ -40,10 +41,73 @@ pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Text that stands in for files on disk: the language server's open buffers, which are
+/// what the user sees, saved or not. Keyed by absolute, normalized path.
+pub type Overlay = std::collections::HashMap<PathBuf, Arc<str>>;
+
+thread_local! {
+    static OVERLAY: std::cell::RefCell<Option<Arc<Overlay>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `overlay`'s texts read in place of the files they name (on this thread).
+pub fn with_overlay<R>(overlay: Arc<Overlay>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Arc<Overlay>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let old = self.0.take();
+            OVERLAY.with(|o| *o.borrow_mut() = old);
+        }
+    }
+    let _restore = Restore(OVERLAY.with(|o| o.borrow_mut().replace(overlay)));
+    f()
+}
+
+/// The key a path has in an overlay.
+pub fn overlay_key(path: &Path) -> PathBuf {
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The overlay's text for `path`, when one is in force and holds it.
+fn overlaid(path: &Path) -> Option<Arc<str>> {
+    OVERLAY.with(|o| {
+        let o = o.borrow();
+        let overlay = o.as_ref()?;
+        if overlay.is_empty() {
+            return None;
+        }
+        overlay.get(&overlay_key(path)).cloned()
+    })
+}
+
+/// The overlay's files directly in `dir` (buffers not saved yet), as `dir/name`.
+pub fn overlaid_in(dir: &Path) -> Vec<PathBuf> {
+    OVERLAY.with(|o| {
+        let o = o.borrow();
+        let Some(overlay) = o.as_ref() else {
+            return Vec::new();
+        };
+        let key = overlay_key(dir);
+        overlay
+            .keys()
+            .filter(|p| p.parent() == Some(key.as_path()))
+            .filter_map(|p| p.file_name().map(|n| dir.join(n)))
+            .collect()
+    })
+}
+
+/// Whether `path` is a file, on disk or in the overlay.
+pub fn is_file(path: &Path) -> bool {
+    overlaid(path).is_some() || path.is_file()
+}
+
 /// Reads a file the user named as text, refusing what is too big or not UTF-8.
 pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
     let shown = path.display().to_string();
     let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    if let Some(text) = overlaid(path) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        return Ok(SourceFile::new(shown, text));
+    }
     let code = kind.unreadable_code();
     let unreadable = |e: &io::Error| {
         InputError::in_file(

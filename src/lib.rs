@@ -22,6 +22,7 @@ pub mod error;
 pub mod facts;
 pub mod files;
 pub mod fix;
+pub mod lsp;
 pub mod plan;
 pub mod policy;
 pub mod report;
@@ -58,10 +59,26 @@ pub struct ValidateOptions {
     pub fetch: Option<clouds::FetchConfig>,
     /// The config file: its rule ids are checked, its severity overrides applied.
     pub config: config::Config,
+    /// Facts already at hand (the language server keeps what it fetched between keystrokes):
+    /// used instead of a facts file or the clouds.
+    pub preloaded: Option<std::sync::Arc<Facts>>,
+}
+
+/// A finished run with what it was made from, for callers that look further (the language
+/// server's hovers and completions).
+pub struct Validated {
+    pub report: Report,
+    pub plans: Vec<Plan>,
+    pub facts: std::sync::Arc<Facts>,
 }
 
 /// Runs the whole pipeline. Input problems end up in `Report::errors`; nothing is checked then.
 pub fn validate(options: &ValidateOptions) -> Report {
+    validate_all(options).report
+}
+
+/// [`validate`], keeping the plans and facts.
+pub fn validate_all(options: &ValidateOptions) -> Validated {
     let mut errors = Vec::new();
     let policy = Policy::load(&options.rule_dirs).unwrap_or_else(|mut e| {
         errors.append(&mut e);
@@ -96,6 +113,7 @@ pub fn validate(options: &ValidateOptions) -> Report {
     }
 
     let facts = match &options.facts {
+        _ if options.preloaded.is_some() => Facts::new(),
         Some(path) => read_source(path, error::Kind::Facts)
             .and_then(|file| Facts::from_json(&file))
             .unwrap_or_else(|e| {
@@ -106,23 +124,30 @@ pub fn validate(options: &ValidateOptions) -> Report {
     };
 
     if !errors.is_empty() {
-        return Report {
-            plans: plans.len(),
-            errors,
-            ..Report::default()
+        return Validated {
+            report: Report {
+                plans: plans.len(),
+                errors,
+                ..Report::default()
+            },
+            plans,
+            facts: std::sync::Arc::new(facts),
         };
     }
     let (mut requests, mut cache_hits, mut warnings) = (0, 0, Vec::new());
-    let facts = match (&options.facts, &options.fetch) {
-        (Some(_), _) => facts,
-        (None, Some(config)) => {
+    let facts = match (&options.preloaded, &options.facts, &options.fetch) {
+        (Some(given), _, _) => std::sync::Arc::clone(given),
+        (None, Some(_), _) => std::sync::Arc::new(facts),
+        (None, None, Some(config)) => {
             let fetched = clouds::fetch(&clouds::Needs::from_plans(&plans), config);
             requests = fetched.requests;
             cache_hits = fetched.cache_hits;
             warnings = fetched.warnings;
-            fetched.facts
+            std::sync::Arc::new(fetched.facts)
         }
-        (None, None) => Facts::absent("no facts file and no way to ask the clouds"),
+        (None, None, None) => {
+            std::sync::Arc::new(Facts::absent("no facts file and no way to ask the clouds"))
+        }
     };
     let disabled = |id: &str| {
         options.disable.iter().any(|d| d == id) || options.config.disable.iter().any(|d| d == id)
@@ -132,7 +157,11 @@ pub fn validate(options: &ValidateOptions) -> Report {
     report.requests = requests;
     report.cache_hits = cache_hits;
     report.warnings = warnings;
-    report
+    Validated {
+        report,
+        plans,
+        facts,
+    }
 }
 
 /// `preflight fetch`: every fact the plans need, from the clouds, as a facts file's data,

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Rules { rules } => list_rules(&rules),
         Command::Fetch(args) => fetch(args, tf_vars),
         Command::Credentials(args) => credentials(args),
+        Command::Lsp(args) => lsp(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -177,47 +178,12 @@ fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, Vec<InputEr
     preflight::config::find(explicit, std::path::Path::new("."))
 }
 
-/// Endpoints (environment over config file), limits (flags over config file over defaults),
-/// cache settings and request logging for `-v`.
-fn fetch_config(network: &NetworkArgs, file: &Config) -> Result<FetchConfig, InputError> {
-    let env: preflight::clouds::EnvLookup = Arc::new(|k: &str| std::env::var(k).ok());
-    let mut config =
-        FetchConfig::from_env(env).map_err(|e| InputError::new("input::bad-endpoint", e))?;
-    for (cloud, endpoint) in &file.endpoints {
-        config
-            .endpoints
-            .entry(*cloud)
-            .or_insert_with(|| endpoint.clone());
-    }
-    let timeout = network.timeout.or(file.timeout_secs).unwrap_or(60.0);
-    if !(timeout.is_finite() && timeout > 0.0) {
-        return Err(InputError::new(
-            "input::bad-flag",
-            format!("--timeout must be a positive number of seconds, not {timeout}"),
-        ));
-    }
-    config.timeout = Duration::from_secs_f64(timeout.min(86_400.0));
-    config.request_timeout = config.request_timeout.min(config.timeout);
-    if let Some(n) = network.concurrency.map(usize::from).or(file.concurrency) {
-        config.concurrency = n;
-    }
-    let ttl = file
-        .cache_ttl_secs
-        .map_or(preflight::cache::DEFAULT_TTL, Duration::from_secs);
-    config.cache = if network.no_cache {
-        None
-    } else {
-        config.cache.map(|c| c.with(ttl, !network.refresh))
-    };
-    Ok(config)
-}
-
 fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<u8> {
     let file = match load_config(args.config.as_deref()) {
         Ok(c) => c,
         Err(errors) => return print_input_errors(&errors),
     };
-    let mut config = match fetch_config(&args.network, &file) {
+    let mut config = match preflight::cli::fetch_config(&args.network, &file) {
         Ok(c) => c,
         Err(e) => return print_input_errors(&[e]),
     };
@@ -234,6 +200,7 @@ fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Re
         disable: Vec::new(),
         fetch: Some(config),
         config: file,
+        preloaded: None,
     };
     let fetched = preflight::fetch_facts(&options);
     if let Some(bar) = bar {
@@ -278,6 +245,22 @@ fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Re
     }
 }
 
+fn lsp(args: preflight::cli::LspArgs) -> io::Result<u8> {
+    let settings = preflight::lsp::Settings {
+        facts: args.facts,
+        offline: args.offline,
+        rules: args.rules,
+        config: args.config,
+    };
+    match preflight::lsp::run(settings) {
+        Ok(()) => Ok(0),
+        Err(why) => {
+            let _ = writeln!(io::stderr(), "preflight lsp: {why}");
+            Ok(1)
+        }
+    }
+}
+
 fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<u8> {
     // A bad config file or endpoint is an input error like any other: it goes through the
     // report, so `--format json` and the others carry it too.
@@ -300,7 +283,7 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
         let fetch = match &args.facts {
             Some(_) => None,
             None => {
-                let mut c = fetch_config(&args.network, &file).map_err(|e| vec![e])?;
+                let mut c = preflight::cli::fetch_config(&args.network, &file).map_err(|e| vec![e])?;
                 c.offline = args.offline;
                 Some(c)
             }
@@ -329,6 +312,7 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
         disable: args.disable,
         fetch,
         config: file,
+        preloaded: None,
     };
     let mut report = if setup_errors.is_empty() {
         let bar = options
@@ -519,7 +503,7 @@ fn credentials(args: preflight::cli::CredentialsArgs) -> io::Result<u8> {
         no_cache: true,
         refresh: false,
     };
-    let config = match fetch_config(&network, &file) {
+    let config = match preflight::cli::fetch_config(&network, &file) {
         Ok(c) => c,
         Err(e) => return print_input_errors(&[e]),
     };

@@ -229,6 +229,9 @@ pub struct FetchConfig {
     pub cache: Option<crate::cache::Cache>,
     /// Answer from the cache only (`--offline`).
     pub offline: bool,
+    /// Notified to give up (the language server's cancel button): what was not answered by
+    /// then is unverified, as at the deadline.
+    pub cancel: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl FetchConfig {
@@ -281,6 +284,7 @@ impl FetchConfig {
         Ok(FetchConfig {
             cache,
             offline: false,
+            cancel: None,
             endpoints,
             provider_endpoints,
             sts_endpoint,
@@ -362,7 +366,15 @@ pub fn fetch(needs: &Needs, config: &FetchConfig) -> Fetched {
             return failed_everywhere(needs, &format!("cannot start the network runtime: {e}"));
         }
     };
-    runtime.block_on(fetch_async(needs, config))
+    match &config.cancel {
+        None => runtime.block_on(fetch_async(needs, config)),
+        Some(cancel) => runtime.block_on(async {
+            tokio::select! {
+                fetched = fetch_async(needs, config) => fetched,
+                () = cancel.notified() => failed_everywhere(needs, "the fetch was cancelled"),
+            }
+        }),
+    }
 }
 
 async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {

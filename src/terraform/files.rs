@@ -41,6 +41,12 @@ pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
+    for open in crate::files::overlaid_in(dir) {
+        let keep_it = open.file_name().and_then(|n| n.to_str()).is_some_and(&keep);
+        if keep_it && !files.contains(&open) {
+            files.push(open);
+        }
+    }
     files.sort();
     files
 }

@@ -1,0 +1,495 @@
+//! `preflight lsp`: a language server over stdio, on `lsp-server` and `lsp-types` (the pair
+//! rust-analyzer and ruff are built on). Diagnostics come from the same pipeline as
+//! `validate`, run on the open buffers; facts come only from `--facts` or the cache, so a
+//! keystroke never asks the clouds. Asking them is a code action (or a save, when the client
+//! sets `fetchOnSave`) that runs in the background with progress and a cancel button.
+//!
+//! One thread answers messages in order; a burst of changes is checked once, after the last.
+//! Fetches run on a thread of their own and report back through a channel.
+
+mod actions;
+mod convert;
+mod diagnose;
+mod fetch;
+mod hover;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender, select};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::notification::{self as note, Notification as _};
+use lsp_types::request::{self as req, Request as _};
+use lsp_types::{
+    CodeActionKind, CodeActionProviderCapability, CompletionOptions, ExecuteCommandOptions,
+    HoverProviderCapability, InitializeParams, PublishDiagnosticsParams, SaveOptions,
+    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri,
+};
+
+pub use convert::Encoding;
+use diagnose::ByFile;
+
+use crate::facts::Facts;
+use crate::files::Overlay;
+use crate::{ValidateOptions, Validated};
+
+/// What `preflight lsp` is started with: the fact sources of `validate`.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Check against this facts file (re-read when it changes); never ask the clouds.
+    pub facts: Option<PathBuf>,
+    /// Never ask the clouds: the cache (or `--facts`) only, and no fetch action.
+    pub offline: bool,
+    /// Extra rule directories.
+    pub rules: Vec<PathBuf>,
+    /// A config file instead of the nearest `.preflight.yaml`.
+    pub config: Option<PathBuf>,
+}
+
+/// The command the "ask the clouds" code action runs.
+pub const FETCH_COMMAND: &str = "preflight.fetch";
+
+/// Serves one client on stdin and stdout until it says `exit`.
+pub fn run(settings: Settings) -> Result<(), String> {
+    let (connection, io) = Connection::stdio();
+    serve(&connection, settings)?;
+    drop(connection);
+    io.join()
+        .map_err(|e| format!("the connection to the editor broke: {e}"))
+}
+
+/// Serves one client on `connection`.
+pub fn serve(connection: &Connection, settings: Settings) -> Result<(), String> {
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    let encoding = Encoding::negotiate(&params.capabilities);
+    let capabilities = ServerCapabilities {
+        position_encoding: Some(encoding.kind()),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::FULL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(false),
+                })),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Options(
+            lsp_types::CodeActionOptions {
+                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                ..Default::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions::default()),
+        execute_command_provider: Some(ExecuteCommandOptions {
+            commands: vec![FETCH_COMMAND.to_string()],
+            ..Default::default()
+        }),
+        ..ServerCapabilities::default()
+    };
+    let result = serde_json::json!({
+        "capabilities": capabilities,
+        "serverInfo": { "name": "preflight", "version": env!("CARGO_PKG_VERSION") },
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let options = params.initialization_options.unwrap_or_default();
+    let progress = params
+        .capabilities
+        .window
+        .as_ref()
+        .and_then(|w| w.work_done_progress)
+        .unwrap_or(false);
+    let (events, inbox) = crossbeam_channel::unbounded();
+    let mut server = Server {
+        out: connection.sender.clone(),
+        settings,
+        encoding,
+        fetch_on_save: options
+            .get("fetchOnSave")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+        progress,
+        docs: HashMap::new(),
+        units: BTreeMap::new(),
+        dirty: BTreeSet::new(),
+        remembered: HashMap::new(),
+        fetching: None,
+        events,
+        next_id: 0,
+    };
+    server.main_loop(connection, &inbox)
+}
+
+/// What a background job tells the main loop.
+enum Event {
+    Fetched(fetch::Done),
+}
+
+/// An open document.
+struct Doc {
+    uri: Uri,
+    text: Arc<str>,
+}
+
+/// A checked document's last run.
+struct Unit {
+    /// What `validate` was given.
+    path: PathBuf,
+    diagnostics: ByFile,
+    run: Validated,
+    /// The last run that read the plan, for completion while the text does not parse.
+    last_good: Option<Validated>,
+}
+
+struct Server {
+    out: Sender<Message>,
+    settings: Settings,
+    encoding: Encoding,
+    fetch_on_save: bool,
+    /// Whether the client shows `$/progress`.
+    progress: bool,
+    docs: HashMap<PathBuf, Doc>,
+    units: BTreeMap<PathBuf, Unit>,
+    /// Documents changed since they were last checked.
+    dirty: BTreeSet<PathBuf>,
+    /// Facts a fetch brought when there is no cache to keep them in, per unit.
+    remembered: HashMap<PathBuf, Arc<Facts>>,
+    fetching: Option<fetch::Running>,
+    events: Sender<Event>,
+    next_id: i32,
+}
+
+impl Server {
+    fn main_loop(
+        &mut self,
+        connection: &Connection,
+        inbox: &Receiver<Event>,
+    ) -> Result<(), String> {
+        loop {
+            select! {
+                recv(connection.receiver) -> msg => {
+                    let Ok(msg) = msg else { return Ok(()) };
+                    match msg {
+                        Message::Request(request) => {
+                            if connection.handle_shutdown(&request).map_err(|e| e.to_string())? {
+                                return Ok(());
+                            }
+                            self.flush();
+                            let response = self.request(request);
+                            self.send(response.into());
+                        }
+                        Message::Notification(n) => self.notification(n),
+                        Message::Response(_) => {}
+                    }
+                }
+                recv(inbox) -> event => {
+                    if let Ok(Event::Fetched(done)) = event {
+                        self.fetched(done);
+                    }
+                }
+            }
+            // Check after a burst: what is still queued may change the same documents.
+            if connection.receiver.is_empty() {
+                self.flush();
+            }
+        }
+    }
+
+    fn send(&self, message: Message) {
+        let _ = self.out.send(message);
+    }
+
+    fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
+        self.send(Notification::new(N::METHOD.to_string(), params).into());
+    }
+
+    fn notification(&mut self, n: Notification) {
+        match n.method.as_str() {
+            note::DidOpenTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp_types::DidOpenTextDocumentParams>(
+                    note::DidOpenTextDocument::METHOD,
+                ) {
+                    self.open(p.text_document.uri, p.text_document.text);
+                }
+            }
+            note::DidChangeTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp_types::DidChangeTextDocumentParams>(
+                    note::DidChangeTextDocument::METHOD,
+                ) && let Some(change) = p.content_changes.into_iter().last()
+                {
+                    // Full sync: each change is the whole text.
+                    self.open(p.text_document.uri, change.text);
+                }
+            }
+            note::DidSaveTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp_types::DidSaveTextDocumentParams>(
+                    note::DidSaveTextDocument::METHOD,
+                ) && let Some(path) = convert::path_of(&p.text_document.uri)
+                {
+                    self.touch(&path);
+                    self.flush();
+                    if self.fetch_on_save && self.has_unverified(&path) {
+                        self.start_fetch(&path);
+                    }
+                }
+            }
+            note::DidCloseTextDocument::METHOD => {
+                if let Ok(p) = n.extract::<lsp_types::DidCloseTextDocumentParams>(
+                    note::DidCloseTextDocument::METHOD,
+                ) && let Some(path) = convert::path_of(&p.text_document.uri)
+                {
+                    self.docs.remove(&path);
+                    self.dirty.remove(&path);
+                    if let Some(unit) = self.units.remove(&path) {
+                        self.publish(unit.diagnostics.keys().cloned().collect());
+                    }
+                    // What else was checked against this buffer now reads the file.
+                    self.touch(&path);
+                }
+            }
+            note::WorkDoneProgressCancel::METHOD => {
+                if let Ok(p) = n.extract::<lsp_types::WorkDoneProgressCancelParams>(
+                    note::WorkDoneProgressCancel::METHOD,
+                ) {
+                    self.cancel_fetch(&p.token);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn request(&mut self, r: Request) -> Response {
+        let id = r.id.clone();
+        let result = match r.method.as_str() {
+            req::CodeActionRequest::METHOD => r
+                .extract::<lsp_types::CodeActionParams>(req::CodeActionRequest::METHOD)
+                .map(|(_, p)| serde_json::to_value(self.code_actions(&p))),
+            req::HoverRequest::METHOD => r
+                .extract::<lsp_types::HoverParams>(req::HoverRequest::METHOD)
+                .map(|(_, p)| serde_json::to_value(self.hover(&p))),
+            req::Completion::METHOD => r
+                .extract::<lsp_types::CompletionParams>(req::Completion::METHOD)
+                .map(|(_, p)| serde_json::to_value(self.completion(&p))),
+            req::ExecuteCommand::METHOD => r
+                .extract::<lsp_types::ExecuteCommandParams>(req::ExecuteCommand::METHOD)
+                .map(|(_, p)| serde_json::to_value(self.execute(&p))),
+            _ => {
+                return Response::new_err(
+                    id,
+                    ErrorCode::MethodNotFound as i32,
+                    format!("preflight does not answer `{}`", r.method),
+                );
+            }
+        };
+        match result {
+            Ok(Ok(value)) => Response::new_ok(id, value),
+            Ok(Err(e)) => Response::new_err(id, ErrorCode::InternalError as i32, e.to_string()),
+            Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
+        }
+    }
+
+    /// A document's new text (on open or change).
+    fn open(&mut self, uri: Uri, text: String) {
+        let Some(path) = convert::path_of(&uri) else {
+            return;
+        };
+        self.docs.insert(
+            path.clone(),
+            Doc {
+                uri,
+                text: Arc::from(text),
+            },
+        );
+        self.touch(&path);
+    }
+
+    /// Marks `path` and every checked document beside it (the same module, a plan JSON's
+    /// `.tf` files) to be checked again.
+    fn touch(&mut self, path: &Path) {
+        self.dirty.insert(path.to_path_buf());
+        let dir = path.parent();
+        for other in self.units.keys() {
+            if other.parent() == dir || other.as_path() == dir.unwrap_or(path) {
+                self.dirty.insert(other.clone());
+            }
+        }
+    }
+
+    /// Checks every document changed since its last check, and publishes.
+    fn flush(&mut self) {
+        let dirty = std::mem::take(&mut self.dirty);
+        let mut affected = BTreeSet::new();
+        for path in dirty {
+            affected.extend(self.check(&path));
+        }
+        self.publish(affected);
+    }
+
+    /// The open buffers, as files are read while checking.
+    fn overlay(&self) -> Arc<Overlay> {
+        Arc::new(
+            self.docs
+                .iter()
+                .map(|(path, doc)| (path.clone(), Arc::clone(&doc.text)))
+                .collect(),
+        )
+    }
+
+    /// What `validate` is given for a unit: `offline` unless asked to fetch.
+    fn options(
+        &self,
+        path: &Path,
+        fetch: bool,
+    ) -> Result<ValidateOptions, Vec<crate::error::InputError>> {
+        let start = path.parent().unwrap_or(Path::new("."));
+        let config = crate::config::find(self.settings.config.as_deref(), start)?;
+        let fetch = match &self.settings.facts {
+            Some(_) => None,
+            None => {
+                let network = crate::cli::NetworkArgs::default();
+                let mut c = crate::cli::fetch_config(&network, &config).map_err(|e| vec![e])?;
+                c.offline = !fetch;
+                Some(c)
+            }
+        };
+        let preloaded = match &fetch {
+            Some(c) if c.cache.is_none() && c.offline => self.remembered.get(path).cloned(),
+            _ => None,
+        };
+        Ok(ValidateOptions {
+            paths: vec![path.to_path_buf()],
+            rule_dirs: [config.rules.clone(), self.settings.rules.clone()].concat(),
+            facts: self.settings.facts.clone(),
+            fetch,
+            config,
+            preloaded,
+            ..ValidateOptions::default()
+        })
+    }
+
+    /// Checks one document (when preflight checks its kind); returns the files whose
+    /// diagnostics may have changed.
+    fn check(&mut self, path: &Path) -> Vec<PathBuf> {
+        let text = match self.docs.get(path) {
+            Some(doc) => Arc::clone(&doc.text),
+            // A unit that is no longer open is dropped (its diagnostics cleared).
+            None => {
+                return self
+                    .units
+                    .remove(path)
+                    .map(|u| u.diagnostics.into_keys().collect())
+                    .unwrap_or_default();
+            }
+        };
+        let Some(kind) = diagnose::kind_of(path, &text) else {
+            return self
+                .units
+                .remove(path)
+                .map(|u| u.diagnostics.into_keys().collect())
+                .unwrap_or_default();
+        };
+        let unit_path = diagnose::unit_path(path, kind);
+        let overlay = self.overlay();
+        let options = self.options(&unit_path, false);
+        let encoding = self.encoding;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::files::with_overlay(overlay, || match &options {
+                Ok(options) => crate::validate_all(options),
+                Err(errors) => Validated {
+                    report: crate::report::Report {
+                        errors: errors.clone(),
+                        ..Default::default()
+                    },
+                    plans: Vec::new(),
+                    facts: Arc::new(Facts::new()),
+                },
+            })
+        }));
+        let (run, diagnostics) = match outcome {
+            Ok(run) => {
+                let diagnostics = diagnose::to_lsp(&run.report, path, encoding);
+                (run, diagnostics)
+            }
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "it stopped unexpectedly".to_string());
+                let run = Validated {
+                    report: crate::report::Report::default(),
+                    plans: Vec::new(),
+                    facts: Arc::new(Facts::new()),
+                };
+                (
+                    run,
+                    ByFile::from([(path.to_path_buf(), vec![diagnose::internal(&why)])]),
+                )
+            }
+        };
+        let mut affected: Vec<PathBuf> = diagnostics.keys().cloned().collect();
+        affected.push(path.to_path_buf());
+        let previous = self.units.remove(path);
+        let mut last_good = previous.and_then(|p| {
+            affected.extend(p.diagnostics.into_keys());
+            if p.run.report.errors.is_empty() && !p.run.plans.is_empty() {
+                Some(p.run)
+            } else {
+                p.last_good
+            }
+        });
+        if run.report.errors.is_empty() && !run.plans.is_empty() {
+            last_good = None;
+        }
+        self.units.insert(
+            path.to_path_buf(),
+            Unit {
+                path: unit_path,
+                diagnostics,
+                run,
+                last_good,
+            },
+        );
+        affected
+    }
+
+    /// Publishes, for each file, the diagnostics every unit has in it.
+    fn publish(&self, files: BTreeSet<PathBuf>) {
+        for file in files {
+            let diagnostics: Vec<lsp_types::Diagnostic> = self
+                .units
+                .values()
+                .filter_map(|u| u.diagnostics.get(&file))
+                .flatten()
+                .cloned()
+                .collect();
+            let uri = self
+                .docs
+                .get(&file)
+                .map_or_else(|| convert::uri_of(&file), |d| d.uri.clone());
+            self.notify::<note::PublishDiagnostics>(PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: None,
+            });
+        }
+    }
+
+    /// Whether a unit's findings include `unverified` ones (facts the cache does not hold).
+    fn has_unverified(&self, path: &Path) -> bool {
+        self.units
+            .get(path)
+            .is_some_and(|u| u.run.report.diagnostics.iter().any(|d| d.unverified))
+    }
+
+    fn next_request_id(&mut self) -> RequestId {
+        self.next_id += 1;
+        RequestId::from(self.next_id)
+    }
+}

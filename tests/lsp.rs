@@ -1,0 +1,804 @@
+//! `preflight lsp` driven as an editor drives it: the binary over stdio, with JSON-RPC framed
+//! by `Content-Length` headers, through open, change, code action, hover, completion,
+//! executeCommand, progress and shutdown.
+
+mod support;
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::fake_cloud::{FakeCloud, Fault};
+use support::run::scratch;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// How long to wait for a message before calling the server stuck (a hang guard, not a
+/// timing assertion).
+const STUCK: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    inbox: mpsc::Receiver<Value>,
+    /// Messages read while waiting for something else, oldest first.
+    held: VecDeque<Value>,
+    next_id: i64,
+    /// Everything the server sent, for assertions about what happened in between.
+    log: Vec<Value>,
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    fn start(args: &[&str], env: Vec<(String, String)>, cwd: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .arg("lsp")
+            .args(args)
+            .current_dir(cwd)
+            .env_clear()
+            .env("HOME", "/nonexistent-preflight-home")
+            .env("PREFLIGHT_CACHE_DIR", cwd.join("cache"))
+            .envs(env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary runs");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let (tx, inbox) = mpsc::channel();
+        std::thread::spawn(move || {
+            while let Some(message) = read_message(&mut stdout) {
+                if tx.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            inbox,
+            held: VecDeque::new(),
+            next_id: 0,
+            log: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = serde_json::to_string(&message).expect("json");
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// The next message from the server; requests it makes (progress tokens) are answered.
+    fn next(&mut self) -> Value {
+        if let Some(m) = self.held.pop_front() {
+            return m;
+        }
+        let message = self
+            .inbox
+            .recv_timeout(STUCK)
+            .expect("the server answers (or it is stuck)");
+        self.log.push(message.clone());
+        if message.get("method").is_some() && message.get("id").is_some() {
+            let id = message["id"].clone();
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        }
+        message
+    }
+
+    /// The first message `wanted` accepts; the others are kept, in order, for later.
+    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let mut skipped = Vec::new();
+        loop {
+            let m = self.next();
+            if wanted(&m) {
+                for s in skipped.into_iter().rev() {
+                    self.held.push_front(s);
+                }
+                return m;
+            }
+            skipped.push(m);
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let response = self.wait_for(|m| m["id"] == id && m.get("method").is_none());
+        assert!(response.get("error").is_none(), "{method}: {response}");
+        response["result"].clone()
+    }
+
+    fn initialize(&mut self, capabilities: Value, options: Value) -> Value {
+        let result = self.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": capabilities,
+                   "initializationOptions": options}),
+        );
+        self.notify("initialized", json!({}));
+        result
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let m = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        m["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn open(&mut self, path: &Path, text: &str) -> String {
+        let uri = uri(path);
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+        );
+        uri
+    }
+
+    fn change(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// Shuts the server down as editors do; its exit status.
+    fn shutdown(mut self) -> std::process::ExitStatus {
+        let result = self.request("shutdown", Value::Null);
+        assert_eq!(result, Value::Null);
+        self.notify("exit", Value::Null);
+        self.child.wait().expect("the server exits")
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.display()).replace(' ', "%20")
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    let mut codes: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("").to_string())
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// The byte offset of an LSP position in `text`, counting columns in UTF-16 units.
+fn offset(text: &str, position: &Value) -> usize {
+    let line = position["line"].as_u64().unwrap() as usize;
+    let character = position["character"].as_u64().unwrap() as usize;
+    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let mut units = 0;
+    for (i, c) in text[start..].char_indices() {
+        if units >= character {
+            return start + i;
+        }
+        units += c.len_utf16();
+    }
+    text.len()
+}
+
+/// `text` with one code action's edits for `uri` applied, as the editor would apply them.
+fn apply(text: &str, action: &Value, uri: &str) -> String {
+    let mut edits: Vec<Value> = action["edit"]["changes"][uri]
+        .as_array()
+        .cloned()
+        .expect("the action edits the document");
+    edits.sort_by_key(|e| std::cmp::Reverse(offset(text, &e["range"]["start"])));
+    let mut out = text.to_string();
+    for e in edits {
+        let start = offset(text, &e["range"]["start"]);
+        let end = offset(text, &e["range"]["end"]);
+        out.replace_range(start..end, e["newText"].as_str().unwrap());
+    }
+    out
+}
+
+fn position_of(text: &str, needle: &str) -> Value {
+    let at = text.find(needle).expect("needle in text");
+    let line = text[..at].matches('\n').count();
+    let column = text[..at]
+        .rsplit('\n')
+        .next()
+        .unwrap()
+        .encode_utf16()
+        .count();
+    json!({"line": line, "character": column})
+}
+
+fn example() -> (PathBuf, String) {
+    let path = Path::new(ROOT).join("examples/plan.yaml");
+    let text = std::fs::read_to_string(&path).expect("the bundled example");
+    (path, text)
+}
+
+fn facts_args() -> Vec<String> {
+    vec!["--facts".to_string(), format!("{ROOT}/examples/facts.json")]
+}
+
+fn start_with_facts(dir: &Path) -> Client {
+    let args = facts_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Client::start(&args, Vec::new(), dir)
+}
+
+#[test]
+fn the_bundled_example_shows_five_findings_and_the_quick_fix_makes_the_typo_go() {
+    let dir = scratch("lsp-example");
+    let mut client = start_with_facts(&dir);
+    let init = client.initialize(json!({}), json!({}));
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["serverInfo"]["name"], "preflight");
+
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    let diagnostics = client.diagnostics(&uri);
+    assert_eq!(
+        codes(&diagnostics),
+        [
+            "image-quota-exceeded",
+            "image-unavailable",
+            "instance-type-excluded",
+            "instance-type-not-included",
+            "instance-type-unknown"
+        ]
+    );
+    for d in &diagnostics {
+        assert_eq!(d["source"], "preflight");
+        assert_eq!(d["severity"], 1, "{d}");
+    }
+    let typo = diagnostics
+        .iter()
+        .find(|d| d["code"] == "instance-type-unknown")
+        .unwrap()
+        .clone();
+    assert_eq!(typo["range"]["start"], position_of(&text, "m.n4.2xlarg"));
+
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": typo["range"],
+               "context": {"diagnostics": [typo]}}),
+    );
+    let actions = actions.as_array().expect("actions");
+    let preferred: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["isPreferred"] == true)
+        .collect();
+    assert_eq!(preferred.len(), 1, "{actions:?}");
+    let fix = preferred[0];
+    assert_eq!(fix["kind"], "quickfix");
+    assert!(
+        fix["title"].as_str().unwrap().contains("`m.n4.xlarge`"),
+        "{fix}"
+    );
+    assert!(
+        actions.iter().any(|a| a["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Suppress `instance-type-unknown` for `cache`")),
+        "{actions:?}"
+    );
+
+    let fixed = apply(&text, fix, &uri);
+    assert!(fixed.contains("instance_type: m.n4.xlarge\n"));
+    assert_eq!(fixed.len(), text.len(), "only the value changed");
+    client.change(&uri, 2, &fixed);
+    let after = client.diagnostics(&uri);
+    assert_eq!(after.len(), 4, "{after:?}");
+    assert!(!codes(&after).contains(&"instance-type-unknown".to_string()));
+
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn ranges_equal_the_json_positions_in_the_negotiated_encoding() {
+    let dir = scratch("lsp-encoding");
+    // The emoji is one character, two UTF-16 units and four UTF-8 bytes before the value.
+    let text = "instances:\n  - {name: \"🚀web\", cloud: jdcloud, region: cn-north-1, image: img-m5s0****30, instance_type: m.n4.2xlarg}\n";
+    let plan = dir.join("emoji.plan.yaml");
+    std::fs::write(&plan, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args(["validate", "emoji.plan.yaml", "--format", "json"])
+        .args(facts_args())
+        .current_dir(&dir)
+        .env("PREFLIGHT_CACHE_DIR", dir.join("cache"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let json = &report["diagnostics"][0];
+    assert_eq!(json["rule"], "instance-type-unknown");
+    let (line, column) = (
+        json["line"].as_u64().unwrap(),
+        json["column"].as_u64().unwrap(),
+    );
+    let end_column = json["end_column"].as_u64().unwrap();
+
+    for (offered, encoding, shift) in [
+        (json!(["utf-32"]), "utf-32", 0),
+        (json!(["utf-8"]), "utf-8", 3),
+        (json!([]), "utf-16", 1),
+    ] {
+        let mut client = start_with_facts(&dir);
+        let init = client.initialize(
+            json!({"general": {"positionEncodings": offered}}),
+            json!({}),
+        );
+        assert_eq!(init["capabilities"]["positionEncoding"], encoding);
+        let uri = client.open(&plan, text);
+        let d = client.diagnostics(&uri);
+        assert_eq!(d.len(), 1, "{d:?}");
+        let range = &d[0]["range"];
+        assert_eq!(range["start"]["line"], line - 1);
+        assert_eq!(
+            range["start"]["character"],
+            column - 1 + shift,
+            "{encoding}"
+        );
+        assert_eq!(
+            range["end"]["character"],
+            end_column - 1 + shift,
+            "{encoding}"
+        );
+        assert!(client.shutdown().success());
+    }
+}
+
+#[test]
+fn broken_yaml_mid_edit_is_a_diagnostic_and_the_server_carries_on() {
+    let dir = scratch("lsp-broken");
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    assert_eq!(client.diagnostics(&uri).len(), 5);
+
+    let broken = text.replace("  - name: cache\n", "  - name: [cache\n");
+    client.change(&uri, 2, &broken);
+    let d = client.diagnostics(&uri);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["severity"], 1);
+    assert!(
+        d[0]["code"].as_str().unwrap().starts_with("plan::"),
+        "{d:?}"
+    );
+    assert_eq!(
+        d[0]["range"]["start"]["line"],
+        position_of(&text, "  - name: cache")["line"]
+    );
+
+    let unknown = text.replace("    count: 6\n", "    count: 6\n    colour: blue\n");
+    client.change(&uri, 3, &unknown);
+    let d = client.diagnostics(&uri);
+    assert!(
+        d.iter()
+            .any(|d| d["message"].as_str().unwrap().contains("colour")),
+        "{d:?}"
+    );
+
+    // Every byte of a binary-looking buffer, and an empty one: still answered.
+    client.change(&uri, 4, "\u{0}\u{1}: [\n\t\"");
+    client.diagnostics(&uri);
+    client.change(&uri, 5, "");
+    client.diagnostics(&uri);
+    client.change(&uri, 6, &text);
+    assert_eq!(client.diagnostics(&uri).len(), 5);
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn the_suppress_action_writes_a_comment_that_silences_the_finding() {
+    let dir = scratch("lsp-suppress");
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    let diagnostics = client.diagnostics(&uri);
+    let excluded = diagnostics
+        .iter()
+        .find(|d| d["code"] == "instance-type-excluded")
+        .unwrap()
+        .clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": excluded["range"],
+               "context": {"diagnostics": [excluded]}}),
+    );
+    let suppress = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().starts_with("Suppress"))
+        .expect("a suppress action")
+        .clone();
+    let silenced = apply(&text, &suppress, &uri);
+    assert!(
+        silenced.contains(
+            "  # preflight-ignore: instance-type-excluded -- TODO: say why this is safe\n  - name: gpu-worker\n"
+        ),
+        "{silenced}"
+    );
+    client.change(&uri, 2, &silenced);
+    let after = client.diagnostics(&uri);
+    assert_eq!(after.len(), 4);
+    assert!(!codes(&after).contains(&"instance-type-excluded".to_string()));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn hover_says_what_the_facts_say_and_completion_offers_the_regions_types() {
+    let dir = scratch("lsp-hover");
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    client.diagnostics(&uri);
+
+    let mut at = position_of(&text, "img-m5s0****30");
+    at["character"] = json!(at["character"].as_u64().unwrap() + 3);
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": at}),
+    );
+    let shown = hover["contents"]["value"].as_str().expect("markdown");
+    for said in [
+        "image `img-m5s0****30`",
+        "status: `ready`",
+        "architecture: x86_64",
+        "minimum system disk: 40 GB",
+        "every type but",
+        "of family `m.n4`, it allows: `m.n4.xlarge`",
+    ] {
+        assert!(shown.contains(said), "{said:?} in {shown}");
+    }
+    assert_eq!(
+        hover["range"]["start"],
+        position_of(&text, "img-m5s0****30")
+    );
+
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": position_of(&text, "p.c1p40g.3large")}),
+    );
+    let shown = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(shown.contains("offered: yes"), "{shown}");
+    assert!(shown.contains("allows it: no"), "{shown}");
+
+    // Off any value: nothing.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert_eq!(hover, Value::Null);
+
+    let typing = text.replace("instance_type: m.n4.2xlarg\n", "instance_type: m.n\n");
+    client.change(&uri, 2, &typing);
+    client.diagnostics(&uri);
+    let mut at = position_of(&typing, "m.n\n");
+    at["character"] = json!(at["character"].as_u64().unwrap() + 3);
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": at}),
+    );
+    let items = items.as_array().expect("items");
+    let label = |i: &Value| i["label"].as_str().unwrap().to_string();
+    let mut sorted = items.clone();
+    sorted.sort_by_key(|i| i["sortText"].as_str().unwrap().to_string());
+    let first = label(&sorted[0]);
+    assert!(
+        sorted[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("allowed by img-m5s0****30"),
+        "{first}: {}",
+        sorted[0]["detail"]
+    );
+    let excluded = items
+        .iter()
+        .find(|i| label(i) == "m.n4.2xlarge")
+        .expect("offered");
+    assert!(
+        excluded["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("excluded by")
+    );
+    assert!(items.iter().any(|i| label(i) == "m.n4.xlarge"));
+    // The edit replaces what was typed of the value.
+    let edit = &excluded["textEdit"];
+    assert_eq!(edit["range"]["start"], position_of(&typing, "m.n\n"));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn terraform_buffers_take_precedence_over_the_files_and_variables_get_no_fix() {
+    let dir = scratch("lsp-terraform");
+    let main_tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\nresource \"jdcloud_instance\" \"web\" {\n  az            = \"cn-north-1a\"\n  image_id      = \"img-m5s0****30\"\n  instance_type = \"g.n4.xlarge\"\n}\n\nresource \"jdcloud_instance\" \"cache\" {\n  az            = \"cn-north-1a\"\n  image_id      = \"img-m5s0****30\"\n  instance_type = var.size\n}\n";
+    let variables_tf = "variable \"size\" {\n  type    = string\n  default = \"g.n4.xlarge\"\n}\n";
+    std::fs::write(dir.join("main.tf"), main_tf).unwrap();
+    std::fs::write(dir.join("variables.tf"), variables_tf).unwrap();
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+
+    // The buffer, not the file: a typo typed but not saved.
+    let typed = main_tf.replacen("\"g.n4.xlarge\"", "\"m.n4.2xlarg\"", 1);
+    let main_uri = client.open(&dir.join("main.tf"), &typed);
+    let d = client.diagnostics(&main_uri);
+    assert_eq!(codes(&d), ["instance-type-unknown"], "{d:?}");
+    assert_eq!(
+        d[0]["range"]["start"],
+        position_of(&typed, "\"m.n4.2xlarg\"")
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": main_uri}, "range": d[0]["range"],
+               "context": {"diagnostics": [d[0]]}}),
+    );
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .expect("a quick fix for a literal")
+        .clone();
+    let fixed = apply(&typed, &fix, &main_uri);
+    assert_eq!(
+        fixed,
+        main_tf.replacen("\"g.n4.xlarge\"", "\"m.n4.xlarge\"", 1)
+    );
+    client.change(&main_uri, 2, &fixed);
+    assert!(client.diagnostics(&main_uri).is_empty());
+
+    // The variable's buffer decides the value in main.tf: that is checked again, and the
+    // finding there has no fix (the edit would belong in variables.tf).
+    let var_uri = client.open(
+        &dir.join("variables.tf"),
+        &variables_tf.replace("g.n4.xlarge", "m.n4.2xlarg"),
+    );
+    let d = loop {
+        let m = client.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+        if m["params"]["uri"] == main_uri {
+            break m["params"]["diagnostics"].as_array().cloned().unwrap();
+        }
+    };
+    assert_eq!(codes(&d), ["instance-type-unknown"], "{d:?}");
+    assert_eq!(d[0]["range"]["start"], position_of(&fixed, "var.size"));
+    let related = d[0]["relatedInformation"]
+        .as_array()
+        .expect("where it was set");
+    assert_eq!(related[0]["location"]["uri"], var_uri);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": main_uri}, "range": d[0]["range"],
+               "context": {"diagnostics": [d[0]]}}),
+    );
+    assert!(
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["title"].as_str().unwrap().starts_with("Suppress")),
+        "{actions}"
+    );
+    assert!(client.shutdown().success());
+    // Nothing was written.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.tf")).unwrap(),
+        main_tf
+    );
+}
+
+#[test]
+fn terraform_plan_json_is_checked_and_other_json_and_yaml_are_left_alone() {
+    let dir = scratch("lsp-plan-json");
+    let case = Path::new(ROOT).join("testdata/cases/tf-aliyun");
+    let plan_json = std::fs::read_to_string(case.join("tfplan.json")).unwrap();
+    let json_path = dir.join("tfplan.json");
+    std::fs::write(&json_path, &plan_json).unwrap();
+    let facts = case.join("facts.json").display().to_string();
+    let mut client = Client::start(&["--facts", &facts], Vec::new(), &dir);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&json_path, &plan_json);
+    let d = client.diagnostics(&uri);
+    assert!(
+        !d.is_empty(),
+        "plan JSON without .tf files gets findings in the JSON"
+    );
+
+    let workflow = dir.join("ci.yml");
+    let other = client.open(&workflow, "on: push\njobs: {}\n");
+    let package = client.open(&dir.join("package.json"), "{\"name\": \"x\"}\n");
+    // Both answered with nothing: published empty, or not at all; a hover request flushes.
+    client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": other}, "position": {"line": 0, "character": 0}}),
+    );
+    for m in &client.log {
+        if m["method"] == "textDocument/publishDiagnostics"
+            && (m["params"]["uri"] == other || m["params"]["uri"] == package)
+        {
+            assert_eq!(m["params"]["diagnostics"], json!([]), "{m}");
+        }
+    }
+    assert!(client.shutdown().success());
+}
+
+const JD_PLAN: &str = "instances:\n  - name: web\n    cloud: jdcloud\n    region: cn-north-1\n    image: img-m5s0****29\n    instance_type: p.c1p40g.3large\n";
+
+async fn jd_world() -> FakeCloud {
+    let fake = FakeCloud::start().await;
+    let excludes: &[&str] = &["p.c1p40g.3large"];
+    fake.jd_image(
+        "cn-north-1",
+        "img-m5s0****29",
+        "ready",
+        "x86_64",
+        40,
+        Some(("excludes", excludes)),
+    );
+    fake.jd_type("cn-north-1", "p.c1p40g.3large", "x86_64");
+    fake.jd_type("cn-north-1", "p.c1p40g.6large", "x86_64");
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unverified_findings_fetch_in_the_background_with_progress_then_republish() {
+    let fake = jd_world().await;
+    let dir = scratch("lsp-fetch");
+    let plan = dir.join("plan.yaml");
+    std::fs::write(&plan, JD_PLAN).unwrap();
+    let env = fake.env();
+    tokio::task::spawn_blocking(move || {
+        let mut client = Client::start(&[], env.clone(), &dir);
+        client.initialize(json!({"window": {"workDoneProgress": true}}), json!({}));
+        let uri = client.open(&plan, JD_PLAN);
+        // The cache is empty and a keystroke never asks the clouds.
+        let d = client.diagnostics(&uri);
+        assert_eq!(codes(&d), ["unverified"], "{d:?}");
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d[0]["range"],
+                   "context": {"diagnostics": [d[0]]}}),
+        );
+        let ask = actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["command"]["command"] == "preflight.fetch")
+            .expect("an action that asks the clouds")
+            .clone();
+        client.request("workspace/executeCommand", ask["command"].clone());
+        let create = client.wait_for(|m| m["method"] == "window/workDoneProgress/create");
+        let token = create["params"]["token"].clone();
+        let begin = client.wait_for(|m| m["method"] == "$/progress");
+        assert_eq!(begin["params"]["token"], token);
+        assert_eq!(begin["params"]["value"]["kind"], "begin");
+        assert_eq!(begin["params"]["value"]["cancellable"], true);
+        let end = client
+            .wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+        assert!(
+            end["params"]["value"]["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("requests"),
+            "{end}"
+        );
+        let d = client.diagnostics(&uri);
+        assert_eq!(codes(&d), ["instance-type-excluded"], "{d:?}");
+
+        // A new server reads what the fetch cached, without asking (the credentials say
+        // whose answers to read).
+        assert!(client.shutdown().success());
+        let mut again = Client::start(&["--offline"], env, &dir);
+        again.initialize(json!({}), json!({}));
+        let uri = again.open(&plan, JD_PLAN);
+        assert_eq!(codes(&again.diagnostics(&uri)), ["instance-type-excluded"]);
+        assert!(again.shutdown().success());
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fetch_can_be_cancelled_and_a_save_can_start_one() {
+    let fake = jd_world().await;
+    fake.fail_always("jdcloud.describeImages", Fault::Hang);
+    let dir = scratch("lsp-cancel");
+    let plan = dir.join("plan.yaml");
+    std::fs::write(&plan, JD_PLAN).unwrap();
+    let env = fake.env();
+    tokio::task::spawn_blocking(move || {
+        let mut client = Client::start(&[], env, &dir);
+        client.initialize(
+            json!({"window": {"workDoneProgress": true}}),
+            json!({"fetchOnSave": true}),
+        );
+        let uri = client.open(&plan, JD_PLAN);
+        assert_eq!(codes(&client.diagnostics(&uri)), ["unverified"]);
+        client.notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        let begin = client
+            .wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin");
+        let token = begin["params"]["token"].clone();
+        client.notify("window/workDoneProgress/cancel", json!({"token": token}));
+        let end = client
+            .wait_for(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+        assert_eq!(end["params"]["value"]["message"], "cancelled");
+        // Still unverified, still answering.
+        let hover = client.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": position_of(JD_PLAN, "p.c1p40g")}),
+        );
+        assert!(
+            hover["contents"]["value"]
+                .as_str()
+                .unwrap()
+                .contains("not known")
+        );
+        assert!(client.shutdown().success());
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn offline_and_facts_servers_offer_no_fetch() {
+    let dir = scratch("lsp-offline");
+    let plan = dir.join("plan.yaml");
+    std::fs::write(&plan, JD_PLAN).unwrap();
+    let mut client = Client::start(&["--offline"], Vec::new(), &dir);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&plan, JD_PLAN);
+    let d = client.diagnostics(&uri);
+    assert_eq!(codes(&d), ["unverified"]);
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d[0]["range"],
+               "context": {"diagnostics": [d[0]]}}),
+    );
+    assert!(
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a.get("command").is_none()),
+        "{actions}"
+    );
+    assert!(client.shutdown().success());
+}
