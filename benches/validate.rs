@@ -7,87 +7,13 @@
 //! shape, instances of the three clouds among many resources preflight does not read).
 //! Run with `cargo bench --bench validate`; it prints a table, it asserts nothing.
 
-use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use preflight::facts::{
-    Availability, Constraint, Facts, Fetched, ImageFact, ImageInfo, InstanceTypeInfo,
-    InstanceTypes, Quota, RegionFacts,
-};
-use preflight::{ValidateOptions, cloud::Api};
+mod support;
 
-const CLOUDS: [(Api, &str); 3] = [
-    (Api::Jdcloud, "cn-north-1"),
-    (Api::Aliyun, "cn-hangzhou"),
-    (Api::ZenlayerVm, "FRA-A"),
-];
-const IMAGES_PER_CLOUD: usize = 100;
-const TYPES: [&str; 6] = [
-    "a.x1.large",
-    "a.x1.xlarge",
-    "a.x1.2xlarge",
-    "b.y2.large",
-    "b.y2.xlarge",
-    "c.z3.large",
-];
-
-fn plan_text(instances: usize) -> String {
-    let mut text = String::from("instances:\n");
-    for i in 0..instances {
-        let (cloud, region) = CLOUDS[i % 3];
-        let image = i % IMAGES_PER_CLOUD;
-        let ty = TYPES[i % TYPES.len()];
-        let _ = write!(
-            text,
-            "  - name: vm-{i}\n    cloud: {}\n    region: {region}\n    image: img-{image}\n    instance_type: {ty}\n    count: 2\n    system_disk_gb: 40\n",
-            cloud.cloud()
-        );
-    }
-    text.push_str(
-        "images:\n  - name: golden\n    cloud: jdcloud\n    region: cn-north-1\n    count: 2\n",
-    );
-    text
-}
-
-fn facts() -> Facts {
-    let mut facts = Facts::new();
-    for (cloud, region) in CLOUDS {
-        let mut r = RegionFacts::default();
-        for i in 0..IMAGES_PER_CLOUD {
-            r.images.insert(
-                format!("img-{i}"),
-                ImageFact::Found(ImageInfo {
-                    status: "ready".into(),
-                    usable: i % 50 != 7,
-                    architecture: None,
-                    min_system_disk_gb: Some(20),
-                    constraint: Some(Constraint::Excludes(["c.z3.large".to_string()].into())),
-                }),
-            );
-        }
-        r.instance_types = Some(Fetched::Known(InstanceTypes {
-            complete: true,
-            offered: TYPES
-                .iter()
-                .map(|t| (t.to_string(), InstanceTypeInfo::default()))
-                .collect(),
-            not_offered: Default::default(),
-        }));
-        r.availability.insert(
-            preflight::cloud::ChargeType::Postpaid,
-            Fetched::Known(Availability {
-                types: TYPES.iter().map(|t| (t.to_string(), None)).collect(),
-            }),
-        );
-        r.quota = Some(Fetched::Known(Quota { used: 1, limit: 10 }));
-        facts
-            .clouds
-            .entry(cloud)
-            .or_default()
-            .insert(region.to_string(), r);
-    }
-    facts
-}
+use preflight::ValidateOptions;
+use preflight::cloud::Api;
+use support::{CLOUDS, IMAGES_PER_CLOUD, TYPES, facts, plan_text, time};
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MiB; sizes run in
 /// increasing order, so each reading is that size's peak.
@@ -101,18 +27,6 @@ fn peak_mib() -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
-}
-
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        last = Some(f());
-        times.push(start.elapsed());
-    }
-    times.sort();
-    (times[times.len() / 2], last.expect("at least one run"))
 }
 
 fn main() {

@@ -4,190 +4,15 @@
 
 mod support;
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use serde_json::{Value, json};
 use support::fake_cloud::{FakeCloud, Fault};
+use support::lsp_client::Client;
 use support::run::scratch;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// How long to wait for a message before calling the server stuck (a hang guard, not a
-/// timing assertion).
-const STUCK: Duration = Duration::from_secs(60);
-
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    inbox: mpsc::Receiver<Value>,
-    /// Messages read while waiting for something else, oldest first.
-    held: VecDeque<Value>,
-    next_id: i64,
-    /// Everything the server sent, for assertions about what happened in between.
-    log: Vec<Value>,
-}
-
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(n) = line.strip_prefix("Content-Length: ") {
-            length = n.parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-impl Client {
-    fn start(args: &[&str], env: Vec<(String, String)>, cwd: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
-            .arg("lsp")
-            .args(args)
-            .current_dir(cwd)
-            .env_clear()
-            .env("HOME", "/nonexistent-preflight-home")
-            .env("PREFLIGHT_CACHE_DIR", cwd.join("cache"))
-            .envs(env)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the binary runs");
-        let stdin = child.stdin.take().expect("stdin");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let (tx, inbox) = mpsc::channel();
-        std::thread::spawn(move || {
-            while let Some(message) = read_message(&mut stdout) {
-                if tx.send(message).is_err() {
-                    break;
-                }
-            }
-        });
-        Client {
-            child,
-            stdin,
-            inbox,
-            held: VecDeque::new(),
-            next_id: 0,
-            log: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, message: Value) {
-        let body = serde_json::to_string(&message).expect("json");
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
-        self.stdin.flush().expect("flush");
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// The next message from the server; requests it makes (progress tokens) are answered.
-    fn next(&mut self) -> Value {
-        if let Some(m) = self.held.pop_front() {
-            return m;
-        }
-        let message = self
-            .inbox
-            .recv_timeout(STUCK)
-            .expect("the server answers (or it is stuck)");
-        self.log.push(message.clone());
-        if message.get("method").is_some() && message.get("id").is_some() {
-            let id = message["id"].clone();
-            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
-        }
-        message
-    }
-
-    /// The first message `wanted` accepts; the others are kept, in order, for later.
-    fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
-        let mut skipped = Vec::new();
-        loop {
-            let m = self.next();
-            if wanted(&m) {
-                for s in skipped.into_iter().rev() {
-                    self.held.push_front(s);
-                }
-                return m;
-            }
-            skipped.push(m);
-        }
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let response = self.wait_for(|m| m["id"] == id && m.get("method").is_none());
-        assert!(response.get("error").is_none(), "{method}: {response}");
-        response["result"].clone()
-    }
-
-    fn initialize(&mut self, capabilities: Value, options: Value) -> Value {
-        let result = self.request(
-            "initialize",
-            json!({"processId": null, "rootUri": null, "capabilities": capabilities,
-                   "initializationOptions": options}),
-        );
-        self.notify("initialized", json!({}));
-        result
-    }
-
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
-        let m = self.wait_for(|m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-        });
-        m["params"]["diagnostics"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    fn open(&mut self, path: &Path, text: &str) -> String {
-        let uri = uri(path);
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
-        );
-        uri
-    }
-
-    fn change(&mut self, uri: &str, version: i64, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": version},
-                   "contentChanges": [{"text": text}]}),
-        );
-    }
-
-    /// Shuts the server down as editors do; its exit status.
-    fn shutdown(mut self) -> std::process::ExitStatus {
-        let result = self.request("shutdown", Value::Null);
-        assert_eq!(result, Value::Null);
-        self.notify("exit", Value::Null);
-        self.child.wait().expect("the server exits")
-    }
-}
-
-fn uri(path: &Path) -> String {
-    format!("file://{}", path.display()).replace(' ', "%20")
-}
 
 fn codes(diagnostics: &[Value]) -> Vec<String> {
     let mut codes: Vec<String> = diagnostics
@@ -282,6 +107,18 @@ fn the_bundled_example_shows_five_findings_and_the_quick_fix_makes_the_typo_go()
         assert_eq!(d["source"], "preflight");
         assert_eq!(d["severity"], 1, "{d}");
     }
+    // What the editor shows, pinned (re-bless with SNAPSHOTS=overwrite).
+    let shown = serde_json::to_string_pretty(&diagnostics)
+        .unwrap()
+        .replace(ROOT, "[ROOT]");
+    snapbox::assert_data_eq!(
+        format!("{shown}\n"),
+        snapbox::Data::read_from(
+            Path::new(&format!("{ROOT}/testdata/lsp/example.diagnostics.json")),
+            None
+        )
+        .raw()
+    );
     let typo = diagnostics
         .iter()
         .find(|d| d["code"] == "instance-type-unknown")
@@ -800,5 +637,41 @@ fn offline_and_facts_servers_offer_no_fetch() {
             .all(|a| a.get("command").is_none()),
         "{actions}"
     );
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text() {
+    let dir = scratch("lsp-burst");
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    assert_eq!(client.diagnostics(&uri).len(), 5);
+    let fixed = text.replace("m.n4.2xlarg\n", "m.n4.xlarge\n");
+    for version in 2..40 {
+        let body = if version % 2 == 0 { &text } else { &fixed };
+        client.change(&uri, version, body);
+    }
+    // Version 39 is the fixed text; a request answers about it, so everything is published
+    // by the time its answer comes.
+    client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    let last = client
+        .log
+        .iter()
+        .rev()
+        .find(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        .expect("published")
+        .clone();
+    let published = client
+        .log
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .count();
+    assert_eq!(last["params"]["diagnostics"].as_array().unwrap().len(), 4);
+    assert!(published <= 39, "at most one check per change: {published}");
     assert!(client.shutdown().success());
 }

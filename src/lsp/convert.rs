@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use lsp_types::{ClientCapabilities, Position, PositionEncodingKind, Range, Uri};
 use miette::SourceSpan;
-use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 
 use crate::source::SourceFile;
 
@@ -94,24 +94,6 @@ impl Encoding {
     }
 }
 
-/// What may stay as it is in a `file:` URI's path.
-const PATH: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
 /// The local path a `file:` URI names; `None` for other schemes (`untitled:`).
 pub fn path_of(uri: &Uri) -> Option<PathBuf> {
     let rest = uri.as_str().strip_prefix("file://")?;
@@ -131,15 +113,9 @@ pub fn path_of(uri: &Uri) -> Option<PathBuf> {
     Some(crate::files::overlay_key(&path))
 }
 
-/// The `file:` URI of an absolute path.
+/// The `file:` URI of an absolute path (as SARIF writes them).
 pub fn uri_of(path: &Path) -> Uri {
-    let text = path.to_string_lossy().replace('\\', "/");
-    let text = if text.starts_with('/') {
-        text
-    } else {
-        format!("/{text}")
-    };
-    let uri = format!("file://{}", utf8_percent_encode(&text, PATH));
+    let uri = crate::report::file_uri(path);
     Uri::from_str(&uri).unwrap_or_else(|_| Uri::from_str("file:///").expect("a valid URI"))
 }
 

@@ -165,6 +165,17 @@ struct Server {
     next_id: i32,
 }
 
+/// A request's answer from `f`, or why its parameters could not be read.
+fn answer<R: req::Request>(
+    r: Request,
+    f: impl FnOnce(R::Params) -> R::Result,
+) -> Result<serde_json::Value, String> {
+    let (_, params) = r
+        .extract::<R::Params>(R::METHOD)
+        .map_err(|e| e.to_string())?;
+    serde_json::to_value(f(params)).map_err(|e| e.to_string())
+}
+
 impl Server {
     fn main_loop(
         &mut self,
@@ -174,18 +185,17 @@ impl Server {
         loop {
             select! {
                 recv(connection.receiver) -> msg => {
-                    let Ok(msg) = msg else { return Ok(()) };
-                    match msg {
-                        Message::Request(request) => {
-                            if connection.handle_shutdown(&request).map_err(|e| e.to_string())? {
-                                return Ok(());
-                            }
-                            self.flush();
-                            let response = self.request(request);
-                            self.send(response.into());
+                    let Ok(mut msg) = msg else { return Ok(()) };
+                    // A burst of changes is checked once, after the last: the reader thread
+                    // hands over what it has already read without waiting.
+                    loop {
+                        if self.message(connection, msg)? {
+                            return Ok(());
                         }
-                        Message::Notification(n) => self.notification(n),
-                        Message::Response(_) => {}
+                        match connection.receiver.try_recv() {
+                            Ok(next) => msg = next,
+                            Err(_) => break,
+                        }
                     }
                 }
                 recv(inbox) -> event => {
@@ -194,11 +204,29 @@ impl Server {
                     }
                 }
             }
-            // Check after a burst: what is still queued may change the same documents.
-            if connection.receiver.is_empty() {
-                self.flush();
-            }
+            self.flush();
         }
+    }
+
+    /// Handles one message; true when the client has said `shutdown` and `exit`.
+    fn message(&mut self, connection: &Connection, msg: Message) -> Result<bool, String> {
+        match msg {
+            Message::Request(request) => {
+                if connection
+                    .handle_shutdown(&request)
+                    .map_err(|e| e.to_string())?
+                {
+                    return Ok(true);
+                }
+                // A request answers about the text as it is now.
+                self.flush();
+                let response = self.request(request);
+                self.send(response.into());
+            }
+            Message::Notification(n) => self.notification(n),
+            Message::Response(_) => {}
+        }
+        Ok(false)
     }
 
     fn send(&self, message: Message) {
@@ -267,18 +295,12 @@ impl Server {
     fn request(&mut self, r: Request) -> Response {
         let id = r.id.clone();
         let result = match r.method.as_str() {
-            req::CodeActionRequest::METHOD => r
-                .extract::<lsp_types::CodeActionParams>(req::CodeActionRequest::METHOD)
-                .map(|(_, p)| serde_json::to_value(self.code_actions(&p))),
-            req::HoverRequest::METHOD => r
-                .extract::<lsp_types::HoverParams>(req::HoverRequest::METHOD)
-                .map(|(_, p)| serde_json::to_value(self.hover(&p))),
-            req::Completion::METHOD => r
-                .extract::<lsp_types::CompletionParams>(req::Completion::METHOD)
-                .map(|(_, p)| serde_json::to_value(self.completion(&p))),
-            req::ExecuteCommand::METHOD => r
-                .extract::<lsp_types::ExecuteCommandParams>(req::ExecuteCommand::METHOD)
-                .map(|(_, p)| serde_json::to_value(self.execute(&p))),
+            req::CodeActionRequest::METHOD => {
+                answer::<req::CodeActionRequest>(r, |p| Some(self.code_actions(&p)))
+            }
+            req::HoverRequest::METHOD => answer::<req::HoverRequest>(r, |p| self.hover(&p)),
+            req::Completion::METHOD => answer::<req::Completion>(r, |p| self.completion(&p)),
+            req::ExecuteCommand::METHOD => answer::<req::ExecuteCommand>(r, |p| self.execute(&p)),
             _ => {
                 return Response::new_err(
                     id,
@@ -288,9 +310,8 @@ impl Server {
             }
         };
         match result {
-            Ok(Ok(value)) => Response::new_ok(id, value),
-            Ok(Err(e)) => Response::new_err(id, ErrorCode::InternalError as i32, e.to_string()),
-            Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
+            Ok(value) => Response::new_ok(id, value),
+            Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e),
         }
     }
 

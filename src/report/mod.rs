@@ -17,7 +17,7 @@ use crate::error::InputError;
 
 pub use github::write_step_summary;
 pub use human::HumanStyle;
-pub use paths::Root;
+pub use paths::{Root, file_uri};
 
 /// What decides the run's exit code, for the reports that mirror it (JUnit).
 #[derive(Debug, Clone, Copy)]
