@@ -675,3 +675,59 @@ fn a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text() {
     assert!(published <= 39, "at most one check per change: {published}");
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn the_server_takes_validates_rules_and_config() {
+    let case = Path::new(ROOT).join("testdata/cases/policy-rules");
+    let plan = case.join("envs/dev/web.plan.yaml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let facts = case.join("facts.json").display().to_string();
+    let rules = case.join("policies").display().to_string();
+    let dir = scratch("lsp-rules");
+    let cache = vec![(
+        "PREFLIGHT_CACHE_DIR".to_string(),
+        dir.join("cache").display().to_string(),
+    )];
+
+    // Started where CI runs `validate envs --rules policies`: the rule's `plan: envs/dev/**`
+    // matches the document as it matches there.
+    let mut client = Client::start(&["--facts", &facts, "--rules", &rules], cache, &case);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&plan, &text);
+    assert_eq!(codes(&client.diagnostics(&uri)), ["no-gpu-in-dev"]);
+    assert!(client.shutdown().success());
+
+    // The nearest .preflight.yaml above the document, as validate reads it: here it turns
+    // the rule into a warning.
+    let copy = dir.join("envs/dev/web.plan.yaml");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::write(&copy, &text).unwrap();
+    std::fs::write(
+        dir.join("envs/.preflight.yaml"),
+        format!("rules: [{rules:?}]\nseverity: {{no-gpu-in-dev: warning}}\n"),
+    )
+    .unwrap();
+    let mut client = Client::start(&["--facts", &facts], Vec::new(), &dir);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&copy, &text);
+    let d = client.diagnostics(&uri);
+    assert_eq!(codes(&d), ["no-gpu-in-dev"]);
+    assert_eq!(d[0]["severity"], 2);
+    assert!(client.shutdown().success());
+
+    // --config names another file; a bad one is a diagnostic, not the server's end.
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "disable: [no-such-rule]\ncolour: blue\n").unwrap();
+    let bad = bad.display().to_string();
+    let mut client = Client::start(&["--facts", &facts, "--config", &bad], Vec::new(), &dir);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&copy, &text);
+    let d = client.diagnostics(&uri);
+    assert!(!d.is_empty());
+    assert!(
+        d.iter()
+            .all(|d| d["code"].as_str().unwrap().starts_with("config::")),
+        "{d:?}"
+    );
+    assert!(client.shutdown().success());
+}

@@ -88,6 +88,19 @@ pub fn to_lsp(report: &Report, unit: &Path, enc: Encoding) -> ByFile {
     }
     for e in &report.errors {
         let (file, diagnostic) = input_error(e, unit, enc);
+        if file != unit {
+            // The document cannot be checked until that file is fixed: say so on it too,
+            // pointing there.
+            let shown = e.file().unwrap_or_default();
+            let mut here = diagnostic.clone();
+            here.range = Range::default();
+            here.message = format!("not checked: `{shown}`: {}", diagnostic.message);
+            here.related_information = Some(vec![DiagnosticRelatedInformation {
+                location: Location::new(uri_of(&file), diagnostic.range),
+                message: "here".to_string(),
+            }]);
+            out.entry(unit.to_path_buf()).or_default().push(here);
+        }
         out.entry(file).or_default().push(diagnostic);
     }
     out

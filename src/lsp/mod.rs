@@ -383,8 +383,15 @@ impl Server {
             Some(c) if c.cache.is_none() && c.offline => self.remembered.get(path).cloned(),
             _ => None,
         };
+        // As CI names it, run from the directory the editor started the server in (the
+        // project root): rule files' `plan` globs and the paths in findings depend on it.
+        let named = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(crate::files::overlay_key(&cwd)).ok())
+            .filter(|rel| !rel.as_os_str().is_empty())
+            .map_or_else(|| path.to_path_buf(), Path::to_path_buf);
         Ok(ValidateOptions {
-            paths: vec![path.to_path_buf()],
+            paths: vec![named],
             rule_dirs: [config.rules.clone(), self.settings.rules.clone()].concat(),
             facts: self.settings.facts.clone(),
             fetch,
