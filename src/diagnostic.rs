@@ -82,6 +82,9 @@ pub struct Diagnostic {
     pub entry_line: usize,
     /// True for `unverified`: it gates exit code 3, not `--fail-on`.
     pub unverified: bool,
+    /// For `unverified`: facts the run did not have would settle it (asking the clouds may
+    /// help); false when only Terraform can tell, at plan or apply time.
+    pub needs_facts: bool,
     /// Edits that would make the finding go, for `--fix` and the editor's quick fixes.
     pub fixes: Vec<Fix>,
 }
@@ -222,6 +225,7 @@ impl Diagnostic {
             entry: String::new(),
             entry_line: 0,
             unverified: false,
+            needs_facts: false,
         }
     }
 

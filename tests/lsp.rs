@@ -557,6 +557,26 @@ async fn unverified_findings_fetch_in_the_background_with_progress_then_republis
         let d = client.diagnostics(&uri);
         assert_eq!(codes(&d), ["instance-type-excluded"], "{d:?}");
 
+        // With the image's facts cached, what is left unverified only Terraform can tell:
+        // no fetch is offered for it.
+        let tf = dir.join("tf/main.tf");
+        std::fs::create_dir_all(tf.parent().unwrap()).unwrap();
+        let main_tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\nvariable \"size\" {\n  type = string\n}\n\nresource \"jdcloud_instance\" \"web\" {\n  image_id      = \"img-m5s0****29\"\n  instance_type = var.size\n}\n";
+        std::fs::write(&tf, main_tf).unwrap();
+        let tf_uri = client.open(&tf, main_tf);
+        let d = client.diagnostics(&tf_uri);
+        assert_eq!(codes(&d), ["unverified"], "{d:?}");
+        assert!(d[0]["message"].as_str().unwrap().contains("the rest was checked"), "{d:?}");
+        let actions = client.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": tf_uri}, "range": d[0]["range"],
+                   "context": {"diagnostics": [d[0]]}}),
+        );
+        assert!(
+            actions.as_array().unwrap().iter().all(|a| a.get("command").is_none()),
+            "{actions}"
+        );
+
         // A new server reads what the fetch cached, without asking (the credentials say
         // whose answers to read).
         assert!(client.shutdown().success());

@@ -114,6 +114,7 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
         format!("could not check `{}`: {reasons}", instance.name.value),
         "not verified",
     ));
+    d.needs_facts = !only_unknown;
     if only_unknown && let Some(u) = unknown.first() {
         d = d.with_help(u.help.clone());
     }
@@ -132,7 +133,7 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
     }
     let why = r.facts.quota(r.api, r.region).err()?;
     let first = r.entries.first()?;
-    Some(unverified(Diagnostic::for_image_create(
+    let mut d = unverified(Diagnostic::for_image_create(
         RULE.id,
         RULE.severity,
         first,
@@ -144,7 +145,9 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
             why.0
         ),
         "not verified",
-    )))
+    ));
+    d.needs_facts = true;
+    Some(d)
 }
 
 /// An entry that cannot be checked as written (a value known only after apply).

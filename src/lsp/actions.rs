@@ -53,7 +53,7 @@ impl Server {
                         ..CodeAction::default()
                     });
                 }
-                if d.unverified && !self.settings.offline && self.settings.facts.is_none() {
+                if d.needs_facts && !self.settings.offline && self.settings.facts.is_none() {
                     actions.push(CodeAction {
                         title: "Ask the clouds for the facts this plan needs (in the background)"
                             .to_string(),

@@ -262,7 +262,7 @@ impl Server {
                 {
                     self.touch(&path);
                     self.flush();
-                    if self.fetch_on_save && self.has_unverified(&path) {
+                    if self.fetch_on_save && self.needs_facts(&path) {
                         self.start_fetch(&path);
                     }
                 }
@@ -509,11 +509,12 @@ impl Server {
         }
     }
 
-    /// Whether a unit's findings include `unverified` ones (facts the cache does not hold).
-    fn has_unverified(&self, path: &Path) -> bool {
+    /// Whether a unit has `unverified` findings that facts the cache does not hold would
+    /// settle (not those only Terraform can settle).
+    fn needs_facts(&self, path: &Path) -> bool {
         self.units
             .get(path)
-            .is_some_and(|u| u.run.report.diagnostics.iter().any(|d| d.unverified))
+            .is_some_and(|u| u.run.report.diagnostics.iter().any(|d| d.needs_facts))
     }
 
     fn next_request_id(&mut self) -> RequestId {
