@@ -126,9 +126,11 @@ fn the_bundled_example_shows_five_findings_and_the_quick_fix_makes_the_typo_go()
         .clone();
     assert_eq!(typo["range"]["start"], position_of(&text, "m.n4.2xlarg"));
 
+    // As Neovim asks: the cursor at the start of the line, the line's diagnostics along.
+    let line_start = json!({"line": typo["range"]["start"]["line"], "character": 0});
     let actions = client.request(
         "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": typo["range"],
+        json!({"textDocument": {"uri": uri}, "range": {"start": line_start, "end": line_start},
                "context": {"diagnostics": [typo]}}),
     );
     let actions = actions.as_array().expect("actions");

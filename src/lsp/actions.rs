@@ -30,9 +30,17 @@ impl Server {
         let mut actions: Vec<CodeAction> = Vec::new();
         for unit in self.units.values() {
             for d in &unit.run.report.diagnostics {
-                if !diagnose::is_in(d, &path)
-                    || !overlaps(diagnose::range_of(d, self.encoding), params.range)
-                {
+                if !diagnose::is_in(d, &path) {
+                    continue;
+                }
+                // Asked about by range, or by the diagnostics the client sends along (Neovim
+                // sends the cursor's line's, with the cursor as the range).
+                let range = diagnose::range_of(d, self.encoding);
+                let named = params.context.diagnostics.iter().any(|c| {
+                    c.range == range
+                        && c.code == Some(lsp_types::NumberOrString::String(d.rule.clone()))
+                });
+                if !named && !overlaps(range, params.range) {
                     continue;
                 }
                 let shown = finding(d, self.encoding);

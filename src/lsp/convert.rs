@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use lsp_types::{ClientCapabilities, Position, PositionEncodingKind, Range, Uri};
+use lsp_types::{Position, PositionEncodingKind, Range, Uri};
 use miette::SourceSpan;
 use percent_encoding::percent_decode_str;
 
@@ -20,17 +20,14 @@ pub enum Encoding {
 }
 
 impl Encoding {
-    /// The client's first choice that preflight speaks; UTF-16, which every client must
-    /// accept, when it names none.
-    pub fn negotiate(caps: &ClientCapabilities) -> Encoding {
-        let offered = caps
-            .general
-            .as_ref()
-            .and_then(|g| g.position_encodings.as_ref());
+    /// The client's first choice (of `general.positionEncodings`) that preflight speaks;
+    /// UTF-16, which every client must accept, when it names none.
+    pub fn negotiate(offered: &serde_json::Value) -> Encoding {
         offered
+            .as_array()
             .into_iter()
             .flatten()
-            .find_map(|kind| match kind.as_str() {
+            .find_map(|kind| match kind.as_str()? {
                 "utf-8" => Some(Encoding::Utf8),
                 "utf-16" => Some(Encoding::Utf16),
                 "utf-32" => Some(Encoding::Utf32),

@@ -23,8 +23,8 @@ use lsp_types::notification::{self as note, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
     CodeActionKind, CodeActionProviderCapability, CompletionOptions, ExecuteCommandOptions,
-    HoverProviderCapability, InitializeParams, PublishDiagnosticsParams, SaveOptions,
-    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    HoverProviderCapability, PublishDiagnosticsParams, SaveOptions, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions, Uri,
 };
 
@@ -63,8 +63,9 @@ pub fn run(settings: Settings) -> Result<(), String> {
 /// Serves one client on `connection`.
 pub fn serve(connection: &Connection, settings: Settings) -> Result<(), String> {
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
-    let params: InitializeParams = serde_json::from_value(params).unwrap_or_default();
-    let encoding = Encoding::negotiate(&params.capabilities);
+    // Read field by field: a client whose capabilities lsp-types does not model in full
+    // still gets what it asked for where preflight understands it.
+    let encoding = Encoding::negotiate(&params["capabilities"]["general"]["positionEncodings"]);
     let capabilities = ServerCapabilities {
         position_encoding: Some(encoding.kind()),
         text_document_sync: Some(TextDocumentSyncCapability::Options(
@@ -98,13 +99,8 @@ pub fn serve(connection: &Connection, settings: Settings) -> Result<(), String> 
     connection
         .initialize_finish(id, result)
         .map_err(|e| e.to_string())?;
-    let options = params.initialization_options.unwrap_or_default();
-    let progress = params
-        .capabilities
-        .window
-        .as_ref()
-        .and_then(|w| w.work_done_progress)
-        .unwrap_or(false);
+    let options = params["initializationOptions"].clone();
+    let progress = params["capabilities"]["window"]["workDoneProgress"] == true;
     let (events, inbox) = crossbeam_channel::unbounded();
     let mut server = Server {
         out: connection.sender.clone(),
@@ -220,7 +216,17 @@ impl Server {
                 }
                 // A request answers about the text as it is now.
                 self.flush();
-                let response = self.request(request);
+                let id = request.id.clone();
+                let response = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.request(request)
+                }))
+                .unwrap_or_else(|_| {
+                    Response::new_err(
+                        id,
+                        ErrorCode::InternalError as i32,
+                        "preflight failed to answer (a bug; please report it)".to_string(),
+                    )
+                });
                 self.send(response.into());
             }
             Message::Notification(n) => self.notification(n),
