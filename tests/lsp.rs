@@ -753,3 +753,40 @@ fn the_server_takes_validates_rules_and_config() {
     );
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn exit_codes_follow_the_protocol_and_garbage_is_named() {
+    let dir = scratch("lsp-exit");
+    // `exit` without `shutdown`: 1, as the protocol asks.
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+    client.notify("exit", Value::Null);
+    assert_eq!(client.wait().code(), Some(1));
+
+    for (input, said) in [
+        ("", "before an `initialize` request"),
+        ("garbage\n", "malformed header"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
+            .arg("lsp")
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty(), "nothing but protocol on stdout");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

@@ -52,17 +52,33 @@ pub struct Settings {
 pub const FETCH_COMMAND: &str = "preflight.fetch";
 
 /// Serves one client on stdin and stdout until it says `exit`.
+/// `Err` says why the session did not end with `shutdown` and `exit` (the protocol's exit
+/// code 1).
 pub fn run(settings: Settings) -> Result<(), String> {
     let (connection, io) = Connection::stdio();
-    serve(&connection, settings)?;
+    let served = serve(&connection, settings);
     drop(connection);
-    io.join()
-        .map_err(|e| format!("the connection to the editor broke: {e}"))
+    // What the reader saw (a message that is not JSON-RPC) says more than a closed channel.
+    let read = io
+        .join()
+        .map_err(|e| format!("cannot read what the editor sent: {e}"));
+    match (served, read) {
+        (Ok(()), read) => read,
+        (Err(_), Err(why)) | (Err(why), Ok(())) => Err(why),
+    }
 }
 
 /// Serves one client on `connection`.
 pub fn serve(connection: &Connection, settings: Settings) -> Result<(), String> {
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start().map_err(|e| {
+        if e.channel_is_disconnected() {
+            "the input ended before an `initialize` request: `preflight lsp` is started by an \
+             editor's language client (the README's \"In the editor\" says how)"
+                .to_string()
+        } else {
+            e.to_string()
+        }
+    })?;
     // Read field by field: a client whose capabilities lsp-types does not model in full
     // still gets what it asked for where preflight understands it.
     let encoding = Encoding::negotiate(&params["capabilities"]["general"]["positionEncodings"]);
@@ -181,7 +197,9 @@ impl Server {
         loop {
             select! {
                 recv(connection.receiver) -> msg => {
-                    let Ok(mut msg) = msg else { return Ok(()) };
+                    let Ok(mut msg) = msg else {
+                        return Err("the editor closed the connection without `shutdown`".to_string());
+                    };
                     // A burst of changes is checked once, after the last: the reader thread
                     // hands over what it has already read without waiting.
                     loop {
@@ -228,6 +246,9 @@ impl Server {
                     )
                 });
                 self.send(response.into());
+            }
+            Message::Notification(n) if n.method == "exit" => {
+                return Err("the editor said `exit` without `shutdown`".to_string());
             }
             Message::Notification(n) => self.notification(n),
             Message::Response(_) => {}

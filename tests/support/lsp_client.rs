@@ -181,6 +181,11 @@ impl Client {
         );
     }
 
+    /// Waits for the server to end; its exit status.
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("the server exits")
+    }
+
     /// Shuts the server down as editors do; its exit status.
     pub fn shutdown(mut self) -> std::process::ExitStatus {
         let result = self.request("shutdown", Value::Null);
