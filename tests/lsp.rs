@@ -790,3 +790,46 @@ fn exit_codes_follow_the_protocol_and_garbage_is_named() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn what_validate_warns_on_stderr_is_shown_once() {
+    let dir = scratch("lsp-warn");
+    let plan = dir.join("plan.yaml");
+    std::fs::write(&plan, JD_PLAN).unwrap();
+    // A "cache" directory that holds someone else's files: refused, with a warning.
+    let foreign = dir.join("not-a-cache");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("tfplan.json"), "{}").unwrap();
+    let env = vec![
+        (
+            "PREFLIGHT_CACHE_DIR".to_string(),
+            foreign.display().to_string(),
+        ),
+        ("JDCLOUD_ACCESS_KEY".to_string(), "AK".to_string()),
+        ("JDCLOUD_SECRET_KEY".to_string(), "never-sent".to_string()),
+    ];
+    let mut client = Client::start(&["--offline"], env, &dir);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&plan, JD_PLAN);
+    client.diagnostics(&uri);
+    client.change(&uri, 2, &format!("{JD_PLAN}\n"));
+    client.diagnostics(&uri);
+    client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    let shown: Vec<&Value> = client
+        .log
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let message = shown[0]["params"]["message"].as_str().unwrap();
+    assert!(message.contains("not using the cache"), "{message}");
+    assert!(!message.contains("never-sent"));
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("tfplan.json")).unwrap(),
+        "{}"
+    );
+    assert!(client.shutdown().success());
+}

@@ -187,6 +187,9 @@ impl Server {
             return;
         }
         if let Ok(fetched) = done.result {
+            for warning in &fetched.warnings {
+                self.warn_once(warning);
+            }
             self.remembered.insert(done.unit, Arc::new(fetched.facts));
         }
         let all: Vec<PathBuf> = self.units.keys().cloned().collect();

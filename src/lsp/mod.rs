@@ -134,6 +134,7 @@ pub fn serve(connection: &Connection, settings: Settings) -> Result<(), String> 
         fetching: None,
         events,
         next_id: 0,
+        warned: BTreeSet::new(),
     };
     server.main_loop(connection, &inbox)
 }
@@ -175,6 +176,8 @@ struct Server {
     fetching: Option<fetch::Running>,
     events: Sender<Event>,
     next_id: i32,
+    /// Warnings already shown.
+    warned: BTreeSet<String>,
 }
 
 /// A request's answer from `f`, or why its parameters could not be read.
@@ -488,6 +491,10 @@ impl Server {
                 )
             }
         };
+        // What `validate` prints on stderr (an unwritable cache): said once per session.
+        for warning in &run.report.warnings {
+            self.warn_once(warning);
+        }
         let mut affected: Vec<PathBuf> = diagnostics.keys().cloned().collect();
         affected.push(path.to_path_buf());
         let previous = self.units.remove(path);
@@ -542,6 +549,16 @@ impl Server {
         self.units
             .get(path)
             .is_some_and(|u| u.run.report.diagnostics.iter().any(|d| d.needs_facts))
+    }
+
+    /// Shows what `validate` would print on stderr (an unwritable cache), once a session.
+    fn warn_once(&mut self, warning: &str) {
+        if self.warned.insert(warning.to_string()) {
+            self.notify::<note::ShowMessage>(lsp_types::ShowMessageParams {
+                typ: lsp_types::MessageType::WARNING,
+                message: format!("preflight: {warning}"),
+            });
+        }
     }
 
     fn next_request_id(&mut self) -> RequestId {
