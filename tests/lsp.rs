@@ -833,3 +833,25 @@ fn what_validate_warns_on_stderr_is_shown_once() {
     );
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn a_new_facts_file_is_checked_against_without_an_edit() {
+    let dir = scratch("lsp-new-facts");
+    let facts = std::fs::read_to_string(format!("{ROOT}/examples/facts.json")).unwrap();
+    let copy = dir.join("facts.json");
+    std::fs::write(&copy, &facts).unwrap();
+    let copy_arg = copy.display().to_string();
+    let mut client = Client::start(&["--facts", &copy_arg], Vec::new(), &dir);
+    client.initialize(json!({}), json!({}));
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    assert!(codes(&client.diagnostics(&uri)).contains(&"instance-type-excluded".to_string()));
+    // As `preflight fetch -o` would: the image no longer excludes the type.
+    let newer = facts.replacen("\"p.c1p40g.3large\",", "", 1);
+    assert_ne!(newer, facts);
+    preflight::files::write_atomic(&copy, newer.as_bytes()).unwrap();
+    let d = client.diagnostics(&uri);
+    assert_eq!(d.len(), 4, "{d:?}");
+    assert!(!codes(&d).contains(&"instance-type-excluded".to_string()));
+    assert!(client.shutdown().success());
+}

@@ -197,6 +197,8 @@ impl Server {
         connection: &Connection,
         inbox: &Receiver<Event>,
     ) -> Result<(), String> {
+        let ticks = crossbeam_channel::tick(std::time::Duration::from_secs(1));
+        let mut facts_stamp = self.facts_stamp();
         loop {
             select! {
                 recv(connection.receiver) -> msg => {
@@ -218,6 +220,15 @@ impl Server {
                 recv(inbox) -> event => {
                     if let Ok(Event::Fetched(done)) = event {
                         self.fetched(done);
+                    }
+                }
+                recv(ticks) -> _ => {
+                    // `preflight fetch -o` wrote the facts file anew: check against it.
+                    let stamp = self.facts_stamp();
+                    if stamp != facts_stamp {
+                        facts_stamp = stamp;
+                        let all: Vec<PathBuf> = self.units.keys().cloned().collect();
+                        self.dirty.extend(all);
                     }
                 }
             }
@@ -549,6 +560,12 @@ impl Server {
         self.units
             .get(path)
             .is_some_and(|u| u.run.report.diagnostics.iter().any(|d| d.needs_facts))
+    }
+
+    /// When and how big the facts file was last written, to notice a new one.
+    fn facts_stamp(&self) -> Option<(std::time::SystemTime, u64)> {
+        let meta = std::fs::metadata(self.settings.facts.as_ref()?).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
     }
 
     /// Shows what `validate` would print on stderr (an unwritable cache), once a session.
