@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 use support::fake_cloud::{FakeCloud, Fault};
-use support::lsp_client::Client;
+use support::lsp_client::{Client, uri};
 use support::run::scratch;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -853,5 +853,47 @@ fn a_new_facts_file_is_checked_against_without_an_edit() {
     let d = client.diagnostics(&uri);
     assert_eq!(d.len(), 4, "{d:?}");
     assert!(!codes(&d).contains(&"instance-type-excluded".to_string()));
+    assert!(client.shutdown().success());
+}
+
+#[test]
+fn a_module_is_checked_with_the_values_its_callers_give_it() {
+    let dir = scratch("lsp-module");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("infra/modules/cache")).unwrap();
+    let root_tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\nmodule \"cache\" {\n  source = \"./modules/cache\"\n  size   = \"m.n4.2xlarg\"\n}\n";
+    let module_tf = "variable \"size\" {\n  type = string\n}\n\nresource \"jdcloud_instance\" \"node\" {\n  az            = \"cn-north-1a\"\n  image_id      = \"img-m5s0****30\"\n  instance_type = var.size\n}\n";
+    std::fs::write(dir.join("infra/main.tf"), root_tf).unwrap();
+    std::fs::write(dir.join("infra/modules/cache/main.tf"), module_tf).unwrap();
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+
+    // Opened alone, the module would have no value for `size`; its caller gives one.
+    let module_uri = client.open(&dir.join("infra/modules/cache/main.tf"), module_tf);
+    let d = client.diagnostics(&module_uri);
+    assert_eq!(codes(&d), ["instance-type-unknown"], "{d:?}");
+    assert_eq!(d[0]["range"]["start"], position_of(module_tf, "var.size"));
+    let root_uri = uri(&dir.join("infra/main.tf"));
+    assert!(
+        d[0]["relatedInformation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["location"]["uri"] == root_uri),
+        "{d:?}"
+    );
+
+    // The caller's buffer, unsaved, fixes it.
+    client.open(
+        &dir.join("infra/main.tf"),
+        &root_tf.replace("m.n4.2xlarg", "m.n4.xlarge"),
+    );
+    let d = loop {
+        let m = client.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+        if m["params"]["uri"] == module_uri {
+            break m["params"]["diagnostics"].as_array().cloned().unwrap();
+        }
+    };
+    assert!(d.is_empty(), "{d:?}");
     assert!(client.shutdown().success());
 }

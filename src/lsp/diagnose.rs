@@ -64,14 +64,28 @@ pub fn kind_of(path: &Path, text: &str) -> Option<Kind> {
     None
 }
 
-/// What `validate` is given for a document: the file itself, or for tfvars the module's
-/// directory (the variables have no resources of their own).
-pub fn unit_path(path: &Path, kind: Kind) -> PathBuf {
+/// What `validate` is given for a document: the file itself; for Terraform the root modules
+/// that include it (found under the repository root, as the pre-commit hook finds them), so a
+/// module is checked with the values its callers give it, and a module nobody calls is its
+/// own root.
+pub fn targets(path: &Path, kind: Kind) -> Vec<PathBuf> {
     match kind {
-        Kind::Tfvars => path
-            .parent()
-            .map_or_else(|| path.to_path_buf(), Path::to_path_buf),
-        _ => path.to_path_buf(),
+        Kind::Plan | Kind::PlanJson => vec![path.to_path_buf()],
+        Kind::Terraform | Kind::Tfvars => {
+            let Some(dir) = path.parent() else {
+                return vec![path.to_path_buf()];
+            };
+            let top = dir
+                .ancestors()
+                .find(|d| d.join(".git").exists())
+                .unwrap_or(dir);
+            let roots = crate::terraform::root_modules(&[path.to_path_buf()], top);
+            if roots.is_empty() {
+                vec![dir.to_path_buf()]
+            } else {
+                roots
+            }
+        }
     }
 }
 

@@ -61,8 +61,9 @@ impl Server {
         let Some(unit) = self.units.get(path) else {
             return;
         };
-        let unit_path = unit.path.clone();
-        let mut options = match self.options(&unit_path, true) {
+        let targets = unit.targets.clone();
+        let unit_path = path.to_path_buf();
+        let mut options = match self.options(path, &targets, true) {
             Ok(options) => options,
             Err(errors) => {
                 self.notify::<note::ShowMessage>(ShowMessageParams {

@@ -148,12 +148,15 @@ enum Event {
 struct Doc {
     uri: Uri,
     text: Arc<str>,
+    /// What `validate` is given for it, found once (again after a save of a `.tf` file, which
+    /// may change which modules call which).
+    targets: Option<Vec<PathBuf>>,
 }
 
 /// A checked document's last run.
 struct Unit {
     /// What `validate` was given.
-    path: PathBuf,
+    targets: Vec<PathBuf>,
     diagnostics: ByFile,
     run: Validated,
     /// The last run that read the plan, for completion while the text does not parse.
@@ -301,6 +304,12 @@ impl Server {
                     note::DidSaveTextDocument::METHOD,
                 ) && let Some(path) = convert::path_of(&p.text_document.uri)
                 {
+                    if path.extension().is_some_and(|e| e == "tf") {
+                        // Module calls may have changed: find the roots again.
+                        for doc in self.docs.values_mut() {
+                            doc.targets = None;
+                        }
+                    }
                     self.touch(&path);
                     self.flush();
                     if self.fetch_on_save && self.needs_facts(&path) {
@@ -361,23 +370,33 @@ impl Server {
         let Some(path) = convert::path_of(&uri) else {
             return;
         };
+        let targets = self.docs.remove(&path).and_then(|d| d.targets);
         self.docs.insert(
             path.clone(),
             Doc {
                 uri,
                 text: Arc::from(text),
+                targets,
             },
         );
         self.touch(&path);
     }
 
-    /// Marks `path` and every checked document beside it (the same module, a plan JSON's
-    /// `.tf` files) to be checked again.
+    /// Marks `path` to be checked again, and every checked document that may read it: those
+    /// whose check reads the directory it is in or one above it (the same module, a plan
+    /// JSON's `.tf` files, a module its root calls from a subdirectory).
     fn touch(&mut self, path: &Path) {
         self.dirty.insert(path.to_path_buf());
-        let dir = path.parent();
-        for other in self.units.keys() {
-            if other.parent() == dir || other.as_path() == dir.unwrap_or(path) {
+        for (other, unit) in &self.units {
+            let reads = unit.targets.iter().any(|t| {
+                let dir = if t.is_dir() {
+                    t.as_path()
+                } else {
+                    t.parent().unwrap_or(t)
+                };
+                path.starts_with(dir)
+            });
+            if reads {
                 self.dirty.insert(other.clone());
             }
         }
@@ -403,10 +422,12 @@ impl Server {
         )
     }
 
-    /// What `validate` is given for a unit: `offline` unless asked to fetch.
+    /// What `validate` is given for the document at `path`, checking `targets`: `offline`
+    /// unless asked to fetch.
     fn options(
         &self,
         path: &Path,
+        targets: &[PathBuf],
         fetch: bool,
     ) -> Result<ValidateOptions, Vec<crate::error::InputError>> {
         let start = path.parent().unwrap_or(Path::new("."));
@@ -424,15 +445,22 @@ impl Server {
             Some(c) if c.cache.is_none() && c.offline => self.remembered.get(path).cloned(),
             _ => None,
         };
-        // As CI names it, run from the directory the editor started the server in (the
+        // As CI names them, run from the directory the editor started the server in (the
         // project root): rule files' `plan` globs and the paths in findings depend on it.
-        let named = std::env::current_dir()
+        let cwd = std::env::current_dir()
             .ok()
-            .and_then(|cwd| path.strip_prefix(crate::files::overlay_key(&cwd)).ok())
-            .filter(|rel| !rel.as_os_str().is_empty())
-            .map_or_else(|| path.to_path_buf(), Path::to_path_buf);
+            .map(|d| crate::files::overlay_key(&d));
+        let named = targets
+            .iter()
+            .map(|t| {
+                cwd.as_ref()
+                    .and_then(|cwd| t.strip_prefix(cwd).ok())
+                    .filter(|rel| !rel.as_os_str().is_empty())
+                    .map_or_else(|| t.clone(), Path::to_path_buf)
+            })
+            .collect();
         Ok(ValidateOptions {
-            paths: vec![named],
+            paths: named,
             rule_dirs: [config.rules.clone(), self.settings.rules.clone()].concat(),
             facts: self.settings.facts.clone(),
             fetch,
@@ -463,9 +491,20 @@ impl Server {
                 .map(|u| u.diagnostics.into_keys().collect())
                 .unwrap_or_default();
         };
-        let unit_path = diagnose::unit_path(path, kind);
         let overlay = self.overlay();
-        let options = self.options(&unit_path, false);
+        let targets = match self.docs.get(path).and_then(|d| d.targets.clone()) {
+            Some(t) => t,
+            None => {
+                let found = crate::files::with_overlay(Arc::clone(&overlay), || {
+                    diagnose::targets(path, kind)
+                });
+                if let Some(doc) = self.docs.get_mut(path) {
+                    doc.targets = Some(found.clone());
+                }
+                found
+            }
+        };
+        let options = self.options(path, &targets, false);
         let encoding = self.encoding;
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::files::with_overlay(overlay, || match &options {
@@ -523,7 +562,7 @@ impl Server {
         self.units.insert(
             path.to_path_buf(),
             Unit {
-                path: unit_path,
+                targets,
                 diagnostics,
                 run,
                 last_good,
@@ -535,13 +574,18 @@ impl Server {
     /// Publishes, for each file, the diagnostics every unit has in it.
     fn publish(&self, files: BTreeSet<PathBuf>) {
         for file in files {
-            let diagnostics: Vec<lsp_types::Diagnostic> = self
+            let from: Vec<&Vec<lsp_types::Diagnostic>> = self
                 .units
                 .values()
                 .filter_map(|u| u.diagnostics.get(&file))
-                .flatten()
-                .cloned()
                 .collect();
+            let mut diagnostics: Vec<lsp_types::Diagnostic> =
+                from.iter().copied().flatten().cloned().collect();
+            if from.len() > 1 {
+                // Two open files of one module both report its findings: once each.
+                let mut seen = std::collections::HashSet::new();
+                diagnostics.retain(|d| seen.insert(serde_json::to_string(d).unwrap_or_default()));
+            }
             let uri = self
                 .docs
                 .get(&file)
