@@ -380,6 +380,26 @@ fn hover_says_what_the_facts_say_and_completion_offers_the_regions_types() {
     // The edit replaces what was typed of the value.
     let edit = &excluded["textEdit"];
     assert_eq!(edit["range"]["start"], position_of(&typing, "m.n\n"));
+
+    // Nothing typed yet: the plan does not read (an empty type), and the last text that did
+    // says which entry and region the cursor is in.
+    let empty = text.replace("instance_type: m.n4.2xlarg\n", "instance_type: \n");
+    client.change(&uri, 3, &empty);
+    assert!(codes(&client.diagnostics(&uri))[0].starts_with("plan::"));
+    let at = position_of(&empty, "instance_type: \n");
+    let at = json!({"line": at["line"], "character": at["character"].as_u64().unwrap() + 15});
+    let items = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": at}),
+    );
+    assert!(
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["label"] == "m.n4.xlarge"),
+        "{items}"
+    );
     assert!(client.shutdown().success());
 }
 
