@@ -23,9 +23,11 @@ pub struct FileFix {
 /// One edit: (start, end, replacement, title).
 type Edit = (usize, usize, String, String);
 
-/// The edits `diagnostics` bring, per file; files without one are left out.
+/// The edits `diagnostics` bring, per file; files without one are left out. Linear in the
+/// number of fixes (a plan of 100,000 typos is one pass).
 pub fn plan_fixes(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Vec<FileFix> {
     let mut by_file: BTreeMap<String, (SourceFile, Vec<Edit>)> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
     for d in diagnostics {
         if !d.file.is_file() {
             continue;
@@ -34,53 +36,62 @@ pub fn plan_fixes(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Vec<FileFix
             continue;
         };
         let start = fix.span.offset();
-        let edit = (
-            start,
-            start + fix.span.len(),
-            fix.replacement.clone(),
-            fix.title.clone(),
-        );
-        let entry = by_file
-            .entry(d.file.name().to_string())
-            .or_insert_with(|| (d.file.clone(), Vec::new()));
-        if !entry
-            .1
-            .iter()
-            .any(|e| e.0 == edit.0 && e.1 == edit.1 && e.2 == edit.2)
-        {
-            entry.1.push(edit);
+        let end = start + fix.span.len();
+        if !seen.insert((d.file.name(), start, end, fix.replacement.as_str())) {
+            continue;
         }
+        by_file
+            .entry(d.file.name().to_string())
+            .or_insert_with(|| (d.file.clone(), Vec::new()))
+            .1
+            .push((start, end, fix.replacement.clone(), fix.title.clone()));
     }
     let mut out = Vec::new();
     for (path, (file, mut edits)) in by_file {
         edits.sort();
-        // Two edits of one place (or overlapping ones) are both dropped.
-        let clashes = |i: usize, edits: &[Edit]| {
-            edits
-                .iter()
-                .enumerate()
-                .any(|(j, e)| j != i && e.0 < edits[i].1 && edits[i].0 < e.1)
-        };
-        let kept: Vec<Edit> = (0..edits.len())
-            .filter(|i| !clashes(*i, &edits))
-            .map(|i| edits[i].clone())
-            .collect();
+        let kept = without_clashes(edits);
         if kept.is_empty() {
             continue;
         }
-        let before = file.text().to_string();
-        let mut after = before.clone();
-        for (start, end, replacement, _) in kept.iter().rev() {
-            after.replace_range(*start..*end, replacement);
+        let before = file.text();
+        let mut after = String::with_capacity(before.len());
+        let mut at = 0;
+        for (start, end, replacement, _) in &kept {
+            after.push_str(&before[at..*start]);
+            after.push_str(replacement);
+            at = *end;
         }
+        after.push_str(&before[at..]);
         out.push(FileFix {
             path,
-            before,
+            before: before.to_string(),
             after,
             applied: kept.into_iter().map(|e| e.3).collect(),
         });
     }
     out
+}
+
+/// Sorted edits without those that overlap another (two edits of one place are both
+/// dropped): an edit overlaps an earlier one when it starts before the furthest end so far,
+/// and a later one when the next starts before it ends.
+fn without_clashes(edits: Vec<Edit>) -> Vec<Edit> {
+    let mut clash = vec![false; edits.len()];
+    let mut furthest = 0;
+    for (i, e) in edits.iter().enumerate() {
+        if i > 0 && e.0 < furthest {
+            clash[i] = true;
+        }
+        if edits.get(i + 1).is_some_and(|next| next.0 < e.1) {
+            clash[i] = true;
+        }
+        furthest = furthest.max(e.1);
+    }
+    edits
+        .into_iter()
+        .zip(clash)
+        .filter_map(|(e, c)| (!c).then_some(e))
+        .collect()
 }
 
 /// A unified diff of one fixed file (`--- a/…`, `+++ b/…`, hunks with three lines of
@@ -180,6 +191,23 @@ mod tests {
             finding(&file, "\"x\"", "\"z\"", true),
         ];
         assert!(plan_fixes(&clash, false).is_empty());
+    }
+
+    #[test]
+    fn overlapping_edits_are_all_dropped_and_the_rest_kept() {
+        let e = |a: usize, b: usize| (a, b, String::new(), format!("{a}-{b}"));
+        // [0,10) holds [2,3) and [4,5); [12,14) and [13,15) overlap; [15,16) touches only.
+        let kept = without_clashes(vec![
+            e(0, 10),
+            e(2, 3),
+            e(4, 5),
+            e(12, 14),
+            e(13, 15),
+            e(15, 16),
+            e(20, 22),
+        ]);
+        let titles: Vec<&str> = kept.iter().map(|k| k.3.as_str()).collect();
+        assert_eq!(titles, ["15-16", "20-22"]);
     }
 
     #[test]
