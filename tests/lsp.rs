@@ -76,6 +76,16 @@ fn facts_args() -> Vec<String> {
     vec!["--facts".to_string(), format!("{ROOT}/examples/facts.json")]
 }
 
+/// A server with the bundled facts, initialized, with the bundled example open: its uri
+/// and text.
+fn example_session(label: &str) -> (Client, String, String) {
+    let mut client = start_with_facts(&scratch(label));
+    client.initialize(json!({}), json!({}));
+    let (path, text) = example();
+    let uri = client.open(&path, &text);
+    (client, uri, text)
+}
+
 fn start_with_facts(dir: &Path) -> Client {
     let args = facts_args();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -219,11 +229,7 @@ fn ranges_equal_the_json_positions_in_the_negotiated_encoding() {
 
 #[test]
 fn broken_yaml_mid_edit_is_a_diagnostic_and_the_server_carries_on() {
-    let dir = scratch("lsp-broken");
-    let mut client = start_with_facts(&dir);
-    client.initialize(json!({}), json!({}));
-    let (path, text) = example();
-    let uri = client.open(&path, &text);
+    let (mut client, uri, text) = example_session("lsp-broken");
     assert_eq!(client.diagnostics(&uri).len(), 5);
 
     let broken = text.replace("  - name: cache\n", "  - name: [cache\n");
@@ -261,25 +267,15 @@ fn broken_yaml_mid_edit_is_a_diagnostic_and_the_server_carries_on() {
 
 #[test]
 fn the_suppress_action_writes_a_comment_that_silences_the_finding() {
-    let dir = scratch("lsp-suppress");
-    let mut client = start_with_facts(&dir);
-    client.initialize(json!({}), json!({}));
-    let (path, text) = example();
-    let uri = client.open(&path, &text);
+    let (mut client, uri, text) = example_session("lsp-suppress");
     let diagnostics = client.diagnostics(&uri);
     let excluded = diagnostics
         .iter()
         .find(|d| d["code"] == "instance-type-excluded")
         .unwrap()
         .clone();
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": excluded["range"],
-               "context": {"diagnostics": [excluded]}}),
-    );
+    let actions = client.code_actions(&uri, &excluded);
     let suppress = actions
-        .as_array()
-        .unwrap()
         .iter()
         .find(|a| a["title"].as_str().unwrap().starts_with("Suppress"))
         .expect("a suppress action")
@@ -300,11 +296,7 @@ fn the_suppress_action_writes_a_comment_that_silences_the_finding() {
 
 #[test]
 fn hover_says_what_the_facts_say_and_completion_offers_the_regions_types() {
-    let dir = scratch("lsp-hover");
-    let mut client = start_with_facts(&dir);
-    client.initialize(json!({}), json!({}));
-    let (path, text) = example();
-    let uri = client.open(&path, &text);
+    let (mut client, uri, text) = example_session("lsp-hover");
     client.diagnostics(&uri);
 
     let mut at = position_of(&text, "img-m5s0****30");
@@ -422,14 +414,8 @@ fn terraform_buffers_take_precedence_over_the_files_and_variables_get_no_fix() {
         d[0]["range"]["start"],
         position_of(&typed, "\"m.n4.2xlarg\"")
     );
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": main_uri}, "range": d[0]["range"],
-               "context": {"diagnostics": [d[0]]}}),
-    );
+    let actions = client.code_actions(&main_uri, &d[0]);
     let fix = actions
-        .as_array()
-        .unwrap()
         .iter()
         .find(|a| a["isPreferred"] == true)
         .expect("a quick fix for a literal")
@@ -448,30 +434,19 @@ fn terraform_buffers_take_precedence_over_the_files_and_variables_get_no_fix() {
         &dir.join("variables.tf"),
         &variables_tf.replace("g.n4.xlarge", "m.n4.2xlarg"),
     );
-    let d = loop {
-        let m = client.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
-        if m["params"]["uri"] == main_uri {
-            break m["params"]["diagnostics"].as_array().cloned().unwrap();
-        }
-    };
+    let d = client.diagnostics(&main_uri);
     assert_eq!(codes(&d), ["instance-type-unknown"], "{d:?}");
     assert_eq!(d[0]["range"]["start"], position_of(&fixed, "var.size"));
     let related = d[0]["relatedInformation"]
         .as_array()
         .expect("where it was set");
     assert_eq!(related[0]["location"]["uri"], var_uri);
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": main_uri}, "range": d[0]["range"],
-               "context": {"diagnostics": [d[0]]}}),
-    );
+    let actions = client.code_actions(&main_uri, &d[0]);
     assert!(
         actions
-            .as_array()
-            .unwrap()
             .iter()
             .all(|a| a["title"].as_str().unwrap().starts_with("Suppress")),
-        "{actions}"
+        "{actions:?}"
     );
     assert!(client.shutdown().success());
     // Nothing was written.
@@ -548,15 +523,8 @@ async fn unverified_findings_fetch_in_the_background_with_progress_then_republis
         // The cache is empty and a keystroke never asks the clouds.
         let d = client.diagnostics(&uri);
         assert_eq!(codes(&d), ["unverified"], "{d:?}");
-        let actions = client.request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": uri}, "range": d[0]["range"],
-                   "context": {"diagnostics": [d[0]]}}),
-        );
-        let ask = actions
-            .as_array()
-            .unwrap()
-            .iter()
+        let actions = client.code_actions(&uri, &d[0]);
+        let ask = actions.iter()
             .find(|a| a["command"]["command"] == "preflight.fetch")
             .expect("an action that asks the clouds")
             .clone();
@@ -589,14 +557,10 @@ async fn unverified_findings_fetch_in_the_background_with_progress_then_republis
         let d = client.diagnostics(&tf_uri);
         assert_eq!(codes(&d), ["unverified"], "{d:?}");
         assert!(d[0]["message"].as_str().unwrap().contains("the rest was checked"), "{d:?}");
-        let actions = client.request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": tf_uri}, "range": d[0]["range"],
-                   "context": {"diagnostics": [d[0]]}}),
-        );
+        let actions = client.code_actions(&tf_uri, &d[0]);
         assert!(
-            actions.as_array().unwrap().iter().all(|a| a.get("command").is_none()),
-            "{actions}"
+            actions.iter().all(|a| a.get("command").is_none()),
+            "{actions:?}"
         );
 
         // A new server reads what the fetch cached, without asking (the credentials say
@@ -666,29 +630,17 @@ fn offline_and_facts_servers_offer_no_fetch() {
     let uri = client.open(&plan, JD_PLAN);
     let d = client.diagnostics(&uri);
     assert_eq!(codes(&d), ["unverified"]);
-    let actions = client.request(
-        "textDocument/codeAction",
-        json!({"textDocument": {"uri": uri}, "range": d[0]["range"],
-               "context": {"diagnostics": [d[0]]}}),
-    );
+    let actions = client.code_actions(&uri, &d[0]);
     assert!(
-        actions
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| a.get("command").is_none()),
-        "{actions}"
+        actions.iter().all(|a| a.get("command").is_none()),
+        "{actions:?}"
     );
     assert!(client.shutdown().success());
 }
 
 #[test]
 fn a_burst_of_changes_ends_with_the_diagnostics_of_the_last_text() {
-    let dir = scratch("lsp-burst");
-    let mut client = start_with_facts(&dir);
-    client.initialize(json!({}), json!({}));
-    let (path, text) = example();
-    let uri = client.open(&path, &text);
+    let (mut client, uri, text) = example_session("lsp-burst");
     assert_eq!(client.diagnostics(&uri).len(), 5);
     let fixed = text.replace("m.n4.2xlarg\n", "m.n4.xlarge\n");
     for version in 2..40 {
@@ -908,12 +860,7 @@ fn a_module_is_checked_with_the_values_its_callers_give_it() {
         &dir.join("infra/main.tf"),
         &root_tf.replace("m.n4.2xlarg", "m.n4.xlarge"),
     );
-    let d = loop {
-        let m = client.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
-        if m["params"]["uri"] == module_uri {
-            break m["params"]["diagnostics"].as_array().cloned().unwrap();
-        }
-    };
+    let d = client.diagnostics(&module_uri);
     assert!(d.is_empty(), "{d:?}");
     assert!(client.shutdown().success());
 }

@@ -21,17 +21,14 @@ use crate::files::overlay_key;
 use crate::report::Report;
 use crate::source::SourceFile;
 
-/// What kind of document a path is, for preflight.
+/// How preflight checks a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A preflight plan file.
+    /// A preflight plan or Terraform plan JSON: the file itself.
     Plan,
-    /// Terraform configuration (`.tf`).
+    /// Terraform configuration or variables (`.tf`, `.tfvars`): through the root modules
+    /// that include it.
     Terraform,
-    /// Terraform variables (`.tfvars`): checked through the `.tf` files beside it.
-    Tfvars,
-    /// Terraform plan JSON.
-    PlanJson,
 }
 
 /// Whether preflight checks a document, by its name and, for YAML and JSON, its text: YAML
@@ -44,7 +41,7 @@ pub fn kind_of(path: &Path, text: &str) -> Option<Kind> {
         return Some(Kind::Terraform);
     }
     if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
-        return Some(Kind::Tfvars);
+        return Some(Kind::Terraform);
     }
     if name == crate::config::FILE_NAME {
         return None;
@@ -59,7 +56,7 @@ pub fn kind_of(path: &Path, text: &str) -> Option<Kind> {
         return (named || keyed).then_some(Kind::Plan);
     }
     if name.ends_with(".json") && crate::terraform::is_plan_json(text) {
-        return Some(Kind::PlanJson);
+        return Some(Kind::Plan);
     }
     None
 }
@@ -70,8 +67,8 @@ pub fn kind_of(path: &Path, text: &str) -> Option<Kind> {
 /// own root.
 pub fn targets(path: &Path, kind: Kind) -> Vec<PathBuf> {
     match kind {
-        Kind::Plan | Kind::PlanJson => vec![path.to_path_buf()],
-        Kind::Terraform | Kind::Tfvars => {
+        Kind::Plan => vec![path.to_path_buf()],
+        Kind::Terraform => {
             let Some(dir) = path.parent() else {
                 return vec![path.to_path_buf()];
             };

@@ -473,18 +473,13 @@ impl Server {
     /// Checks one document (when preflight checks its kind); returns the files whose
     /// diagnostics may have changed.
     fn check(&mut self, path: &Path) -> Vec<PathBuf> {
-        let text = match self.docs.get(path) {
-            Some(doc) => Arc::clone(&doc.text),
-            // A unit that is no longer open is dropped (its diagnostics cleared).
-            None => {
-                return self
-                    .units
-                    .remove(path)
-                    .map(|u| u.diagnostics.into_keys().collect())
-                    .unwrap_or_default();
-            }
-        };
-        let Some(kind) = diagnose::kind_of(path, &text) else {
+        // A document no longer open, or no longer a plan, is dropped (its diagnostics
+        // cleared).
+        let kind = self
+            .docs
+            .get(path)
+            .and_then(|doc| diagnose::kind_of(path, &doc.text));
+        let Some(kind) = kind else {
             return self
                 .units
                 .remove(path)
@@ -547,18 +542,19 @@ impl Server {
         }
         let mut affected: Vec<PathBuf> = diagnostics.keys().cloned().collect();
         affected.push(path.to_path_buf());
+        let read = |r: &Validated| r.report.errors.is_empty() && !r.plans.is_empty();
         let previous = self.units.remove(path);
-        let mut last_good = previous.and_then(|p| {
-            affected.extend(p.diagnostics.into_keys());
-            if p.run.report.errors.is_empty() && !p.run.plans.is_empty() {
+        if let Some(p) = &previous {
+            affected.extend(p.diagnostics.keys().cloned());
+        }
+        // Kept only while this text does not read.
+        let last_good = previous.filter(|_| !read(&run)).and_then(|p| {
+            if read(&p.run) {
                 Some(p.run)
             } else {
                 p.last_good
             }
         });
-        if run.report.errors.is_empty() && !run.plans.is_empty() {
-            last_good = None;
-        }
         self.units.insert(
             path.to_path_buf(),
             Unit {

@@ -153,6 +153,17 @@ impl Client {
         result
     }
 
+    /// The code actions for one published diagnostic, asked as VS Code asks: its range, and
+    /// it in the context.
+    pub fn code_actions(&mut self, uri: &str, diagnostic: &Value) -> Vec<Value> {
+        let actions = self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": diagnostic["range"],
+                   "context": {"diagnostics": [diagnostic]}}),
+        );
+        actions.as_array().cloned().expect("a list of actions")
+    }
+
     /// The next diagnostics published for `uri`.
     pub fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         let m = self.wait_for(|m| {
