@@ -529,3 +529,40 @@ async fn a_malformed_endpoint_is_an_input_error_and_asks_nothing() {
     }
     assert_eq!(fake.requests(), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixes_that_cannot_be_written_leave_the_plan_as_it_was() {
+    let home = scratch("fix-full-disk");
+    let facts = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/facts.json"),
+    )
+    .expect("facts");
+    // The fixed plan is larger than the file-size limit: its write fails as on a full disk.
+    let plan = format!(
+        "instances:\n  - name: web\n    cloud: jdcloud\n    region: cn-north-1\n    image: img-m5s0****30\n    instance_type: g.n4.xlarge\n    system_disk_gb: 20\n{}",
+        "# padding\n".repeat(20)
+    );
+    std::fs::write(home.join("plan.yaml"), &plan).expect("plan");
+    std::fs::write(home.join("facts.json"), &facts).expect("facts");
+    let limits = Limits {
+        file_size: Some(100),
+    };
+    let args = ["validate", "plan.yaml", "--facts", "facts.json", "--fix"];
+    let r = run_in(&home, vec![], &args, limits).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot write the fixes to `plan.yaml`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(home.join("plan.yaml")).unwrap(), plan);
+    let mut names: Vec<String> = std::fs::read_dir(&home)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "cache")
+        .collect();
+    names.sort();
+    assert_eq!(names, ["facts.json", "plan.yaml"], "no temporary file left");
+    let _ = std::fs::remove_dir_all(home);
+}
