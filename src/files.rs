@@ -247,6 +247,15 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
+/// The nearest directory from `start` (absolute) up that holds one of `markers` (`.git`):
+/// the repository root that reports, hooks and the language server measure from.
+pub fn nearest_with(start: &Path, markers: &[&str]) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| markers.iter().any(|m| d.join(m).exists()))
+        .map(Path::to_path_buf)
+}
+
 /// `a/./b/../c` → `a/c`, without touching the file system (so paths stay as the user wrote
 /// them, relative where they were relative); `examples/basic/../..` is `.`, and `..` that
 /// climbs above the start is kept.

@@ -269,11 +269,8 @@ fn nearest_with(start: &Path, markers: &[&str]) -> PathBuf {
     let Ok(absolute) = std::fs::canonicalize(start) else {
         return start.to_path_buf();
     };
-    match absolute
-        .ancestors()
-        .find(|d| markers.iter().any(|m| d.join(m).exists()))
-    {
-        Some(dir) => relative_to_cwd(dir).unwrap_or_else(|| dir.to_path_buf()),
+    match files::nearest_with(&absolute, markers) {
+        Some(dir) => relative_to_cwd(&dir).unwrap_or(dir),
         None => start.to_path_buf(),
     }
 }

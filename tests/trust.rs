@@ -533,10 +533,9 @@ async fn a_malformed_endpoint_is_an_input_error_and_asks_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn fixes_that_cannot_be_written_leave_the_plan_as_it_was() {
     let home = scratch("fix-full-disk");
-    let facts = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/facts.json"),
-    )
-    .expect("facts");
+    let facts =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/facts.json"))
+            .expect("facts");
     // The fixed plan is larger than the file-size limit: its write fails as on a full disk.
     let plan = format!(
         "instances:\n  - name: web\n    cloud: jdcloud\n    region: cn-north-1\n    image: img-m5s0****30\n    instance_type: g.n4.xlarge\n    system_disk_gb: 20\n{}",
@@ -555,7 +554,10 @@ async fn fixes_that_cannot_be_written_leave_the_plan_as_it_was() {
         "{}",
         r.stderr
     );
-    assert_eq!(std::fs::read_to_string(home.join("plan.yaml")).unwrap(), plan);
+    assert_eq!(
+        std::fs::read_to_string(home.join("plan.yaml")).unwrap(),
+        plan
+    );
     let mut names: Vec<String> = std::fs::read_dir(&home)
         .expect("dir")
         .flatten()

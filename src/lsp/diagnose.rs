@@ -72,11 +72,8 @@ pub fn targets(path: &Path, kind: Kind) -> Vec<PathBuf> {
             let Some(dir) = path.parent() else {
                 return vec![path.to_path_buf()];
             };
-            let top = dir
-                .ancestors()
-                .find(|d| d.join(".git").exists())
-                .unwrap_or(dir);
-            let roots = crate::terraform::root_modules(&[path.to_path_buf()], top);
+            let top = crate::files::nearest_with(dir, &[".git"]).unwrap_or_else(|| dir.into());
+            let roots = crate::terraform::root_modules(&[path.to_path_buf()], &top);
             if roots.is_empty() {
                 vec![dir.to_path_buf()]
             } else {

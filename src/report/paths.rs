@@ -43,11 +43,7 @@ impl Root {
     /// The nearest directory from `cwd` up that holds `.git`, else `cwd` itself.
     pub fn discover(cwd: &Path) -> Root {
         let cwd = absolute(cwd);
-        let dir = cwd
-            .ancestors()
-            .find(|d| d.join(".git").exists())
-            .unwrap_or(&cwd)
-            .to_path_buf();
+        let dir = crate::files::nearest_with(&cwd, &[".git"]).unwrap_or_else(|| cwd.clone());
         Root {
             dir,
             cwd,
