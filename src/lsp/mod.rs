@@ -382,19 +382,18 @@ impl Server {
         self.touch(&path);
     }
 
-    /// Marks `path` to be checked again, and every checked document that may read it: those
-    /// whose check reads the directory it is in or one above it (the same module, a plan
-    /// JSON's `.tf` files, a module its root calls from a subdirectory).
+    /// Marks `path` to be checked again, and every checked document that may read it: a
+    /// Terraform root module reads every file below it (its modules), a plan file the files
+    /// beside it (plan JSON its `.tf` files).
     fn touch(&mut self, path: &Path) {
         self.dirty.insert(path.to_path_buf());
         for (other, unit) in &self.units {
             let reads = unit.targets.iter().any(|t| {
-                let dir = if t.is_dir() {
-                    t.as_path()
+                if t.is_dir() {
+                    path.starts_with(t)
                 } else {
-                    t.parent().unwrap_or(t)
-                };
-                path.starts_with(dir)
+                    path.parent() == t.parent()
+                }
             });
             if reads {
                 self.dirty.insert(other.clone());
