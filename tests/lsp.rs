@@ -468,6 +468,45 @@ fn terraform_plan_json_is_checked_and_other_json_and_yaml_are_left_alone() {
     client.initialize(json!({}), json!({}));
     let uri = client.open(&json_path, &plan_json);
     let d = client.diagnostics(&uri);
+    // Without .tf files beside it the findings point into the JSON, as `validate` says.
+    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
+        .args([
+            "validate",
+            "tfplan.json",
+            "--format",
+            "json",
+            "--facts",
+            &facts,
+        ])
+        .current_dir(&dir)
+        .env("PREFLIGHT_CACHE_DIR", dir.join("cache"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let mut expected: Vec<(String, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["rule"].as_str().unwrap().to_string(),
+                j["line"].as_u64().unwrap() - 1,
+            )
+        })
+        .collect();
+    expected.sort();
+    let mut shown: Vec<(String, u64)> = d
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    shown.sort();
+    assert!(!shown.is_empty());
+    assert_eq!(shown, expected);
     assert!(
         !d.is_empty(),
         "plan JSON without .tf files gets findings in the JSON"
