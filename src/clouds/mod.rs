@@ -522,6 +522,30 @@ pub fn text_field(json: Option<&serde_json::Value>, key: &str) -> String {
 }
 
 /// Runs futures concurrently on the current runtime; results in the order given.
+/// `ask` once for each charge type the region's entries are bought with, concurrently: the
+/// charge types with their answers.
+pub async fn per_charge<T, F, Fut>(
+    client: &Arc<Client>,
+    region: &str,
+    needs: &RegionNeeds,
+    ask: F,
+) -> Vec<(ChargeType, T)>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Client>, String, ChargeType) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    all(needs
+        .charge_types
+        .iter()
+        .map(|&charge| {
+            let answer = ask(Arc::clone(client), region.to_string(), charge);
+            async move { (charge, answer.await) }
+        })
+        .collect())
+    .await
+}
+
 pub async fn all<T, F>(futures: Vec<F>) -> Vec<T>
 where
     T: Send + 'static,

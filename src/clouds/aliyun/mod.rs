@@ -31,7 +31,7 @@ use request::{
 use crate::cloud::ChargeType;
 use crate::clouds::http::Answer;
 use crate::clouds::slots::Priority;
-use crate::clouds::{Client, MAX_PAGES, RegionNeeds, all, chunks, per_region};
+use crate::clouds::{Client, MAX_PAGES, RegionNeeds, all, chunks, per_charge, per_region};
 use crate::facts::{Availability, Constraint, Fetched, ImageFact, InstanceTypes, RegionFacts};
 
 pub async fn fetch(
@@ -50,14 +50,9 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
         .map(|id| supported_types(Arc::clone(client), region.to_string(), id.clone()))
         .collect());
     let types = catalogue(client, region, needs);
-    let availability = all(needs
-        .charge_types
-        .iter()
-        .map(|charge| {
-            let (client, region, charge) = (Arc::clone(client), region.to_string(), *charge);
-            async move { (charge, available(&client, &region, charge).await) }
-        })
-        .collect());
+    let availability = per_charge(client, region, needs, |client, region, charge| async move {
+        available(&client, &region, charge).await
+    });
     let (images, supports, types, availability) =
         tokio::join!(images, supports, types, availability);
     let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();

@@ -12,7 +12,7 @@ use super::request::{self, DESCRIBE_IMAGE_QUOTA, DESCRIBE_ZONE_INSTANCE_CONFIG_I
 use super::{answers, images};
 use crate::cloud::{ChargeType, Service};
 use crate::clouds::http::Answer;
-use crate::clouds::{Client, RegionNeeds, all};
+use crate::clouds::{Client, RegionNeeds, all, per_charge};
 use crate::facts::{Availability, Fetched, InstanceTypeInfo, InstanceTypes, Quota, RegionFacts};
 
 pub async fn fetch(
@@ -56,14 +56,9 @@ pub async fn fetch(
 
 async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> RegionFacts {
     let images = images(client, Service::Vm, zone, &needs.images, answers::vm_image);
-    let types = all(needs
-        .charge_types
-        .iter()
-        .map(|charge| {
-            let (client, zone, charge) = (Arc::clone(client), zone.to_string(), *charge);
-            async move { (charge, types_for(&client, &zone, charge).await) }
-        })
-        .collect());
+    let types = per_charge(client, zone, needs, |client, zone, charge| async move {
+        types_for(&client, &zone, charge).await
+    });
     let (images, types) = tokio::join!(images, types);
 
     // The zone's catalogue is every type any charge type sells; each charge type's own list
