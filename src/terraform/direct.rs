@@ -53,7 +53,7 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
         Some(f) => config.files[f].source.clone(),
         None => SourceFile::new(shown(path), ""),
     };
-    let ev = Evaluator { config: &config };
+    let ev = Evaluator::new(&config);
     let mut builder = Builder::new(source.clone(), options.env);
     builder.later_help = PLAN_JSON_HELP;
     let (module_instances, unexpanded) = instances::module_instances(&ev);
@@ -110,7 +110,14 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
             "{address} (`{source}`) is not a local module and `terraform init` has not downloaded it, so its resources were not read; run `terraform init`, or validate the plan JSON (`terraform show -json`)"
         ));
     }
-    json_syntax(&mut builder, &config.json_files);
+    if let Some(e) = ev.budget.error() {
+        return Err(vec![e]);
+    }
+    let mut errors = Vec::new();
+    json_syntax(&mut builder, &config.json_files, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let mut plan = builder.finish();
     let mut files = config.files_with_suppressions()?;
     if let Some(f) = only_file {
@@ -190,6 +197,12 @@ fn add_resource(
             return;
         }
     };
+    if !ev
+        .budget
+        .instances(keys.len() as u64, &|| Some((source.clone(), head)))
+    {
+        return;
+    }
     for (key, each) in keys {
         let scope = Scope {
             instance: Rc::clone(instance),
@@ -307,7 +320,7 @@ pub fn to_attr(got: Got, file: &SourceFile, of: SourceSpan, text: &str) -> Attr 
 /// "`data.x.y` (main.tf:12)".
 /// `.tf.json` files are not read: they are named in a note, and each resource in them of a
 /// kind preflight checks is unchecked, so a gate never passes what it did not read.
-fn json_syntax(builder: &mut Builder, paths: &[std::path::PathBuf]) {
+fn json_syntax(builder: &mut Builder, paths: &[std::path::PathBuf], errors: &mut Vec<InputError>) {
     if paths.is_empty() {
         return;
     }
@@ -316,12 +329,34 @@ fn json_syntax(builder: &mut Builder, paths: &[std::path::PathBuf]) {
         "{}: not read, as preflight reads only Terraform's native syntax; validate the plan JSON (`terraform show -json`) to check what they declare",
         names.join(", ")
     ));
-    for (path, name) in paths.iter().zip(names) {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
+    for path in paths {
+        // Read through the cap like every input; one Terraform could not read either is an
+        // input error, never a file passed over.
+        let file = match crate::read_source(path, crate::error::Kind::Plan) {
+            Ok(file) => file,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
-        let file = SourceFile::new(name, text.clone());
+        let text = file.text().to_string();
+        let json = match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(json) => json,
+            Err(e) => {
+                let at = file.offset_of(e.line(), e.column());
+                errors.push(
+                    InputError::at(
+                        "terraform::syntax",
+                        &file,
+                        SourceSpan::new(at.into(), 0),
+                        format!("cannot read `{}`: {e}", file.name()),
+                        "here",
+                    )
+                    .with_help("Terraform refuses it too; `terraform validate` says more"),
+                );
+                continue;
+            }
+        };
         // `"resource"` is an object of types, or a list of such objects.
         let blocks = |v: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
             match v {

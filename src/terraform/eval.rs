@@ -15,6 +15,7 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::template::Element;
 use miette::SourceSpan;
 
+use super::budget::Budget;
 use super::modules::{Config, label, to_span};
 use super::variables::SetBy;
 use crate::source::SourceFile;
@@ -171,10 +172,23 @@ const MAX_DEPTH: usize = 48;
 
 pub struct Evaluator<'c> {
     pub config: &'c Config,
+    /// The work this configuration may still ask for; once spent, every value is unknown
+    /// and the reader turns `budget.error()` into an input error.
+    pub budget: Budget,
 }
 
 impl<'c> Evaluator<'c> {
+    pub fn new(config: &'c Config) -> Self {
+        Evaluator {
+            config,
+            budget: Budget::default(),
+        }
+    }
+
+    /// What `expr` is worth in `scope`: one top-level expression, with a step budget of its
+    /// own.
     pub fn eval(&self, expr: &Expression, file: &SourceFile, scope: &Scope) -> Got {
+        self.budget.start_expression();
         self.eval_at(expr, file, scope, 0)
     }
 
@@ -184,7 +198,8 @@ impl<'c> Evaluator<'c> {
             span: to_span(r),
         });
         let unknown = || Got::unknown(text_of(file, expr), site.clone());
-        if depth > MAX_DEPTH {
+        let at = || site.as_ref().map(|s| (s.file.clone(), s.span));
+        if depth > MAX_DEPTH || !self.budget.step(&at) {
             return unknown();
         }
         let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
@@ -242,6 +257,7 @@ impl<'c> Evaluator<'c> {
                 }
                 match only {
                     Some(got) => got,
+                    None if !self.budget.string(text.len(), &at) => unknown(),
                     None => Got::known(Val::Str(text), site),
                 }
             }
@@ -299,8 +315,16 @@ impl<'c> Evaluator<'c> {
                     return unknown();
                 }
                 let args: Vec<Got> = call.args.iter().map(eval).collect();
-                self.function(call.name.name.as_str(), args, site.clone())
-                    .unwrap_or_else(unknown)
+                let got = self
+                    .function(call.name.name.as_str(), args, site.clone())
+                    .unwrap_or_else(unknown);
+                let within = match &got.val {
+                    Ok(Val::List(items)) => self.budget.collection(items.len(), &at),
+                    Ok(Val::Map(members)) => self.budget.collection(members.len(), &at),
+                    Ok(Val::Str(s)) => self.budget.string(s.len(), &at),
+                    _ => true,
+                };
+                if within { got } else { unknown() }
             }
             Expression::Traversal(t) => {
                 let Expression::Variable(root) = &t.expr else {
@@ -512,17 +536,24 @@ impl<'c> Evaluator<'c> {
                 Val::List(all)
             }
             ("merge", maps) => {
+                // Later maps win; a key keeps the place of its last writer, in linear time.
                 let mut all: Vec<(String, Got)> = Vec::new();
                 for map in maps {
                     let Val::Map(members) = val(map)? else {
                         return None;
                     };
-                    for (k, v) in members {
-                        all.retain(|(key, _)| *key != k);
-                        all.push((k, v));
-                    }
+                    all.extend(members);
                 }
-                Val::Map(all)
+                let mut last = std::collections::HashMap::new();
+                for (i, (k, _)) in all.iter().enumerate() {
+                    last.insert(k.clone(), i);
+                }
+                let kept = all
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, (k, _))| last.get(k) == Some(i))
+                    .map(|(_, member)| member);
+                Val::Map(kept.collect())
             }
             ("keys" | "values", [map]) => {
                 let Val::Map(members) = val(map)? else {
@@ -578,17 +609,10 @@ fn member(got: &Got, key: &str) -> Option<Got> {
 }
 
 fn dedup(items: Vec<Got>) -> Vec<Got> {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     items
         .into_iter()
-        .filter(|g| match g.scalar() {
-            Some(s) if seen.contains(&s) => false,
-            Some(s) => {
-                seen.push(s);
-                true
-            }
-            None => true,
-        })
+        .filter(|g| g.scalar().is_none_or(|s| seen.insert(s)))
         .collect()
 }
 

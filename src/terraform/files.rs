@@ -24,25 +24,43 @@ pub fn has_tf_files(dir: &Path) -> bool {
 }
 
 /// The files directly in `dir` whose names `keep` accepts, sorted, as `dir/name` (so an empty
-/// `dir`, the current directory, gives bare names).
+/// `dir`, the current directory, gives bare names); none when `dir` cannot be listed.
 pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    try_files_in(dir, keep).unwrap_or_default()
+}
+
+/// As `files_in`, but a directory that cannot be listed is an error. Anything that is not a
+/// directory counts as a file (a FIFO, a broken link): reading it says what is wrong with
+/// it, where skipping it would pass over it in silence.
+pub fn try_files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> std::io::Result<Vec<PathBuf>> {
     let read = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(read)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| e.path().is_file())
-                .filter(|e| e.file_name().to_str().is_some_and(&keep))
-                .map(|e| dir.join(e.file_name()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let listed = match std::fs::read_dir(read) {
+        Ok(entries) => entries,
+        // A directory only the editor knows (a new, unsaved module) has its overlay files.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(overlaid(dir, &keep, Vec::new()));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for entry in listed {
+        let entry = entry?;
+        let keep_it = entry.file_name().to_str().is_some_and(&keep);
+        if keep_it && !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+            files.push(dir.join(entry.file_name()));
+        }
+    }
+    Ok(overlaid(dir, &keep, files))
+}
+
+/// `files` with the editor's unsaved buffers in `dir`, sorted.
+fn overlaid(dir: &Path, keep: &impl Fn(&str) -> bool, mut files: Vec<PathBuf>) -> Vec<PathBuf> {
     for open in crate::files::overlaid_in(dir) {
-        let keep_it = open.file_name().and_then(|n| n.to_str()).is_some_and(&keep);
+        let keep_it = open.file_name().and_then(|n| n.to_str()).is_some_and(keep);
         if keep_it && !files.contains(&open) {
             files.push(open);
         }

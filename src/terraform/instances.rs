@@ -19,9 +19,21 @@ pub fn keys(
     file: &SourceFile,
     scope: &Scope,
 ) -> Result<Vec<(Key, Each)>, (String, Unknown)> {
+    let at = |attr: &hcl_edit::structure::Attribute| {
+        let span = hcl_edit::Span::span(&attr.value).map(super::modules::to_span);
+        move || span.map(|s| (file.clone(), s))
+    };
     if let Some(attr) = body.get_attribute("for_each") {
         let got = ev.eval(&attr.value, file, scope);
         let text = text_of(file, &attr.value);
+        let n = match &got.val {
+            Ok(Val::Map(members)) => members.len(),
+            Ok(Val::List(items)) => items.len(),
+            _ => 0,
+        };
+        if !ev.budget.block(n as u64, &at(attr)) {
+            return Ok(Vec::new());
+        }
         return match got.val {
             Ok(Val::Map(members)) => Ok(members
                 .into_iter()
@@ -62,6 +74,12 @@ pub fn keys(
         let got = ev.eval(&attr.value, file, scope);
         let text = text_of(file, &attr.value);
         return match got.val {
+            // `as` saturates: 1e18 is u64::MAX, and over the limit.
+            Ok(Val::Num(n))
+                if n >= 0.0 && n.fract() == 0.0 && !ev.budget.block(n as u64, &at(attr)) =>
+            {
+                Ok(Vec::new())
+            }
             Ok(Val::Num(n)) if n >= 0.0 && n.fract() == 0.0 => Ok((0..n as usize)
                 .map(|i| {
                     (
@@ -117,6 +135,13 @@ pub fn module_instances(ev: &Evaluator) -> (Vec<Rc<Instance>>, Vec<Unexpanded>) 
             let name = module.path.last().cloned().unwrap_or_default();
             match keys(ev, &call.block.body, file, &Scope::of(&parent)) {
                 Ok(keys) => {
+                    let head = super::modules::header(&call.block);
+                    if !ev
+                        .budget
+                        .instances(keys.len() as u64, &|| Some((file.clone(), head)))
+                    {
+                        return (all, unexpanded);
+                    }
                     for (key, each) in keys {
                         let address =
                             format!("{}module.{name}{}", prefix(&parent.address), key.suffix());

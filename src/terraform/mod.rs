@@ -15,6 +15,7 @@
 //! - `resources` says which resource types preflight reads, and `build` turns one resource
 //!   instance into entries.
 
+mod budget;
 mod build;
 mod direct;
 mod eval;

@@ -14,7 +14,7 @@ use hcl_edit::structure::{Block, Body};
 use miette::SourceSpan;
 use serde::Deserialize;
 
-use super::files::{TfFile, files_in, normalize, read_hcl, shown};
+use super::files::{TfFile, normalize, read_hcl, shown, try_files_in};
 use super::variables::{RootVars, VarFlag};
 use crate::error::InputError;
 use crate::plan::{Suppression, suppress};
@@ -22,6 +22,9 @@ use crate::source::SourceFile;
 
 /// Modules nest at most this deep; deeper is a cycle or a mistake.
 const MAX_MODULE_DEPTH: usize = 16;
+/// Module calls in a whole configuration: a tree of calls that branches at every level
+/// (each module calling the next twice) is read once per call.
+pub const MAX_MODULE_CALLS: usize = 1_000;
 
 pub struct Module {
     /// Module names from the root: `["web", "db"]` for `module.web.module.db`.
@@ -82,7 +85,10 @@ impl Config {
             json_files: Vec::new(),
         };
         let mut errors = Vec::new();
-        let downloaded = downloaded_modules(dir);
+        let downloaded = downloaded_modules(dir).unwrap_or_else(|e| {
+            errors.push(e);
+            HashMap::new()
+        });
         let (files, overrides) = config.read_dir(dir, &mut errors);
         config.modules.push(Module {
             path: Vec::new(),
@@ -145,21 +151,34 @@ impl Config {
                     }
                 }
             };
-            if path.len() > MAX_MODULE_DEPTH || !child_dir.is_dir() {
-                let span = block
-                    .body
-                    .get_attribute("source")
-                    .and_then(|a| a.value.span())
-                    .map(to_span)
-                    .unwrap_or_else(|| header(&block));
-                let why = if child_dir.is_dir() {
-                    format!("modules nest more than {MAX_MODULE_DEPTH} deep here")
-                } else {
-                    format!(
-                        "module `{name}`: `{source}` is not a directory (it would be `{}`)",
-                        shown(&child_dir)
-                    )
-                };
+            let span = block
+                .body
+                .get_attribute("source")
+                .and_then(|a| a.value.span())
+                .map(to_span)
+                .unwrap_or_else(|| header(&block));
+            let why = if !child_dir.is_dir() {
+                Some(format!(
+                    "module `{name}`: `{source}` is not a directory (it would be `{}`)",
+                    shown(&child_dir)
+                ))
+            } else if self.calls_itself(module, &child_dir) {
+                Some(format!(
+                    "module `{name}` includes itself (`{source}` is `{}`, which is already being read on this path), so Terraform would recurse forever",
+                    shown(&child_dir)
+                ))
+            } else if path.len() > MAX_MODULE_DEPTH {
+                Some(format!(
+                    "modules nest more than {MAX_MODULE_DEPTH} deep here"
+                ))
+            } else if self.modules.len() > MAX_MODULE_CALLS {
+                Some(format!(
+                    "the configuration calls modules more than {MAX_MODULE_CALLS} times; preflight stops reading here"
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
                 errors.push(InputError::at(
                     "terraform::bad-module",
                     &self.files[file].source,
@@ -167,6 +186,9 @@ impl Config {
                     why,
                     "this source",
                 ));
+                if self.modules.len() > MAX_MODULE_CALLS {
+                    return;
+                }
                 continue;
             }
             let (files, overrides) = self.read_dir(&child_dir, errors);
@@ -184,16 +206,54 @@ impl Config {
         }
     }
 
+    /// Whether `dir` is `module`'s own directory or that of a module calling it.
+    fn calls_itself(&self, module: usize, dir: &Path) -> bool {
+        let same = |a: &Path| {
+            a == dir || matches!((a.canonicalize(), dir.canonicalize()), (Ok(x), Ok(y)) if x == y)
+        };
+        let mut at = Some(module);
+        while let Some(m) = at {
+            if same(&self.modules[m].dir) {
+                return true;
+            }
+            at = self.modules[m].call.as_ref().map(|c| c.parent);
+        }
+        false
+    }
+
     /// A directory's `.tf` files: (ordinary ones, override files).
     fn read_dir(&mut self, dir: &Path, errors: &mut Vec<InputError>) -> (Vec<usize>, Vec<usize>) {
-        for path in files_in(dir, |name| name.ends_with(".tf.json")) {
+        let listed = try_files_in(dir, |name| {
+            name.ends_with(".tf") || name.ends_with(".tf.json")
+        });
+        let listed = match listed {
+            Ok(listed) => listed,
+            Err(e) => {
+                errors.push(
+                    InputError::new(
+                        "terraform::unreadable",
+                        format!(
+                            "cannot read the module directory `{}`: {}",
+                            shown(dir),
+                            crate::files::io_reason(&e)
+                        ),
+                    )
+                    .with_help("preflight must read every module to check it; fix the directory's permissions"),
+                );
+                return (Vec::new(), Vec::new());
+            }
+        };
+        let (json, tf): (Vec<PathBuf>, Vec<PathBuf>) = listed
+            .into_iter()
+            .partition(|p| p.to_string_lossy().ends_with(".tf.json"));
+        for path in json {
             if !self.json_files.contains(&path) {
                 self.json_files.push(path);
             }
         }
         let mut files = Vec::new();
         let mut overrides = Vec::new();
-        for path in files_in(dir, |name| name.ends_with(".tf")) {
+        for path in tf {
             let Some(mut file) = read_hcl(&path, errors) else {
                 continue;
             };
@@ -389,20 +449,31 @@ impl Config {
 }
 
 /// Where `terraform init` put each registry or git module, by module key (`web.db`).
-fn downloaded_modules(root: &Path) -> HashMap<String, PathBuf> {
+/// No manifest is no downloads (`terraform init` did not run); one that is there but cannot
+/// be read is an input error, not a reason to say `init` did not run.
+fn downloaded_modules(root: &Path) -> Result<HashMap<String, PathBuf>, InputError> {
     let path = root.join(".terraform").join("modules").join("modules.json");
-    let Ok(bytes) = crate::files::read_capped(&path, 16 * 1024 * 1024) else {
-        return HashMap::new();
-    };
-    let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
-        return HashMap::new();
-    };
-    manifest
+    if !path.exists() {
+        return Ok(HashMap::new());
+    }
+    let source = crate::read_source(&path, crate::error::Kind::Plan)?;
+    let manifest = serde_json::from_str::<Manifest>(source.text()).map_err(|e| {
+        let at = source.offset_of(e.line(), e.column());
+        InputError::at(
+            "terraform::bad-manifest",
+            &source,
+            SourceSpan::new(at.into(), 0),
+            format!("cannot read `{}`: {e}", source.name()),
+            "here",
+        )
+        .with_help("`terraform init` writes this file; run it again to write it anew")
+    })?;
+    Ok(manifest
         .modules
         .into_iter()
         .filter(|m| !m.key.is_empty())
         .map(|m| (m.key, normalize(&root.join(m.dir))))
-        .collect()
+        .collect())
 }
 
 /// An attribute by path: `["system_disk", "disk_size_gb"]` looks into a nested block (or an

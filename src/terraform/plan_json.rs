@@ -141,7 +141,7 @@ pub(super) fn read(
         configuration: plan.configuration.as_ref(),
         variables: &plan.variables,
     };
-    let ev = tf.map(|config| Evaluator { config });
+    let ev = tf.map(Evaluator::new);
     // Every planned `after`, by address: a custom image's zone is its instance's.
     let afters: HashMap<String, &RawValue> = changes
         .iter()
@@ -207,6 +207,9 @@ pub(super) fn read(
         if let Some(u) = deferred_entry(&source, deferred) {
             builder.plan.unchecked.push(u);
         }
+    }
+    if let Some(e) = ev.as_ref().and_then(|ev| ev.budget.error()) {
+        errors.push(e);
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -397,17 +400,17 @@ fn json_attr(
 }
 
 /// A string or number, or a list of them (a scaling configuration's `instance_types`), each
-/// at its place in the JSON.
+/// at its place in the JSON. A list within the list is no value preflight reads: it is not
+/// looked into (a hostile plan nests them thousands deep).
 fn scalar_or_list(source: &SourceFile, raw: &RawValue) -> Attr {
     if raw.get().trim_start().starts_with('[') {
         let items: Vec<&RawValue> = serde_json::from_str(raw.get()).unwrap_or_default();
-        return Attr::List(
-            items
-                .into_iter()
-                .map(|i| scalar_or_list(source, i))
-                .collect(),
-        );
+        return Attr::List(items.into_iter().map(|i| scalar(source, i)).collect());
     }
+    scalar(source, raw)
+}
+
+fn scalar(source: &SourceFile, raw: &RawValue) -> Attr {
     let value = match serde_json::from_str::<serde_json::Value>(raw.get()) {
         Ok(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Ok(serde_json::Value::Number(n)) => n.to_string(),

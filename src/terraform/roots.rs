@@ -62,9 +62,26 @@ fn tf_dirs(top: &Path) -> Vec<PathBuf> {
     git_tf_dirs(top).unwrap_or_else(|| walk_tf_dirs(top))
 }
 
+/// Options that keep a repository's own configuration from running anything: a cloned
+/// repository's `.git/config` may name a `core.fsmonitor` command, which `ls-files` would run,
+/// or a pager. Nothing here writes the index either.
+pub const GIT_SAFE: &[&str] = &[
+    "--no-pager",
+    "--no-optional-locks",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "core.pager=cat",
+];
+
 /// The directories of the `.tf` files git knows under `top`, tracked or not ignored.
 fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
     let out = std::process::Command::new("git")
+        .args(GIT_SAFE)
+        .env("GIT_PAGER", "cat")
+        .stdin(std::process::Stdio::null())
         .arg("-C")
         .arg(if top.as_os_str().is_empty() {
             Path::new(".")
