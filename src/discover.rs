@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 
 use crate::error::InputError;
 
@@ -37,7 +37,19 @@ pub fn plan_files(
     for path in paths {
         if path.is_dir() {
             let before = found.len();
-            walk(path, path, &include_set, &exclude_set, &mut found);
+            let mut w = Walk {
+                root: path,
+                include: &include_set,
+                exclude: &exclude_set,
+                found: Vec::new(),
+                errors: Vec::new(),
+            };
+            walk(&mut w, path);
+            found.append(&mut w.found);
+            if !w.errors.is_empty() {
+                errors.append(&mut w.errors);
+                continue;
+            }
             if found.len() == before {
                 found.extend(terraform_inputs(path));
             }
@@ -91,32 +103,65 @@ fn terraform_inputs(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn glob_set(patterns: &[String], flag: &str, errors: &mut Vec<InputError>) -> GlobSet {
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        match Glob::new(p) {
-            Ok(g) => {
-                builder.add(g);
-            }
-            Err(e) => errors.push(InputError::new(
-                "input::bad-glob",
-                format!("invalid {flag} glob `{p}`: {}", e.kind()),
-            )),
+    crate::globs::set(patterns).unwrap_or_else(|bad| {
+        for (i, why) in bad {
+            errors.push(
+                InputError::new(
+                    "input::bad-glob",
+                    format!("invalid {flag} glob `{}`: {why}", patterns[i]),
+                )
+                .with_help(
+                    "patterns use globset syntax: `*`, `?`, `[abc]`, `{a,b}`, `**` in paths",
+                ),
+            );
         }
-    }
-    builder.build().unwrap_or_else(|_| GlobSet::empty())
+        GlobSet::empty()
+    })
 }
 
-fn walk(root: &Path, dir: &Path, include: &GlobSet, exclude: &GlobSet, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Where the walk looks, and what it found or could not read.
+struct Walk<'a> {
+    root: &'a Path,
+    include: &'a GlobSet,
+    exclude: &'a GlobSet,
+    found: Vec<PathBuf>,
+    errors: Vec<InputError>,
+}
+
+/// A directory the walk cannot read may hold plans: an input error, never a silent pass.
+fn unreadable(dir: &Path, e: &std::io::Error) -> InputError {
+    InputError::new(
+        "input::unreadable",
+        format!(
+            "cannot read the directory `{}`: {}",
+            dir.display(),
+            crate::files::io_reason(e)
+        ),
+    )
+    .with_help("fix its permissions, or leave it out with --exclude")
+}
+
+fn walk(w: &mut Walk, dir: &Path) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            w.errors.push(unreadable(dir, &e));
+            return;
+        }
     };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    let mut entries: Vec<_> = match entries.collect::<Result<_, _>>() {
+        Ok(entries) => entries,
+        Err(e) => {
+            w.errors.push(unreadable(dir, &e));
+            return;
+        }
+    };
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
         let name = entry.file_name();
-        let relative = path.strip_prefix(root).unwrap_or(&path);
-        if exclude.is_match(relative) {
+        let relative = path.strip_prefix(w.root).unwrap_or(&path);
+        if w.exclude.is_match(relative) {
             continue;
         }
         let Ok(kind) = entry.file_type() else {
@@ -124,10 +169,10 @@ fn walk(root: &Path, dir: &Path, include: &GlobSet, exclude: &GlobSet, found: &m
         };
         if kind.is_dir() {
             if !name.to_string_lossy().starts_with('.') {
-                walk(root, &path, include, exclude, found);
+                walk(w, &path);
             }
-        } else if include.is_match(relative) {
-            found.push(path);
+        } else if w.include.is_match(relative) {
+            w.found.push(path);
         }
     }
 }

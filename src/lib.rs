@@ -22,6 +22,7 @@ pub mod error;
 pub mod facts;
 pub mod files;
 pub mod fix;
+pub mod globs;
 pub mod lsp;
 pub mod plan;
 pub mod policy;

@@ -6,7 +6,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
+
+use crate::globs::Matcher;
 use miette::SourceSpan;
 use serde::Deserialize;
 
@@ -44,11 +46,11 @@ pub struct PolicyRule {
 
 #[derive(Debug, Default)]
 struct When {
-    plan: Option<GlobMatcher>,
-    cloud: Option<GlobMatcher>,
-    region: Option<GlobMatcher>,
-    image: Option<GlobMatcher>,
-    instance: Option<GlobMatcher>,
+    plan: Option<Matcher>,
+    cloud: Option<Matcher>,
+    region: Option<Matcher>,
+    image: Option<Matcher>,
+    instance: Option<Matcher>,
 }
 
 #[derive(Debug)]
@@ -169,7 +171,7 @@ impl PolicyRule {
         let i = p.instance;
         let plan_path = p.plan.path().trim_start_matches("./");
         let matches =
-            |m: &Option<GlobMatcher>, value: &str| m.as_ref().is_none_or(|g| g.is_match(value));
+            |m: &Option<Matcher>, value: &str| m.as_ref().is_none_or(|g| g.is_match(value));
         matches(&self.when.plan, plan_path)
             && matches(&self.when.cloud, i.cloud.value.as_str())
             && matches(&self.when.region, &i.region.value)
@@ -303,15 +305,12 @@ fn compile_rule(
             Severity::Error
         }),
     };
-    let mut glob = |g: &Option<Sp<String>>, literal_separator: bool| -> Option<GlobMatcher> {
+    let mut glob = |g: &Option<Sp<String>>, literal_separator: bool| -> Option<Matcher> {
         let g = g.as_ref()?;
-        match GlobBuilder::new(g.get())
-            .literal_separator(literal_separator)
-            .build()
-        {
-            Ok(glob) => Some(glob.compile_matcher()),
-            Err(e) => {
-                errors.push(bad_glob(file, g, &e));
+        match crate::globs::matcher(g.get(), literal_separator) {
+            Ok(m) => Some(m),
+            Err(why) => {
+                errors.push(bad_glob(file, g, &why));
                 None
             }
         }
@@ -328,18 +327,16 @@ fn compile_rule(
     };
     let mut patterns = |list: &Option<Sp<Vec<Sp<String>>>>| -> Option<Patterns> {
         let list = list.as_ref()?;
-        let mut builder = GlobSetBuilder::new();
-        let mut sources = Vec::new();
-        for p in list.get() {
-            match Glob::new(p.get()) {
-                Ok(g) => {
-                    builder.add(g);
-                    sources.push(p.get().clone());
+        let sources: Vec<String> = list.get().iter().map(|p| p.get().clone()).collect();
+        match crate::globs::set(&sources) {
+            Ok(set) => Some(Patterns { set, sources }),
+            Err(bad) => {
+                for (i, why) in bad {
+                    errors.push(bad_glob(file, &list.get()[i], &why));
                 }
-                Err(e) => errors.push(bad_glob(file, p, &e)),
+                None
             }
         }
-        builder.build().ok().map(|set| Patterns { set, sources })
     };
     let includes = patterns(&r.includes);
     let excludes = patterns(&r.excludes);
@@ -367,12 +364,12 @@ fn compile_rule(
     ))
 }
 
-fn bad_glob(file: &SourceFile, at: &Sp<String>, e: &globset::Error) -> InputError {
+fn bad_glob(file: &SourceFile, at: &Sp<String>, why: &str) -> InputError {
     InputError::at(
         "rules::bad-glob",
         file,
         at.span(file),
-        format!("invalid glob `{}`: {}", at.get(), e.kind()),
+        format!("invalid glob `{}`: {why}", at.get()),
         "not a valid glob",
     )
     .with_help("patterns use globset syntax: `*`, `?`, `[abc]`, `{a,b}`, `**` in paths")
