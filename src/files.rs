@@ -4,10 +4,13 @@
 //! written beside its target and renamed into place, so a failure (a full disk) leaves the old
 //! file or none, never half a report.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use crate::error::{InputError, Kind};
 use crate::source::SourceFile;
@@ -21,16 +24,58 @@ pub enum ReadError {
     Io(io::Error),
     /// Over the limit: the size when the file says it (a regular file), else `None`.
     TooBig(Option<u64>),
+    /// Not a regular file (a FIFO, a device), and nothing ended it within this long.
+    Blocked(Duration),
+}
+
+/// How long a read of something that is not a regular file may take, in milliseconds: a
+/// FIFO no one writes to, or a terminal, never ends by itself.
+static BLOCKING_DEADLINE_MS: AtomicU64 = AtomicU64::new(60_000);
+
+/// Sets how long reads of FIFOs and devices may take (the run's `--timeout`).
+pub fn set_blocking_deadline(deadline: Duration) {
+    let ms = u64::try_from(deadline.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    BLOCKING_DEADLINE_MS.store(ms, Ordering::Relaxed);
+}
+
+fn blocking_deadline() -> Duration {
+    Duration::from_millis(BLOCKING_DEADLINE_MS.load(Ordering::Relaxed))
 }
 
 /// Reads at most `limit` bytes of `path`; more is `TooBig`, without reading on. A regular
-/// file's size is checked before reading anything.
+/// file's size is checked before reading anything; anything else (a FIFO, `/dev/stdin`, a
+/// device) is read on a thread of its own, given up on after the blocking deadline.
 pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
-    let file = fs::File::open(path).map_err(ReadError::Io)?;
-    let meta = file.metadata().map_err(ReadError::Io)?;
+    // `stat` does not block, where `open` of a FIFO with no writer does.
+    let meta = fs::metadata(path).map_err(ReadError::Io)?;
     if meta.is_file() && meta.len() > limit as u64 {
         return Err(ReadError::TooBig(Some(meta.len())));
     }
+    remember(path);
+    if meta.is_file() || meta.is_dir() {
+        return read_open(path, limit);
+    }
+    let deadline = blocking_deadline();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = path.to_path_buf();
+    let spawned = std::thread::Builder::new()
+        .name("preflight-read".into())
+        .spawn(move || {
+            let _ = tx.send(read_open(&owned, limit));
+        });
+    if let Err(e) = spawned {
+        return Err(ReadError::Io(e));
+    }
+    // A thread still blocked at the deadline is left to the end of the process: nothing
+    // portable interrupts a blocked `open` or `read`.
+    rx.recv_timeout(deadline)
+        .unwrap_or(Err(ReadError::Blocked(deadline)))
+}
+
+fn read_open(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
+    let file = fs::File::open(path).map_err(ReadError::Io)?;
     let mut bytes = Vec::new();
     file.take(limit as u64 + 1)
         .read_to_end(&mut bytes)
@@ -39,6 +84,49 @@ pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooBig(None));
     }
     Ok(bytes)
+}
+
+/// The files this process has read, by identity, so a report is never written over one.
+fn inputs() -> &'static Mutex<HashSet<FileId>> {
+    static INPUTS: OnceLock<Mutex<HashSet<FileId>>> = OnceLock::new();
+    INPUTS.get_or_init(Default::default)
+}
+
+/// What makes two paths one file: device and inode where there are such, else the path
+/// with its links resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(path).ok()?;
+        Some(FileId::Inode(meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        path.canonicalize().ok().map(FileId::Path)
+    }
+}
+
+fn remember(path: &Path) {
+    if let (Some(id), Ok(mut all)) = (file_id(path), inputs().lock()) {
+        all.insert(id);
+    }
+}
+
+/// Whether this process read `path` (or another name of the same file) as an input.
+pub fn was_read(path: &Path) -> bool {
+    match (file_id(path), inputs().lock()) {
+        (Some(id), Ok(all)) => all.contains(&id),
+        _ => false,
+    }
 }
 
 /// Text that stands in for files on disk: the language server's open buffers, which are
@@ -104,11 +192,23 @@ pub fn is_file(path: &Path) -> bool {
 pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
     let shown = path.display().to_string();
     let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
+    let code = kind.unreadable_code();
+    let limit_mib = MAX_INPUT_BYTES / (1024 * 1024);
     if let Some(text) = overlaid(path) {
+        // An open buffer is held to the limit a file on disk is.
+        if text.len() > MAX_INPUT_BYTES {
+            return Err(InputError::in_file(
+                code,
+                &shown,
+                format!(
+                    "`{shown}` is {} MiB; preflight reads files up to {limit_mib} MiB",
+                    text.len() / (1024 * 1024)
+                ),
+            ));
+        }
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         return Ok(SourceFile::new(shown, text));
     }
-    let code = kind.unreadable_code();
     let unreadable = |e: &io::Error| {
         InputError::in_file(
             code,
@@ -125,9 +225,17 @@ pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
             format!("`{shown}` is a directory"),
         ));
     }
-    let limit_mib = MAX_INPUT_BYTES / (1024 * 1024);
     let bytes = read_capped(path, MAX_INPUT_BYTES).map_err(|e| match e {
         ReadError::Io(e) => unreadable(&e),
+        ReadError::Blocked(waited) => InputError::in_file(
+            code,
+            &shown,
+            format!(
+                "`{shown}` is not a regular file, and reading it did not end within {} s; preflight stopped waiting",
+                waited.as_secs_f64()
+            ),
+        )
+        .with_help("name a file, or make sure whatever writes this pipe finishes (the deadline is --timeout)"),
         ReadError::TooBig(size) => InputError::in_file(
             code,
             &shown,
@@ -164,6 +272,18 @@ pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
     Ok(SourceFile::new(shown, text))
 }
 
+/// Writes a report (or a facts file) as `write_atomic` does, but never over a file this run
+/// read: `--output plan.yaml` would replace the plan with its own report.
+pub fn write_report(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if was_read(path) {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "it is one of the files this run read; name another file for the report",
+        ));
+    }
+    write_atomic(path, bytes)
+}
+
 /// Writes `bytes` as the whole of `path`, all or nothing: into a new file beside it, flushed to
 /// disk, then renamed over it (a symlink's target is replaced, the link kept; the old file's
 /// permissions are kept). A device or FIFO (`/dev/stdout`) is written in place. On failure no
@@ -183,7 +303,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         }
         _ => {}
     }
-    let target = real_target(path);
+    let target = real_target(path)?;
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -204,17 +324,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Where a path really leads: a symlink's target (made absolute against its directory), else
-/// the path itself.
-fn real_target(path: &Path) -> PathBuf {
-    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    if !is_link {
-        return path.to_path_buf();
+/// the path itself. A chain of more than 40 links (a loop) is an error, as the system says.
+fn real_target(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        let is_link = fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            return Ok(at);
+        }
+        at = match fs::read_link(&at) {
+            Ok(to) if to.is_absolute() => to,
+            Ok(to) => at.parent().unwrap_or(Path::new(".")).join(to),
+            Err(_) => return Ok(at),
+        };
     }
-    match fs::read_link(path) {
-        Ok(to) if to.is_absolute() => real_target(&to),
-        Ok(to) => real_target(&path.parent().unwrap_or(Path::new(".")).join(to)),
-        Err(_) => path.to_path_buf(),
-    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 /// Creates `temp` (which must not exist), writes and syncs it: a full disk shows here, not
@@ -228,6 +352,13 @@ fn write_new(temp: &Path, bytes: &[u8], replacing: Option<fs::Metadata>) -> io::
     file.sync_all()?;
     if let Some(old) = replacing {
         file.set_permissions(old.permissions())?;
+        // The owner too, where the process may give it (root): a fix run as root must not
+        // leave the user's plan owned by root. Elsewhere the file was the user's anyway.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid()));
+        }
     }
     Ok(())
 }

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
@@ -92,6 +94,45 @@ fn without_clashes(edits: Vec<Edit>) -> Vec<Edit> {
         .zip(clash)
         .filter_map(|(e, c)| (!c).then_some(e))
         .collect()
+}
+
+/// Why fixes were not written.
+#[derive(Debug)]
+pub enum NotWritten {
+    /// The file is not what the run read: someone saved it meanwhile.
+    Changed(String),
+    Io(String, io::Error),
+}
+
+/// Writes every file's fixes, all or none of the files: each file is first compared with
+/// what the run read (a byte-order mark aside), and if any changed since, nothing is
+/// written. A file keeps its byte-order mark, mode and (where allowed) owner.
+pub fn write(fixes: &[FileFix]) -> Result<(), NotWritten> {
+    let mut ready = Vec::new();
+    for fix in fixes {
+        let path = Path::new(&fix.path);
+        let now = match crate::files::read_capped(path, crate::files::MAX_INPUT_BYTES) {
+            Ok(bytes) => bytes,
+            Err(crate::files::ReadError::Io(e)) => return Err(NotWritten::Io(fix.path.clone(), e)),
+            Err(crate::files::ReadError::TooBig(_) | crate::files::ReadError::Blocked(_)) => {
+                return Err(NotWritten::Changed(fix.path.clone()));
+            }
+        };
+        const BOM: &[u8] = "\u{feff}".as_bytes();
+        let bom = now.starts_with(BOM);
+        let text = if bom { &now[BOM.len()..] } else { &now[..] };
+        if text != fix.before.as_bytes() {
+            return Err(NotWritten::Changed(fix.path.clone()));
+        }
+        let mut bytes = if bom { BOM.to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(fix.after.as_bytes());
+        ready.push((path, bytes));
+    }
+    for (path, bytes) in ready {
+        crate::files::write_atomic(path, &bytes)
+            .map_err(|e| NotWritten::Io(path.display().to_string(), e))?;
+    }
+    Ok(())
 }
 
 /// A unified diff of one fixed file (`--- a/…`, `+++ b/…`, hunks with three lines of

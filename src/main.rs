@@ -178,11 +178,24 @@ fn load_config(explicit: Option<&std::path::Path>) -> Result<Config, Vec<InputEr
     preflight::config::find(explicit, std::path::Path::new("."))
 }
 
+/// Reads of FIFOs and devices wait as long as a cloud may: `--timeout`, else the config
+/// file's, else a minute.
+fn set_read_deadline(network: &NetworkArgs, file: &Config) {
+    let secs = network
+        .timeout
+        .or(file.timeout_secs)
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .unwrap_or(60.0)
+        .min(86_400.0);
+    preflight::files::set_blocking_deadline(Duration::from_secs_f64(secs));
+}
+
 fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<u8> {
     let file = match load_config(args.config.as_deref()) {
         Ok(c) => c,
         Err(errors) => return print_input_errors(&errors),
     };
+    set_read_deadline(&args.network, &file);
     let mut config = match preflight::cli::fetch_config(&args.network, &file) {
         Ok(c) => c,
         Err(e) => return print_input_errors(&[e]),
@@ -216,7 +229,7 @@ fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Re
         Err(errors) => return print_input_errors(&errors),
     };
     print_warnings(&warnings);
-    if let Err(e) = preflight::files::write_atomic(&args.output, facts.to_json().as_bytes()) {
+    if let Err(e) = preflight::files::write_report(&args.output, facts.to_json().as_bytes()) {
         let _ = writeln!(
             io::stderr(),
             "preflight: cannot write `{}`: {}",
@@ -246,6 +259,8 @@ fn fetch(args: FetchArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Re
 }
 
 fn lsp(args: preflight::cli::LspArgs) -> io::Result<u8> {
+    // A keystroke must not wait a minute on a FIFO in the workspace.
+    preflight::files::set_blocking_deadline(Duration::from_secs(2));
     let settings = preflight::lsp::Settings {
         facts: args.facts,
         offline: args.offline,
@@ -265,6 +280,7 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
     // A bad config file or endpoint is an input error like any other: it goes through the
     // report, so `--format json` and the others carry it too.
     let setup = load_config(args.config.as_deref()).and_then(|file| {
+        set_read_deadline(&args.network, &file);
         if args.unsafe_fixes && !(args.fix || args.diff) {
             return Err(vec![
                 InputError::new("input::bad-flag", "--unsafe-fixes applies fixes: give it with --fix or --diff")
@@ -345,14 +361,19 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
                 );
                 return Ok(u8::from(count > 0));
             }
-            for f in &fixes {
-                if let Err(e) =
-                    preflight::files::write_atomic(Path::new(&f.path), f.after.as_bytes())
-                {
+            match preflight::fix::write(&fixes) {
+                Ok(()) => {}
+                Err(preflight::fix::NotWritten::Changed(path)) => {
                     let _ = writeln!(
                         io::stderr(),
-                        "preflight: cannot write the fixes to `{}`: {}",
-                        f.path,
+                        "preflight: `{path}` changed while preflight checked it, so no fix was written; run it again"
+                    );
+                    return Ok(2);
+                }
+                Err(preflight::fix::NotWritten::Io(path, e)) => {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "preflight: cannot write the fixes to `{path}`: {}",
                         preflight::io_reason(&e)
                     );
                     return Ok(2);
@@ -449,7 +470,7 @@ fn validate(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> 
     }
     match &args.output {
         Some(path) => {
-            if let Err(e) = preflight::files::write_atomic(path, &buffer) {
+            if let Err(e) = preflight::files::write_report(path, &buffer) {
                 let _ = writeln!(
                     io::stderr(),
                     "preflight: cannot write `{}`: {}",

@@ -175,7 +175,8 @@ impl Pairing<'_> {
     /// A fix that writes `value` where the entry's value at `span` is written, when that is
     /// a literal in a YAML plan or a `.tf` file: never where the value came through a variable
     /// or a module argument (the edit would belong there), never in plan JSON (Terraform
-    /// writes it). The value keeps the quoting it was written with.
+    /// writes it). The value keeps the quoting it was written with, and in YAML the edit
+    /// covers the scalar's own bytes only (`plan::scalar`).
     pub fn fix(
         &self,
         span: miette::SourceSpan,
@@ -190,19 +191,15 @@ impl Pairing<'_> {
         }
         let name = file.name();
         let number = value.bytes().all(|b| b.is_ascii_digit());
-        let replacement = if name.ends_with(".yaml") || name.ends_with(".yml") {
-            match written.chars().next()? {
-                '\'' => format!("'{value}'"),
-                '"' => format!("\"{value}\""),
-                _ if number
-                    || value
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_./*".contains(&b)) =>
-                {
-                    value.to_string()
-                }
-                _ => format!("\"{value}\""),
-            }
+        let (span, replacement) = if name.ends_with(".yaml") || name.ends_with(".yml") {
+            // Only the scalar's own bytes: a block scalar's span runs on to the next key.
+            let (own, style) = crate::plan::scalar::locate(written)?;
+            let replacement = crate::plan::scalar::render(value, style)?;
+            let start = span.offset() + own.start;
+            (
+                miette::SourceSpan::new(start.into(), own.len()),
+                replacement,
+            )
         } else if name.ends_with(".tf") {
             let literal_text = written.len() >= 2
                 && written.starts_with('"')
@@ -211,8 +208,8 @@ impl Pairing<'_> {
                 && !written[1..written.len() - 1].contains('"');
             let literal_number = written.bytes().all(|b| b.is_ascii_digit());
             match (number, literal_text, literal_number) {
-                (true, _, true) => value.to_string(),
-                (false, true, _) => format!("\"{value}\""),
+                (true, _, true) => (span, value.to_string()),
+                (false, true, _) => (span, format!("\"{value}\"")),
                 _ => return None,
             }
         } else {
@@ -363,14 +360,12 @@ fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionIma
                 .push(image);
         }
     }
-    let freed = |api: Api, region: &str| -> u64 {
-        plans
-            .iter()
-            .flat_map(|p| &p.deleted_images)
-            .filter(|d| d.api == api && d.region == region)
-            .map(|d| u64::from(d.count))
-            .sum()
-    };
+    let mut deleted: BTreeMap<(Api, &str), u64> = BTreeMap::new();
+    for d in plans.iter().flat_map(|p| &p.deleted_images) {
+        *deleted.entry((d.api, d.region.as_str())).or_default() += u64::from(d.count);
+    }
+    let freed =
+        |api: Api, region: &str| -> u64 { deleted.get(&(api, region)).copied().unwrap_or(0) };
     groups
         .into_iter()
         .map(|((api, region), entries)| RegionImages {

@@ -5,6 +5,7 @@
 
 mod fast;
 mod raw;
+pub mod scalar;
 mod schema;
 pub mod suppress;
 

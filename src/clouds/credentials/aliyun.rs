@@ -165,7 +165,10 @@ fn host_of(uri: &str) -> String {
 
 /// Whether a credentials file is the CLI's JSON (Terraform's reading of the variable).
 fn is_cli_json(path: &Path) -> bool {
-    read_small(path).is_some_and(|t| t.trim_start().starts_with('{'))
+    read_small(path)
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.trim_start().starts_with('{'))
 }
 
 /// STS's host: `sts.aliyuncs.com`, or the region's (`sts.{r}.aliyuncs.com`, `sts-vpc.…` inside
@@ -224,7 +227,7 @@ fn oidc_from_env(var: Var) -> Result<Option<Found>, String> {
 /// A profile of the CLI's `config.json`, by its mode. `None` when the file or the profile is
 /// not there.
 fn cli_profile(var: Var, file: &Path, profile: Option<&str>) -> Result<Option<Found>, String> {
-    let Some(text) = read_small(file) else {
+    let Some(text) = read_small(file)? else {
         return Ok(None);
     };
     let json: serde_json::Value = serde_json::from_str(&text)
@@ -329,7 +332,7 @@ fn cli_source(
 /// A section of the SDK's `credentials.ini`, by its `type`. `None` when the file or the
 /// section is not there.
 fn ini_profile(var: Var, file: &Path, profile: Option<&str>) -> Result<Option<Found>, String> {
-    let Some(text) = read_small(file) else {
+    let Some(text) = read_small(file)? else {
         return Ok(None);
     };
     let name = profile.unwrap_or("default");

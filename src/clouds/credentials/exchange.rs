@@ -155,7 +155,7 @@ async fn assume_role_with_oidc(
 ) -> Result<Credentials, String> {
     use crate::clouds::aliyun::sign::date;
     use crate::clouds::sign::{now, query_string};
-    let token = super::read_small(std::path::Path::new(&oidc.token_file))
+    let token = super::read_small(std::path::Path::new(&oidc.token_file))?
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {

@@ -160,9 +160,14 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub fn find(cloud: Cloud, env: Env, home: Option<&Path>) -> Result<Found, String> {
     let var = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     match cloud {
-        Cloud::Jdcloud => pair(&var, "JDCLOUD_ACCESS_KEY", "JDCLOUD_SECRET_KEY", None)
-            .or_else(|| home.and_then(jdc_config))
-            .ok_or_else(|| missing(cloud)),
+        Cloud::Jdcloud => match pair(&var, "JDCLOUD_ACCESS_KEY", "JDCLOUD_SECRET_KEY", None) {
+            Some(found) => Ok(found),
+            None => home
+                .map(jdc_config)
+                .transpose()?
+                .flatten()
+                .ok_or_else(|| missing(cloud)),
+        },
         Cloud::Aliyun => aliyun::find(&var, home)?.ok_or_else(|| missing(cloud)),
         Cloud::Zenlayer => pair(
             &var,
@@ -178,8 +183,15 @@ pub fn find(cloud: Cloud, env: Env, home: Option<&Path>) -> Result<Found, String
                 None,
             )
         })
-        .or_else(|| home.and_then(|h| zenlayer_credentials(h, var("ZENLAYER_PROFILE"))))
-        .ok_or_else(|| missing(cloud)),
+        .map_or_else(
+            || {
+                home.map(|h| zenlayer_credentials(h, var("ZENLAYER_PROFILE")))
+                    .transpose()?
+                    .flatten()
+                    .ok_or_else(|| missing(cloud))
+            },
+            Ok,
+        ),
     }
 }
 
@@ -240,10 +252,46 @@ fn missing(cloud: Cloud) -> String {
     format!("no {} credentials: {how}", cloud.display_name())
 }
 
-/// A credentials file's text; at most 1 MiB (none is larger), UTF-8.
-fn read_small(path: &Path) -> Option<String> {
-    let bytes = crate::files::read_capped(path, 1024 * 1024).ok()?;
-    String::from_utf8(bytes).ok()
+/// A credentials file's text, `None` when there is no such file. One that is there but
+/// cannot be used (unreadable, over 1 MiB, which no credentials file is, not UTF-8, a pipe
+/// that never ends) is an error: skipping it would pass over what the user configured.
+fn read_small(path: &Path) -> Result<Option<String>, String> {
+    use crate::files::ReadError;
+    const LIMIT: usize = 1024 * 1024;
+    let bytes = match crate::files::read_capped(path, LIMIT) {
+        Ok(bytes) => bytes,
+        Err(ReadError::Io(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(ReadError::Io(e)) => {
+            return Err(format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::files::io_reason(&e)
+            ));
+        }
+        Err(ReadError::TooBig(_)) => {
+            return Err(format!(
+                "{} is larger than 1 MiB, which no credentials file is, so preflight did not read it",
+                path.display()
+            ));
+        }
+        Err(ReadError::Blocked(waited)) => {
+            return Err(format!(
+                "{} is not a regular file, and reading it did not end within {} s",
+                path.display(),
+                waited.as_secs_f64()
+            ));
+        }
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| format!("{} is not UTF-8 text", path.display()))
 }
 
 /// The sections of an INI file: `[name]` then `key = value` lines; `#` and `;` start comments.
@@ -272,26 +320,37 @@ fn ini_value<'a>(section: &'a [(String, String)], key: &str) -> Option<&'a str> 
 }
 
 /// `~/.jdc/config` (INI, a section per profile) with the profile named in `~/.jdc/current`.
-fn jdc_config(home: &Path) -> Option<Found> {
-    let profile = read_small(&home.join(".jdc/current"))
+fn jdc_config(home: &Path) -> Result<Option<Found>, String> {
+    let profile = read_small(&home.join(".jdc/current"))?
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "default".to_string());
-    let text = read_small(&home.join(".jdc/config"))?;
+    let Some(text) = read_small(&home.join(".jdc/config"))? else {
+        return Ok(None);
+    };
     let sections = ini_sections(&text);
-    let (_, section) = sections.iter().find(|(name, _)| *name == profile)?;
-    let id = ini_value(section, "access_key")?.to_string();
-    let secret = ini_value(section, "secret_key")?.to_string();
-    Some(Found::new(
-        Source::Key(Credentials::key(id.clone(), secret, None)),
-        format!("~/.jdc/config, profile `{profile}` (key {})", masked(&id)),
-    ))
+    let key = || {
+        let (_, section) = sections.iter().find(|(name, _)| *name == profile)?;
+        let id = ini_value(section, "access_key")?.to_string();
+        let secret = ini_value(section, "secret_key")?.to_string();
+        Some(Found::new(
+            Source::Key(Credentials::key(id.clone(), secret, None)),
+            format!("~/.jdc/config, profile `{profile}` (key {})", masked(&id)),
+        ))
+    };
+    Ok(key())
 }
 
 /// `~/.zenlayer/credentials.json`: `{"<profile>": {"access_key_id", "access_key_secret"}}`.
-fn zenlayer_credentials(home: &Path, profile: Option<String>) -> Option<Found> {
-    let text = read_small(&home.join(".zenlayer/credentials.json"))?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+fn zenlayer_credentials(home: &Path, profile: Option<String>) -> Result<Option<Found>, String> {
+    let Some(text) = read_small(&home.join(".zenlayer/credentials.json"))? else {
+        return Ok(None);
+    };
+    Ok(zenlayer_profile(&text, profile))
+}
+
+fn zenlayer_profile(text: &str, profile: Option<String>) -> Option<Found> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
     let name = profile.unwrap_or_else(|| "default".to_string());
     let p = &json[name.as_str()];
     let text = |k: &str| p[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
