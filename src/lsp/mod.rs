@@ -12,6 +12,7 @@ mod convert;
 mod diagnose;
 mod fetch;
 mod hover;
+mod transport;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -55,10 +56,10 @@ pub const FETCH_COMMAND: &str = "preflight.fetch";
 /// `Err` says why the session did not end with `shutdown` and `exit` (the protocol's exit
 /// code 1).
 pub fn run(settings: Settings) -> Result<(), String> {
-    let (connection, io) = Connection::stdio();
+    let (connection, io) = transport::stdio();
     let served = serve(&connection, settings);
     drop(connection);
-    // What the reader saw (a message that is not JSON-RPC) says more than a closed channel.
+    // What the reader saw (a malformed header) says more than a closed channel.
     let read = io
         .join()
         .map_err(|e| format!("cannot read what the editor sent: {e}"));
