@@ -66,6 +66,9 @@ fn property(s: &str) -> String {
 
 /// Markdown for `$GITHUB_STEP_SUMMARY`: the same report as `--format markdown`.
 pub fn write_step_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(escaped) = report.escaped() {
+        return write_step_summary(&escaped, out);
+    }
     markdown::write(report, out)?;
     writeln!(out)
 }

@@ -2,6 +2,7 @@
 //! never decides exit codes.
 
 mod compact;
+mod escape;
 mod github;
 mod human;
 mod json;
@@ -208,6 +209,22 @@ impl Report {
     /// Writes the report in `format`. Input errors are part of the machine formats;
     /// for human output the caller prints them to stderr (`write_errors`).
     pub fn write(&self, format: Format, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
+        let text_format = matches!(
+            format,
+            Format::Human | Format::Compact | Format::Github | Format::Markdown
+        );
+        if text_format && let Some(escaped) = self.escaped() {
+            return escaped.write_as_is(format, style, out);
+        }
+        self.write_as_is(format, style, out)
+    }
+
+    fn write_as_is(
+        &self,
+        format: Format,
+        style: &HumanStyle,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         match format {
             Format::Human => human::write(self, style, out),
             Format::Json => json::write(self, out),
