@@ -416,6 +416,7 @@ async fn a_cache_that_cannot_be_written_says_so_once_and_leaves_no_temporary_fil
     // Every entry is larger than this: each write fails as on a full disk.
     let limits = Limits {
         file_size: Some(40),
+        ..Limits::default()
     };
     let r = run_in(&home, cache_env(&fake, &cache), JSON, limits).await;
     assert_eq!(r.findings(), expected(FINDINGS));
@@ -457,6 +458,7 @@ async fn a_report_that_cannot_be_written_leaves_the_old_file_and_no_partial_one(
     std::fs::write(home.join("plan.yaml"), PLAN).expect("plan");
     let limits = Limits {
         file_size: Some(1000),
+        ..Limits::default()
     };
     for args in [
         &[
@@ -545,6 +547,7 @@ async fn fixes_that_cannot_be_written_leave_the_plan_as_it_was() {
     std::fs::write(home.join("facts.json"), &facts).expect("facts");
     let limits = Limits {
         file_size: Some(100),
+        ..Limits::default()
     };
     let args = ["validate", "plan.yaml", "--facts", "facts.json", "--fix"];
     let r = run_in(&home, vec![], &args, limits).await;

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use serde_json::Value;
 
@@ -82,6 +81,54 @@ pub struct Limits {
     /// The largest file the run may write (`RLIMIT_FSIZE`): past it, writes fail with
     /// EFBIG, as they fail on a full disk.
     pub file_size: Option<u64>,
+    /// The address space the run may have (`RLIMIT_AS`): past it, an allocation fails and
+    /// the process aborts, so a run that ends within it is bounded.
+    pub memory: Option<u64>,
+    /// Run as `nobody` when the tests run as root, so file modes bind (root reads a
+    /// directory of mode 000).
+    pub unprivileged: bool,
+}
+
+/// The binary, run in `dir` with `env` only, under `limits`, as a user runs it: no
+/// credentials, endpoints or config files from the machine.
+pub fn command(
+    dir: &Path,
+    env: Vec<(String, String)>,
+    args: &[&str],
+    limits: Limits,
+) -> std::process::Command {
+    let own_cache = dir.join("cache").to_string_lossy().into_owned();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", "/nonexistent-preflight-home")
+        .env("NO_COLOR", "1")
+        .env("PREFLIGHT_CACHE_DIR", own_cache)
+        .envs(env);
+    if let Some(bytes) = limits.file_size {
+        limit_file_size(&mut command, bytes);
+    }
+    if let Some(bytes) = limits.memory {
+        limit(&mut command, libc::RLIMIT_AS, bytes);
+    }
+    if limits.unprivileged {
+        unprivileged(&mut command);
+    }
+    command
+}
+
+/// Runs the binary in `dir` with `env` only, and waits for it.
+pub fn run_sync(dir: &Path, env: Vec<(String, String)>, args: &[&str], limits: Limits) -> Run {
+    let out = command(dir, env, args, limits)
+        .output()
+        .expect("binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// Runs the binary in `dir` with `env` only. Each run has a cache of its own under `dir`
@@ -90,28 +137,41 @@ pub struct Limits {
 pub async fn run_in(dir: &Path, env: Vec<(String, String)>, args: &[&str], limits: Limits) -> Run {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let cwd = dir.to_path_buf();
-    let own_cache = dir.join("cache").to_string_lossy().into_owned();
-    let out: Output = tokio::task::spawn_blocking(move || {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
-        command
-            .args(&args)
-            .current_dir(&cwd)
-            .env_clear()
-            .env("HOME", "/nonexistent-preflight-home")
-            .env("NO_COLOR", "1")
-            .env("PREFLIGHT_CACHE_DIR", own_cache)
-            .envs(env);
-        if let Some(bytes) = limits.file_size {
-            limit_file_size(&mut command, bytes);
-        }
-        command.output().expect("binary runs")
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_sync(&cwd, env, &args, limits)
     })
     .await
-    .expect("join");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    .expect("join")
+}
+
+/// Whether the tests run as root.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn unprivileged(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    if is_root() {
+        command.uid(65534).gid(65534);
+    }
+}
+
+fn limit(command: &mut std::process::Command, resource: libc::__rlimit_resource_t, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls (setrlimit) run.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(resource, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }
 
