@@ -81,7 +81,7 @@ pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Config, Vec<InputEr
 fn discover(start: &Path) -> Option<PathBuf> {
     let absolute = start.canonicalize().ok()?;
     for (depth, dir) in absolute.ancestors().enumerate() {
-        if dir.join(FILE_NAME).is_file() {
+        if crate::files::is_input(&dir.join(FILE_NAME)) {
             let mut relative = start.to_path_buf();
             for _ in 0..depth {
                 relative.push("..");

@@ -188,6 +188,13 @@ pub fn is_file(path: &Path) -> bool {
     overlaid(path).is_some() || path.is_file()
 }
 
+/// Whether `path` is something to read as a file: a file, a buffer, or anything on disk but a
+/// directory (a FIFO, `/dev/fd/63` from `<(…)`, a broken link), so that reading it says what
+/// is wrong with it instead of it being passed over.
+pub fn is_input(path: &Path) -> bool {
+    is_file(path) || (fs::symlink_metadata(path).is_ok() && !path.is_dir())
+}
+
 /// Reads a file the user named as text, refusing what is too big or not UTF-8.
 pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
     let shown = path.display().to_string();

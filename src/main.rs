@@ -107,7 +107,7 @@ fn tf_vars_in_order(
         m.indices_of("var_file"),
     ) {
         for (path, i) in values.zip(at) {
-            if !path.is_file() {
+            if !preflight::files::is_input(path) {
                 return Err(InputError::new(
                     "input::bad-flag",
                     format!("--var-file: `{}` is not a file", path.display()),

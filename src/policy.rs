@@ -231,7 +231,9 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
     let mut paths: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        // Anything but a directory: a FIFO or a broken link named `*.yaml` is read, and says
+        // what is wrong with it, rather than being passed over.
+        .filter(|p| !p.is_dir() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
     paths.sort();
     paths

@@ -95,7 +95,7 @@ impl RootVars {
         }
         let named = |file: &str| {
             let path = dir.join(file);
-            path.is_file().then_some(path)
+            crate::files::is_input(&path).then_some(path)
         };
         let mut files: Vec<PathBuf> = Vec::new();
         files.extend(named("terraform.tfvars"));
