@@ -28,9 +28,11 @@ struct Data {
 impl InputError {
     /// A problem with no file to point into (an unreadable path, a bad flag).
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        let message: String = message.into();
         Self(Box::new(Data {
             code,
-            message: message.into(),
+            // Messages quote the input (an unknown key, a value): never its control bytes.
+            message: crate::text::controls(&message).into_owned(),
             help: None,
             file: None,
             snippet: None,
@@ -86,7 +88,8 @@ impl InputError {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.0.help = Some(help.into());
+        let help: String = help.into();
+        self.0.help = Some(crate::text::controls(&help).into_owned());
         self
     }
 

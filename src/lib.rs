@@ -30,6 +30,7 @@ pub mod report;
 pub mod source;
 pub mod suggest;
 pub mod terraform;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 

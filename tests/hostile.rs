@@ -921,3 +921,23 @@ fn a_burst_of_three_hundred_changes_is_checked_a_few_times_not_three_hundred() {
     );
     assert!(client.shutdown().success());
 }
+
+#[test]
+fn control_characters_in_an_input_error_are_escaped_too() {
+    let dir = scratch("hostile-controls-errors");
+    let plan = "instances:\n  - {name: a, cloud: jdcloud, region: r, image: i, instance_type: t, \"x\\e[2Jy\": 1}\n";
+    write(&dir, &[("p.plan.yaml", plan)]);
+    let run = run_sync(
+        &dir,
+        Vec::new(),
+        &["validate", "p.plan.yaml", "--facts", &facts()],
+        Limits::default(),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown key `x\\u{1b}[2Jy`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}

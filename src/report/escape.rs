@@ -4,32 +4,9 @@
 //! would let an input recolour, hide or rewrite the lines a reviewer reads. Line breaks and
 //! tabs stay; the structured formats (JSON, SARIF, JUnit) escape for themselves.
 
-use std::borrow::Cow;
-
 use super::{Case, Report};
 use crate::diagnostic::Diagnostic;
-
-fn is_hostile(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
-}
-
-/// `s` with every control character but line breaks and tabs as `\u{…}`.
-pub fn controls(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_hostile) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if is_hostile(c) {
-                    format!("\\u{{{:x}}}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
+use crate::text::{controls, is_hostile};
 
 fn has(s: &str) -> bool {
     s.chars().any(is_hostile)
@@ -118,18 +95,5 @@ impl Report {
             gate: self.gate,
             root: self.root.clone(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn controls_become_escapes_and_the_rest_stays() {
-        assert_eq!(controls("a\u{1b}[31mb\u{7}\0"), "a\\u{1b}[31mb\\u{7}\\u{0}");
-        assert_eq!(controls("two\nlines\tand a tab"), "two\nlines\tand a tab");
-        assert!(matches!(controls("plain"), Cow::Borrowed(_)));
-        assert_eq!(controls("\u{9b}"), "\\u{9b}", "C1 controls too");
     }
 }
