@@ -19,6 +19,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod error;
+pub mod exit;
 pub mod facts;
 pub mod files;
 pub mod fix;
@@ -27,6 +28,7 @@ pub mod lsp;
 pub mod plan;
 pub mod policy;
 pub mod report;
+pub mod settings;
 pub mod source;
 pub mod suggest;
 pub mod terraform;
@@ -447,15 +449,15 @@ fn known_or<'a>(i: &plan::Instance, side: plan::Side, value: &'a str) -> &'a str
 }
 
 /// The process exit code for a finished report (product contract §5), by its gate.
-pub fn exit_code(report: &Report) -> u8 {
+pub fn exit_code(report: &Report) -> exit::Exit {
     let gate = report.gate;
     if !report.errors.is_empty() {
-        2
+        exit::Exit::BadInput
     } else if report.diagnostics.iter().any(|d| gate.fails(d)) {
-        1
+        exit::Exit::Failed
     } else if report.diagnostics.iter().any(|d| gate.blocks(d)) {
-        3
+        exit::Exit::Unverified
     } else {
-        0
+        exit::Exit::Passed
     }
 }

@@ -431,17 +431,15 @@ impl Server {
         fetch: bool,
     ) -> Result<ValidateOptions, Vec<crate::error::InputError>> {
         let start = path.parent().unwrap_or(Path::new("."));
-        let config = crate::config::find(self.settings.config.as_deref(), start)?;
-        let fetch = match &self.settings.facts {
-            Some(_) => None,
-            None => {
-                let network = crate::cli::NetworkArgs::default();
-                let mut c = crate::cli::fetch_config(&network, &config).map_err(|e| vec![e])?;
-                c.offline = !fetch;
-                Some(c)
-            }
-        };
-        let preloaded = match &fetch {
+        let network = crate::cli::NetworkArgs::default();
+        let resolved = crate::settings::resolve(&crate::settings::Asked {
+            config: self.settings.config.as_deref(),
+            facts: self.settings.facts.is_some(),
+            offline: !fetch,
+            rules: &self.settings.rules,
+            ..crate::settings::Asked::defaults(start, &network)
+        })?;
+        let preloaded = match &resolved.fetch {
             Some(c) if c.cache.is_none() && c.offline => self.remembered.get(path).cloned(),
             _ => None,
         };
@@ -461,10 +459,10 @@ impl Server {
             .collect();
         Ok(ValidateOptions {
             paths: named,
-            rule_dirs: [config.rules.clone(), self.settings.rules.clone()].concat(),
+            rule_dirs: resolved.rule_dirs,
             facts: self.settings.facts.clone(),
-            fetch,
-            config,
+            fetch: resolved.fetch,
+            config: resolved.config,
             preloaded,
             ..ValidateOptions::default()
         })

@@ -1,0 +1,253 @@
+//! `preflight validate`: check plans, print the report in the format asked, apply or show
+//! fixes, and end with the gate's exit code.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+use preflight::ValidateOptions;
+use preflight::cli::ValidateArgs;
+use preflight::error::InputError;
+use preflight::exit::Exit;
+use preflight::report::{Format, HumanStyle, Report};
+use preflight::settings::{self, Asked};
+
+use super::{print_stdout, print_warnings, spinner};
+
+pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<Exit> {
+    // A bad config file or endpoint is an input error like any other: it goes through the
+    // report, so `--format json` and the others carry it too.
+    let asked = Asked {
+        config: args.config.as_deref(),
+        facts: args.facts.is_some(),
+        offline: args.offline,
+        fail_on: args.fail_on.map(Into::into),
+        allow_unverified: args.allow_unverified,
+        include: &args.include,
+        exclude: &args.exclude,
+        rules: &args.rules,
+        ..Asked::defaults(Path::new("."), &args.network)
+    };
+    let setup = settings::resolve(&asked).and_then(|settings| {
+        preflight::files::set_blocking_deadline(settings.read_deadline);
+        if args.unsafe_fixes && !(args.fix || args.diff) {
+            return Err(vec![
+                InputError::new("input::bad-flag", "--unsafe-fixes applies fixes: give it with --fix or --diff")
+                    .with_help("`preflight validate --fix --unsafe-fixes` applies them; `--diff --unsafe-fixes` shows them"),
+            ]);
+        }
+        if let Some(dir) = args.root.as_ref().filter(|d| !d.is_dir()) {
+            return Err(vec![
+                InputError::new(
+                    "input::bad-flag",
+                    format!("--root: `{}` is not a directory", dir.display()),
+                )
+                .with_help("name the repository's top directory, or leave --root out to use the nearest one holding `.git`"),
+            ]);
+        }
+        Ok(settings)
+    });
+    // A bad config file or endpoint is an input error like any other: it goes through the
+    // report, so `--format json` and the others carry it too.
+    let (settings, setup_errors) = match setup {
+        Ok(settings) => (Some(settings), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    let gate = settings.as_ref().map_or(
+        preflight::report::Gate {
+            fail_on: asked.fail_on.unwrap_or(preflight::diagnostic::Severity::Error),
+            allow_unverified: args.allow_unverified,
+        },
+        |s| s.gate,
+    );
+    let settings = settings.map_or_else(
+        || (Vec::new(), Vec::new(), Vec::new(), None, Default::default()),
+        |s| (s.include, s.exclude, s.rule_dirs, s.fetch, s.config),
+    );
+    let (include, exclude, rule_dirs, fetch, config) = settings;
+    let mut options = ValidateOptions {
+        paths: args.paths,
+        include,
+        exclude,
+        tf_dir: args.terraform.tf_dir,
+        tf_vars,
+        tf_roots: args.terraform.tf_roots,
+        rule_dirs,
+        facts: args.facts,
+        disable: args.disable,
+        fetch,
+        config,
+        preloaded: None,
+    };
+    let mut report = if setup_errors.is_empty() {
+        let bar = options
+            .fetch
+            .as_mut()
+            .filter(|c| !c.offline)
+            .and_then(|c| spinner(c, args.verbose, args.quiet));
+        let mut report = preflight::validate(&options);
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if (args.fix || args.diff) && report.errors.is_empty() {
+            let fixes = preflight::fix::plan_fixes(&report.diagnostics, args.unsafe_fixes);
+            let count: usize = fixes.iter().map(|f| f.applied.len()).sum();
+            if args.diff {
+                let mut out = String::new();
+                for f in &fixes {
+                    out.push_str(&preflight::fix::unified_diff(f));
+                }
+                print_stdout(&out)?;
+                let flags = if args.unsafe_fixes {
+                    "--fix --unsafe-fixes"
+                } else {
+                    "--fix"
+                };
+                let _ = writeln!(
+                    io::stderr(),
+                    "preflight: {flags} would apply {count} fix(es) in {} file(s)",
+                    fixes.len()
+                );
+                return Ok(if count > 0 { Exit::Failed } else { Exit::Passed });
+            }
+            match preflight::fix::write(&fixes) {
+                Ok(()) => {}
+                Err(preflight::fix::NotWritten::Changed(path)) => {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "preflight: `{path}` changed while preflight checked it, so no fix was written; run it again"
+                    );
+                    return Ok(Exit::BadInput);
+                }
+                Err(preflight::fix::NotWritten::Io(path, e)) => {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "preflight: cannot write the fixes to `{path}`: {}",
+                        preflight::io_reason(&e)
+                    );
+                    return Ok(Exit::BadInput);
+                }
+            }
+            if count > 0 {
+                let _ = writeln!(
+                    io::stderr(),
+                    "preflight: fixed {count} finding(s) in {} file(s)",
+                    fixes.len()
+                );
+                // What is left, read from the fixed files.
+                report = preflight::validate(&options);
+            }
+        }
+        report
+    } else {
+        Report {
+            errors: setup_errors,
+            ..Report::default()
+        }
+    };
+    report.gate = gate;
+    report.root = Some(match &args.root {
+        Some(dir) => preflight::report::Root::new(dir, Path::new(".")),
+        None => preflight::report::Root::discover(Path::new(".")),
+    });
+    let code = preflight::exit_code(&report);
+    print_warnings(&report.warnings);
+    if args.verbose > 0 {
+        let mut err = io::stderr().lock();
+        let source = match (&options.facts, &options.fetch) {
+            (Some(p), _) => p.display().to_string(),
+            (None, Some(_)) => format!(
+                "the clouds ({} requests, {} answers from the cache)",
+                report.requests, report.cache_hits
+            ),
+            (None, None) => "nowhere".to_string(),
+        };
+        writeln!(
+            err,
+            "preflight: {} plan(s), {} pairing(s); facts from {source}",
+            report.plans, report.pairings
+        )?;
+    }
+    if args.quiet {
+        report.notices.clear();
+    }
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let style = HumanStyle {
+        color: super::colour(to_terminal),
+        width: std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|&w: &usize| w >= 40)
+            .unwrap_or(100),
+    };
+    let mut buffer = Vec::new();
+    if args.format == Format::Human {
+        if !report.errors.is_empty() {
+            let err_style = HumanStyle {
+                color: io::stderr().is_terminal() && style.color,
+                ..style
+            };
+            report.write_errors(&err_style, &mut io::stderr().lock())?;
+            return Ok(code);
+        }
+        write_human(&report, &style, args.quiet, &mut buffer)?;
+    } else {
+        report.write(args.format, &style, &mut buffer)?;
+    }
+    if args.format == Format::Github
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let mut summary = Vec::new();
+        preflight::report::write_step_summary(&report, &mut summary)?;
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(&summary));
+        if let Err(e) = appended {
+            let _ = writeln!(
+                io::stderr(),
+                "preflight: cannot write the job summary to `{}`: {}",
+                std::path::Path::new(&path).display(),
+                preflight::io_reason(&e)
+            );
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = preflight::files::write_report(path, &buffer) {
+                let _ = writeln!(
+                    io::stderr(),
+                    "preflight: cannot write `{}`: {}",
+                    path.display(),
+                    preflight::io_reason(&e)
+                );
+                return Ok(Exit::BadInput);
+            }
+        }
+        None => io::stdout().lock().write_all(&buffer)?,
+    }
+    Ok(code)
+}
+
+/// Human output; `--quiet` keeps only the findings.
+fn write_human(
+    report: &Report,
+    style: &HumanStyle,
+    quiet: bool,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    report.write(Format::Human, style, out)?;
+    if quiet {
+        // The summary is the last line; drop it.
+        if let Some(end) = out[..out.len().saturating_sub(1)]
+            .iter()
+            .rposition(|&b| b == b'\n')
+        {
+            out.truncate(end + 1);
+        } else {
+            out.clear();
+        }
+    }
+    Ok(())
+}
