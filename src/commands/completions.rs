@@ -9,5 +9,8 @@ pub fn run(shell: clap_complete::Shell) -> io::Result<Exit> {
     use clap::CommandFactory;
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "preflight", &mut script);
-    io::stdout().lock().write_all(&script).map(|()| Exit::Passed)
+    io::stdout()
+        .lock()
+        .write_all(&script)
+        .map(|()| Exit::Passed)
 }

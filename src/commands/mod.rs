@@ -89,7 +89,11 @@ fn logging(verbose: u8) -> bool {
 
 /// A spinner on stderr while the clouds are asked, only on a terminal and without logs; it
 /// shows the latest answer. `None` where it would not be seen.
-pub fn spinner(config: &mut FetchConfig, verbose: u8, quiet: bool) -> Option<indicatif::ProgressBar> {
+pub fn spinner(
+    config: &mut FetchConfig,
+    verbose: u8,
+    quiet: bool,
+) -> Option<indicatif::ProgressBar> {
     if quiet || logging(verbose) || !io::stderr().is_terminal() {
         return None;
     }

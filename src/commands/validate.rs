@@ -54,7 +54,9 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
     };
     let gate = settings.as_ref().map_or(
         preflight::report::Gate {
-            fail_on: asked.fail_on.unwrap_or(preflight::diagnostic::Severity::Error),
+            fail_on: asked
+                .fail_on
+                .unwrap_or(preflight::diagnostic::Severity::Error),
             allow_unverified: args.allow_unverified,
         },
         |s| s.gate,
@@ -89,52 +91,13 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
             bar.finish_and_clear();
         }
         if (args.fix || args.diff) && report.errors.is_empty() {
-            let fixes = preflight::fix::plan_fixes(&report.diagnostics, args.unsafe_fixes);
-            let count: usize = fixes.iter().map(|f| f.applied.len()).sum();
-            if args.diff {
-                let mut out = String::new();
-                for f in &fixes {
-                    out.push_str(&preflight::fix::unified_diff(f));
-                }
-                print_stdout(&out)?;
-                let flags = if args.unsafe_fixes {
-                    "--fix --unsafe-fixes"
-                } else {
-                    "--fix"
-                };
-                let _ = writeln!(
-                    io::stderr(),
-                    "preflight: {flags} would apply {count} fix(es) in {} file(s)",
-                    fixes.len()
-                );
-                return Ok(if count > 0 { Exit::Failed } else { Exit::Passed });
-            }
-            match preflight::fix::write(&fixes) {
-                Ok(()) => {}
-                Err(preflight::fix::NotWritten::Changed(path)) => {
-                    let _ = writeln!(
-                        io::stderr(),
-                        "preflight: `{path}` changed while preflight checked it, so no fix was written; run it again"
-                    );
-                    return Ok(Exit::BadInput);
-                }
-                Err(preflight::fix::NotWritten::Io(path, e)) => {
-                    let _ = writeln!(
-                        io::stderr(),
-                        "preflight: cannot write the fixes to `{path}`: {}",
-                        preflight::io_reason(&e)
-                    );
-                    return Ok(Exit::BadInput);
-                }
-            }
-            if count > 0 {
-                let _ = writeln!(
-                    io::stderr(),
-                    "preflight: fixed {count} finding(s) in {} file(s)",
-                    fixes.len()
-                );
-                // What is left, read from the fixed files.
-                report = preflight::validate(&options);
+            let fixing = Fixing {
+                diff: args.diff,
+                unsafe_fixes: args.unsafe_fixes,
+            };
+            match fix(fixing, &options, report)? {
+                Ok(left) => report = left,
+                Err(exit) => return Ok(exit),
             }
         }
         report
@@ -152,26 +115,115 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
     let code = preflight::exit_code(&report);
     print_warnings(&report.warnings);
     if args.verbose > 0 {
-        let mut err = io::stderr().lock();
-        let source = match (&options.facts, &options.fetch) {
-            (Some(p), _) => p.display().to_string(),
-            (None, Some(_)) => format!(
-                "the clouds ({} requests, {} answers from the cache)",
-                report.requests, report.cache_hits
-            ),
-            (None, None) => "nowhere".to_string(),
-        };
-        writeln!(
-            err,
-            "preflight: {} plan(s), {} pairing(s); facts from {source}",
-            report.plans, report.pairings
-        )?;
+        say_what_was_read(&options, &report)?;
     }
     if args.quiet {
         report.notices.clear();
     }
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let shown = Shown {
+        format: args.format,
+        output: args.output.as_deref(),
+        quiet: args.quiet,
+    };
+    print(shown, &report, code)
+}
+
+/// `-v`: how many plans and pairings were read, and where the facts came from.
+fn say_what_was_read(options: &ValidateOptions, report: &Report) -> io::Result<()> {
+    let mut err = io::stderr().lock();
+    let source = match (&options.facts, &options.fetch) {
+        (Some(p), _) => p.display().to_string(),
+        (None, Some(_)) => format!(
+            "the clouds ({} requests, {} answers from the cache)",
+            report.requests, report.cache_hits
+        ),
+        (None, None) => "nowhere".to_string(),
+    };
+    writeln!(
+        err,
+        "preflight: {} plan(s), {} pairing(s); facts from {source}",
+        report.plans, report.pairings
+    )?;
+    Ok(())
+}
+
+/// What `--fix`, `--diff` and `--unsafe-fixes` ask.
+#[derive(Clone, Copy)]
+struct Fixing {
+    diff: bool,
+    unsafe_fixes: bool,
+}
+
+/// Applies (or, with `--diff`, shows) the fixes `report` brings: `Ok(report)` is what is left
+/// to report, read again from the fixed files; `Err` ends the run with that exit code.
+fn fix(how: Fixing, options: &ValidateOptions, report: Report) -> io::Result<Result<Report, Exit>> {
+    let fixes = preflight::fix::plan_fixes(&report.diagnostics, how.unsafe_fixes);
+    let count: usize = fixes.iter().map(|f| f.applied.len()).sum();
+    if how.diff {
+        let mut out = String::new();
+        for f in &fixes {
+            out.push_str(&preflight::fix::unified_diff(f));
+        }
+        print_stdout(&out)?;
+        let flags = if how.unsafe_fixes {
+            "--fix --unsafe-fixes"
+        } else {
+            "--fix"
+        };
+        let _ = writeln!(
+            io::stderr(),
+            "preflight: {flags} would apply {count} fix(es) in {} file(s)",
+            fixes.len()
+        );
+        return Ok(Err(if count > 0 {
+            Exit::Failed
+        } else {
+            Exit::Passed
+        }));
+    }
+    match preflight::fix::write(&fixes) {
+        Ok(()) => {}
+        Err(preflight::fix::NotWritten::Changed(path)) => {
+            let _ = writeln!(
+                io::stderr(),
+                "preflight: `{path}` changed while preflight checked it, so no fix was written; run it again"
+            );
+            return Ok(Err(Exit::BadInput));
+        }
+        Err(preflight::fix::NotWritten::Io(path, e)) => {
+            let _ = writeln!(
+                io::stderr(),
+                "preflight: cannot write the fixes to `{path}`: {}",
+                preflight::io_reason(&e)
+            );
+            return Ok(Err(Exit::BadInput));
+        }
+    }
+    if count > 0 {
+        let _ = writeln!(
+            io::stderr(),
+            "preflight: fixed {count} finding(s) in {} file(s)",
+            fixes.len()
+        );
+        // What is left, read from the fixed files.
+        return Ok(Ok(preflight::validate(options)));
+    }
+    Ok(Ok(report))
+}
+
+/// Where and how the report is shown.
+#[derive(Clone, Copy)]
+struct Shown<'a> {
+    format: Format,
+    output: Option<&'a Path>,
+    quiet: bool,
+}
+
+/// Writes the report as `--format` and `--output` ask; `code` is the run's exit code, unless
+/// the report cannot be written.
+fn print(shown: Shown, report: &Report, code: Exit) -> io::Result<Exit> {
+    let to_terminal = shown.output.is_none() && io::stdout().is_terminal();
     let style = HumanStyle {
         color: super::colour(to_terminal),
         width: std::env::var("COLUMNS")
@@ -181,7 +233,7 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
             .unwrap_or(100),
     };
     let mut buffer = Vec::new();
-    if args.format == Format::Human {
+    if shown.format == Format::Human {
         if !report.errors.is_empty() {
             let err_style = HumanStyle {
                 color: io::stderr().is_terminal() && style.color,
@@ -190,15 +242,15 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
             report.write_errors(&err_style, &mut io::stderr().lock())?;
             return Ok(code);
         }
-        write_human(&report, &style, args.quiet, &mut buffer)?;
+        write_human(report, &style, shown.quiet, &mut buffer)?;
     } else {
-        report.write(args.format, &style, &mut buffer)?;
+        report.write(shown.format, &style, &mut buffer)?;
     }
-    if args.format == Format::Github
+    if shown.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
     {
         let mut summary = Vec::new();
-        preflight::report::write_step_summary(&report, &mut summary)?;
+        preflight::report::write_step_summary(report, &mut summary)?;
         let appended = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -213,7 +265,7 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
             );
         }
     }
-    match &args.output {
+    match shown.output {
         Some(path) => {
             if let Err(e) = preflight::files::write_report(path, &buffer) {
                 let _ = writeln!(
