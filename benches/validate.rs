@@ -58,7 +58,7 @@ fn main() {
             preflight::read_source(&plan_path, preflight::error::Kind::Plan).expect("read"),
         )
         .expect("parse")];
-        let policy = preflight::policy::Policy::load(&[] as &[&str]).expect("packs");
+        let policy = preflight::checks::catalog::load_policy(&[] as &[&str]).expect("packs");
         let facts = facts();
         let (check, _) = time(runs, || {
             preflight::check(&plans, &facts, &policy, &|_| true)

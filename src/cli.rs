@@ -27,9 +27,9 @@ impl clap::builder::TypedValueParser for RuleId {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(crate::checks::BUILTIN.iter().map(|r| {
-            clap::builder::PossibleValue::new(r.id).help(r.summary)
-        })))
+        Some(Box::new(crate::checks::catalog::builtin_summaries().map(
+            |(id, summary)| clap::builder::PossibleValue::new(id).help(summary),
+        )))
     }
 }
 

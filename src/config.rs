@@ -211,30 +211,6 @@ pub fn parse(file: &SourceFile, base: &Path) -> Result<Config, Vec<InputError>> 
     }
 }
 
-impl Config {
-    /// Every rule id the file names must exist (checked once rule files are loaded).
-    pub fn check_rule_ids(&self, known: &std::collections::BTreeSet<String>) -> Vec<InputError> {
-        let Some(file) = &self.source else {
-            return Vec::new();
-        };
-        self.rule_refs
-            .iter()
-            .filter(|(id, _)| !known.contains(id) || id == crate::checks::UNVERIFIED)
-            .map(|(id, span)| {
-                if id == crate::checks::UNVERIFIED {
-                    return InputError::at("config::bad-value", file, *span, "`unverified` cannot be disabled or re-ranked", "not allowed")
-                        .with_help("set `allow_unverified: true` to let unverified pairings pass; they are still shown");
-                }
-                let help = match crate::suggest::best(id, known.iter().map(String::as_str)) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "`preflight rules` lists every rule id".to_string(),
-                };
-                InputError::at("config::unknown-rule", file, *span, format!("unknown rule `{id}`"), "no rule has this id").with_help(help)
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

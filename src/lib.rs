@@ -84,35 +84,19 @@ pub fn validate(options: &ValidateOptions) -> Report {
 /// [`validate`], keeping the plans and facts.
 pub fn validate_all(options: &ValidateOptions) -> Validated {
     let mut errors = Vec::new();
-    let policy = Policy::load(&options.rule_dirs).unwrap_or_else(|mut e| {
+    let policy = checks::catalog::load_policy(&options.rule_dirs).unwrap_or_else(|mut e| {
         errors.append(&mut e);
         Policy::default()
     });
-    let known = policy.known_ids();
-    errors.extend(options.config.check_rule_ids(&known));
-    for id in &options.disable {
-        if id == checks::UNVERIFIED {
-            errors.push(
-                InputError::new("input::bad-flag", "`unverified` cannot be disabled").with_help(
-                    "use --allow-unverified to let unverified pairings pass; they are still shown",
-                ),
-            );
-        } else if !known.contains(id) {
-            let mut e =
-                InputError::new("input::bad-flag", format!("--disable: unknown rule `{id}`"));
-            e = e.with_help(match suggest::best(id, known.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "`preflight rules` lists every rule id".to_string(),
-            });
-            errors.push(e);
-        }
-    }
+    let catalog = checks::catalog::Catalog::new(&policy);
+    errors.extend(catalog.check_config(&options.config));
+    errors.extend(catalog.check_disabled(&options.disable));
 
     let (plans, mut plan_errors) = read_plans(options);
     errors.append(&mut plan_errors);
     for plan in &plans {
         for (file, suppressions) in plan.files() {
-            errors.extend(plan::suppress::check_rule_ids(file, suppressions, &known));
+            errors.extend(catalog.check_suppressions(file, suppressions));
         }
     }
 
@@ -327,7 +311,7 @@ pub fn check(
         plans: plans.len(),
         pairings: outcome.pairings,
         notices: outcome.notices,
-        rules: rule_infos(policy, enabled),
+        rules: rule_infos(&checks::catalog::Catalog::new(policy), enabled),
         cases: cases(plans),
         ..Report::default()
     };
@@ -348,29 +332,21 @@ pub fn check(
 }
 
 /// Every enabled rule, as reports describe it.
-fn rule_infos(policy: &Policy, enabled: &dyn Fn(&str) -> bool) -> Vec<report::RuleInfo> {
-    let builtin = checks::BUILTIN.iter().map(|r| report::RuleInfo {
-        id: r.id.to_string(),
-        summary: r.summary.to_string(),
-        doc: r.doc(),
-        severity: r.severity,
-    });
-    let files = policy.rules.iter().map(|r| report::RuleInfo {
-        id: r.id.clone(),
-        summary: r.message.clone(),
-        doc: format!(
-            "# {}\n\n{}\n\n{}Defined in {}.\n",
-            r.id,
-            r.message,
-            r.description
-                .as_deref()
-                .map(|d| format!("{}\n\n", d.trim_end()))
-                .unwrap_or_default(),
-            r.origin
-        ),
-        severity: r.severity,
-    });
-    builtin.chain(files).filter(|r| enabled(&r.id)).collect()
+fn rule_infos(
+    catalog: &checks::catalog::Catalog,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Vec<report::RuleInfo> {
+    catalog
+        .entries()
+        .iter()
+        .filter(|e| enabled(&e.id))
+        .map(|e| report::RuleInfo {
+            id: e.id.clone(),
+            summary: e.summary.clone(),
+            doc: e.doc(),
+            severity: e.severity,
+        })
+        .collect()
 }
 
 /// Every entry checked or that could not be, in plan order, for reports that list passes too.

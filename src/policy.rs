@@ -1,9 +1,11 @@
 //! Rule files: declarative policies on (plan, cloud, region, image, entry) → instance type,
 //! written as globs (globset syntax) in the clouds' own includes/excludes terms. The packs in
 //! `rules/builtin/` are compiled into the binary and always on; `--rules DIR` adds more.
-//! Every glob is compiled once, here; a broken rule file is an input error with a span.
+//! Every glob is compiled once, here; a broken rule file is an input error with a span. This
+//! module only compiles: `checks::rule_files` runs the rules, and `checks::catalog` lists
+//! them with the built-in ones.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use globset::GlobSet;
@@ -12,8 +14,7 @@ use crate::globs::Matcher;
 use miette::SourceSpan;
 use serde::Deserialize;
 
-use crate::checks::{self, Pairing};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::error::{self, InputError};
 use crate::plan::{Sp, yaml_options};
 use crate::source::SourceFile;
@@ -95,7 +96,9 @@ struct RawWhen {
 impl Policy {
     /// The built-in packs plus every `*.yaml`/`*.yml` file in `dirs`. All problems in all
     /// files are returned together.
-    pub fn load(dirs: &[impl AsRef<Path>]) -> Result<Policy, Vec<InputError>> {
+    /// Compiles the built-in packs and the rule files in `dirs`; `reserved` are the ids a
+    /// rule file may not take (the built-in rules').
+    pub fn load(dirs: &[impl AsRef<Path>], reserved: &[&str]) -> Result<Policy, Vec<InputError>> {
         let mut files: Vec<SourceFile> = BUILTIN_PACKS
             .iter()
             .map(|(name, text)| SourceFile::new(*name, *text))
@@ -110,7 +113,7 @@ impl Policy {
         let mut policy = Policy::default();
         let mut seen: HashMap<String, (SourceFile, SourceSpan)> = HashMap::new();
         for file in &files {
-            match compile_file(file) {
+            match compile_file(file, reserved) {
                 Ok(rules) => {
                     for (rule, span) in rules {
                         if let Some((first_file, first_span)) = seen.get(&rule.id) {
@@ -146,73 +149,52 @@ impl Policy {
     pub fn get(&self, id: &str) -> Option<&PolicyRule> {
         self.rules.iter().find(|r| r.id == id)
     }
-
-    /// Every rule id: built-in rules and rule-file rules.
-    pub fn known_ids(&self) -> BTreeSet<String> {
-        checks::BUILTIN
-            .iter()
-            .map(|r| r.id.to_string())
-            .chain(self.rules.iter().map(|r| r.id.clone()))
-            .collect()
-    }
-
-    /// Findings of the enabled rule-file rules for one pairing.
-    pub fn check(&self, p: &Pairing, enabled: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
-        self.rules
-            .iter()
-            .filter(|r| enabled(&r.id))
-            .filter_map(|r| r.check(p))
-            .collect()
-    }
 }
 
 impl PolicyRule {
-    fn applies(&self, p: &Pairing) -> bool {
-        let i = p.instance;
-        let plan_path = p.plan.path().trim_start_matches("./");
+    /// Whether the rule's `when` globs all match an entry: its plan's path, cloud, region,
+    /// image (`None` when not known yet, which a rule with an `image` glob cannot match) and
+    /// name.
+    pub fn applies(
+        &self,
+        plan: &str,
+        cloud: &str,
+        region: &str,
+        image: Option<&str>,
+        entry: &str,
+    ) -> bool {
         let matches =
             |m: &Option<Matcher>, value: &str| m.as_ref().is_none_or(|g| g.is_match(value));
-        matches(&self.when.plan, plan_path)
-            && matches(&self.when.cloud, i.cloud.value.as_str())
-            && matches(&self.when.region, &i.region.value)
-            && matches(&self.when.image, &i.image.value)
-            && matches(&self.when.instance, &i.name.value)
+        let image_matches = match (&self.when.image, image) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(_), Some(image)) => matches(&self.when.image, image),
+        };
+        matches(&self.when.plan, plan.trim_start_matches("./"))
+            && matches(&self.when.cloud, cloud)
+            && matches(&self.when.region, region)
+            && image_matches
+            && matches(&self.when.instance, entry)
     }
 
-    fn check(&self, p: &Pairing) -> Option<Diagnostic> {
-        // A side Terraform decides at plan time cannot be matched: its `unverified` says so.
-        let knows = |side| p.instance.knows(side);
-        if !knows(crate::plan::Side::InstanceType)
-            || (self.when.image.is_some() && !knows(crate::plan::Side::Image))
-            || !self.applies(p)
+    /// Why the rule refuses `instance_type` (the pattern it matches, or those it matches
+    /// none of); `None` when it allows it.
+    pub fn refusal(&self, instance_type: &str) -> Option<String> {
+        if let Some(excl) = &self.excludes
+            && let Some(&hit) = excl.set.matches(instance_type).first()
         {
-            return None;
-        }
-        let wanted = &p.instance.instance_type.value;
-        let label = if let Some(excl) = &self.excludes
-            && let Some(&hit) = excl.set.matches(wanted).first()
-        {
-            format!("matches excluded pattern `{}`", excl.sources[hit])
+            Some(format!("matches excluded pattern `{}`", excl.sources[hit]))
         } else if let Some(incl) = &self.includes
-            && !incl.set.is_match(wanted)
+            && !incl.set.is_match(instance_type)
         {
             let patterns: Vec<&str> = incl.sources.iter().map(String::as_str).collect();
-            format!("matches none of {}", crate::suggest::quoted_list(&patterns))
+            Some(format!(
+                "matches none of {}",
+                crate::suggest::quoted_list(&patterns)
+            ))
         } else {
-            return None;
-        };
-        let d = Diagnostic::for_instance(
-            &self.id,
-            self.severity,
-            p.instance,
-            p.instance.instance_type.span,
-            format!("{} (`{wanted}`)", self.message),
-            label,
-        );
-        Some(d.with_help(format!(
-            "policy `{}` from {}; `preflight explain {}` says more",
-            self.id, self.origin, self.id
-        )))
+            None
+        }
     }
 }
 
@@ -242,18 +224,30 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
         .collect()
 }
 
-/// Compiles one rule file (for tools and fuzzing; `Policy::load` reads directories).
-pub fn compile_source(file: &SourceFile) -> Result<usize, Vec<InputError>> {
-    compile_file(file).map(|rules| rules.len())
+impl Policy {
+    /// The rules of one rule file alone (tests and tools; `Policy::load` reads directories).
+    pub fn from_file(file: &SourceFile, reserved: &[&str]) -> Result<Policy, Vec<InputError>> {
+        compile_file(file, reserved).map(|rules| Policy {
+            rules: rules.into_iter().map(|(r, _)| r).collect(),
+        })
+    }
 }
 
-fn compile_file(file: &SourceFile) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
+/// Compiles one rule file (for tools and fuzzing; `Policy::load` reads directories).
+pub fn compile_source(file: &SourceFile, reserved: &[&str]) -> Result<usize, Vec<InputError>> {
+    compile_file(file, reserved).map(|rules| rules.len())
+}
+
+fn compile_file(
+    file: &SourceFile,
+    reserved: &[&str],
+) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
     let raw: RawFile = serde_saphyr::from_str_with_options(file.text(), yaml_options())
         .map_err(|e| vec![error::from_yaml(error::Kind::Rules, file, &e)])?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
     for r in raw.rules {
-        match compile_rule(file, r) {
+        match compile_rule(file, r, reserved) {
             Ok(rule) => rules.push(rule),
             Err(mut e) => errors.append(&mut e),
         }
@@ -268,6 +262,7 @@ fn compile_file(file: &SourceFile) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<
 fn compile_rule(
     file: &SourceFile,
     r: RawRule,
+    reserved: &[&str],
 ) -> Result<(PolicyRule, SourceSpan), Vec<InputError>> {
     let mut errors = Vec::new();
     let id_span = r.id.span(file);
@@ -281,7 +276,7 @@ fn compile_rule(
             InputError::at("rules::bad-id", file, id_span, format!("rule id `{id}` is not kebab-case"), "here")
                 .with_help("use lowercase letters, digits and dashes, named after the problem: `no-gpu-in-dev`"),
         );
-    } else if checks::builtin(&id).is_some() {
+    } else if reserved.contains(&id.as_str()) {
         errors.push(InputError::at(
             "rules::duplicate-id",
             file,
@@ -380,56 +375,10 @@ fn bad_glob(file: &SourceFile, at: &Sp<String>, why: &str) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::plan;
-    use crate::facts::Facts;
 
     fn compile(text: &str) -> Result<Vec<PolicyRule>, Vec<InputError>> {
-        compile_file(&SourceFile::new("r.yaml", text))
+        compile_file(&SourceFile::new("r.yaml", text), &["image-not-found"])
             .map(|v| v.into_iter().map(|(r, _)| r).collect())
-    }
-
-    fn ids_flagged(rules: &str, plan_text: &str) -> Vec<String> {
-        let policy = Policy {
-            rules: compile(rules).expect("rules compile"),
-        };
-        let plan = plan(plan_text);
-        let facts = Facts::new();
-        plan.instances
-            .iter()
-            .flat_map(|i| {
-                policy.check(
-                    &Pairing {
-                        plan: &plan,
-                        instance: i,
-                        facts: &facts,
-                    },
-                    &|_| true,
-                )
-            })
-            .map(|d| d.entry)
-            .collect()
-    }
-
-    const PLAN: &str = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n  - {name: web-1, image: img-a, instance_type: g.n4.large}\n  - {name: gpu, image: img-a, instance_type: p.c1p40g.large}\n  - {name: web-2, cloud: aliyun, region: cn-hangzhou, image: m-1, instance_type: g7.large}\n";
-
-    #[test]
-    fn excludes_and_when_globs() {
-        let rules = "rules:\n  - id: no-gpu\n    message: no GPUs\n    when: {cloud: jdcloud, region: 'cn-*'}\n    excludes: ['p.*']\n";
-        assert_eq!(ids_flagged(rules, PLAN), ["gpu"]);
-    }
-
-    #[test]
-    fn includes_flag_what_matches_none() {
-        let rules = "rules:\n  - id: ecs-prefix\n    message: m\n    when: {cloud: aliyun}\n    includes: ['ecs.*']\n";
-        assert_eq!(ids_flagged(rules, PLAN), ["web-2"]);
-    }
-
-    #[test]
-    fn instance_and_plan_globs() {
-        let rules = "rules:\n  - id: web-small\n    message: m\n    when: {instance: 'web-*', plan: '*.yaml'}\n    excludes: ['*.large']\n";
-        assert_eq!(ids_flagged(rules, PLAN), ["web-1", "web-2"]);
-        let other_plan = "rules:\n  - id: web-small\n    message: m\n    when: {plan: 'envs/dev/**'}\n    excludes: ['*']\n";
-        assert!(ids_flagged(other_plan, PLAN).is_empty());
     }
 
     #[test]
@@ -454,7 +403,7 @@ mod tests {
 
     #[test]
     fn builtin_packs_compile() {
-        let policy = Policy::load(&[] as &[&str]).expect("built-in packs compile");
+        let policy = Policy::load(&[] as &[&str], &[]).expect("built-in packs compile");
         assert!(!policy.rules.is_empty());
     }
 
@@ -479,6 +428,6 @@ mod tests {
     #[test]
     fn shipped_examples_compile() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/examples");
-        Policy::load(&[dir]).expect("examples compile");
+        Policy::load(&[dir], &[]).expect("examples compile");
     }
 }

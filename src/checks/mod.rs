@@ -5,6 +5,7 @@
 //! metadata (`RULE`) and a `check` function that returns early when the rule does not apply.
 
 mod architecture_mismatch;
+pub mod catalog;
 mod image_not_found;
 mod image_quota_exceeded;
 mod image_unavailable;
@@ -12,6 +13,7 @@ mod instance_type_excluded;
 mod instance_type_not_included;
 mod instance_type_sold_out;
 mod instance_type_unknown;
+mod rule_files;
 mod system_disk_too_small;
 mod unverified;
 
@@ -103,6 +105,11 @@ pub const BUILTIN: &[&Rule] = &[
 
 /// The id of the rule that reports what could not be checked; it cannot be disabled.
 pub const UNVERIFIED: &str = "unverified";
+
+/// The built-in rules' ids, which no rule file may take.
+pub fn ids() -> Vec<&'static str> {
+    BUILTIN.iter().map(|r| r.id).collect()
+}
 
 pub fn builtin(id: &str) -> Option<&'static Rule> {
     BUILTIN.iter().copied().find(|r| r.id == id)
@@ -313,7 +320,8 @@ pub fn run(
                     out.diagnostics.push(d);
                 }
             }
-            out.diagnostics.extend(policy.check(&pairing, enabled));
+            out.diagnostics
+                .extend(rule_files::check(policy, &pairing, enabled));
             if check_unverified && let Some(d) = unverified::check_pairing(&pairing, &needs) {
                 out.diagnostics.push(d);
             }

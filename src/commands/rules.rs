@@ -2,38 +2,31 @@
 
 use std::io;
 
-use preflight::checks;
+use preflight::checks::catalog::{self, Catalog};
 use preflight::exit::Exit;
-use preflight::policy::Policy;
 
 use super::{print_input_errors, print_stdout};
 
 pub fn run(dirs: &[std::path::PathBuf]) -> io::Result<Exit> {
-    let policy = match Policy::load(dirs) {
+    let policy = match catalog::load_policy(dirs) {
         Ok(p) => p,
         Err(errors) => return print_input_errors(&errors),
     };
-    let mut rows: Vec<(String, String, String)> = checks::BUILTIN
+    let catalog = Catalog::new(&policy);
+    let width = catalog
+        .entries()
         .iter()
-        .map(|r| {
-            (
-                r.id.to_string(),
-                r.severity.to_string(),
-                r.summary.to_string(),
-            )
-        })
-        .collect();
-    rows.extend(policy.rules.iter().map(|r| {
-        (
-            r.id.clone(),
-            r.severity.to_string(),
-            format!("{} ({})", r.message, r.origin),
-        )
-    }));
-    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        .map(|e| e.id.len())
+        .max()
+        .unwrap_or(0);
     let mut text = String::new();
-    for (id, severity, summary) in rows {
-        text.push_str(&format!("{id:width$}  {severity:7}  {summary}\n"));
+    for e in catalog.entries() {
+        text.push_str(&format!(
+            "{:width$}  {:7}  {}\n",
+            e.id,
+            e.severity.to_string(),
+            e.listed_summary()
+        ));
     }
     print_stdout(&text).map(|()| Exit::Passed)
 }

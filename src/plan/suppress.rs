@@ -3,9 +3,7 @@
 //! A comment after a value applies to that line. A comment on a line of its own applies to
 //! the next line that is not blank or a comment; when that line starts an entry (`- name: …`),
 //! to every diagnostic of that entry. Rule ids are checked against the known rules later,
-//! once rule files are loaded (`check_rule_ids`).
-
-use std::collections::BTreeSet;
+//! once rule files are loaded (`checks::catalog`).
 
 use miette::SourceSpan;
 
@@ -148,35 +146,6 @@ fn next_content_line(lines: &[&str], from: usize) -> usize {
             !t.is_empty() && !t.starts_with('#')
         })
         .map_or(from + 1, |(i, _)| i + 1)
-}
-
-/// Every suppression must name a rule that exists, so a typo does not silently suppress
-/// nothing.
-pub fn check_rule_ids(
-    file: &SourceFile,
-    suppressions: &[Suppression],
-    known: &BTreeSet<String>,
-) -> Vec<InputError> {
-    let mut errors = Vec::new();
-    for rule in suppressions.iter().flat_map(|s| &s.rules) {
-        if !known.contains(&rule.value) {
-            let help = match crate::suggest::best(&rule.value, known.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "`preflight rules` lists every rule id".to_string(),
-            };
-            errors.push(
-                InputError::at(
-                    "plan::unknown-rule",
-                    file,
-                    rule.span,
-                    format!("unknown rule `{}` in a suppression comment", rule.value),
-                    "no rule has this id",
-                )
-                .with_help(help),
-            );
-        }
-    }
-    errors
 }
 
 #[cfg(test)]
