@@ -20,8 +20,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clouds::sign::sha256_hex;
-
 pub const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// The Cache Directory Tagging convention's file and signature (<https://bford.info/cachedir/>).
@@ -113,7 +111,8 @@ impl Cache {
             joined.extend_from_slice(&(p.len() as u64).to_le_bytes());
             joined.extend_from_slice(p);
         }
-        sha256_hex(&joined)
+        // The cache hashes for itself: it sits below the clouds, which use it.
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&joined))
     }
 
     /// A fresh answer for `key`; a missing, expired, truncated or unreadable entry is a miss.
@@ -157,7 +156,7 @@ impl Cache {
                 self.warn(format!(
                     "cannot write to the cache `{}`: {}; later runs will ask the clouds again",
                     self.dir.display(),
-                    crate::io_reason(&e)
+                    crate::files::io_reason(&e)
                 ));
             }
         }
@@ -233,15 +232,21 @@ fn open(dir: &Path) -> Result<(), String> {
     if fs::symlink_metadata(dir).is_err() {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot make `{shown}`: {}", crate::io_reason(&e)))?;
+                .map_err(|e| format!("cannot make `{shown}`: {}", crate::files::io_reason(&e)))?;
         }
         match private_dir(dir) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(format!("cannot make `{shown}`: {}", crate::io_reason(&e))),
+            Err(e) => {
+                return Err(format!(
+                    "cannot make `{shown}`: {}",
+                    crate::files::io_reason(&e)
+                ));
+            }
         }
     }
-    let meta = fs::metadata(dir).map_err(|e| format!("`{shown}`: {}", crate::io_reason(&e)))?;
+    let meta =
+        fs::metadata(dir).map_err(|e| format!("`{shown}`: {}", crate::files::io_reason(&e)))?;
     if !meta.is_dir() {
         return Err(format!("`{shown}` is not a directory"));
     }
@@ -260,7 +265,7 @@ fn open(dir: &Path) -> Result<(), String> {
         }
         None if only_entries(dir) => {
             write_private(&dir.join(TAG_FILE), OUR_TAG.as_bytes())
-                .map_err(|e| format!("cannot tag `{shown}`: {}", crate::io_reason(&e)))?;
+                .map_err(|e| format!("cannot tag `{shown}`: {}", crate::files::io_reason(&e)))?;
             tighten(dir, &meta);
             Ok(())
         }

@@ -70,7 +70,8 @@ pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Config, Vec<InputEr
     match path {
         None => Ok(Config::default()),
         Some(path) => {
-            let file = crate::read_source(&path, error::Kind::Config).map_err(|e| vec![e])?;
+            let file =
+                crate::files::read_source(&path, error::Kind::Config).map_err(|e| vec![e])?;
             parse(&file, path.parent().unwrap_or(Path::new(".")))
         }
     }

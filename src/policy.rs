@@ -205,7 +205,7 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
             "rules::unreadable",
             format!(
                 "cannot read rule directory `{shown}`: {}",
-                crate::io_reason(&e)
+                crate::files::io_reason(&e)
             ),
         )
         .with_help("--rules takes a directory of *.yaml rule files")
@@ -220,7 +220,7 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
     paths.sort();
     paths
         .into_iter()
-        .map(|p| crate::read_source(&p, error::Kind::Rules))
+        .map(|p| crate::files::read_source(&p, error::Kind::Rules))
         .collect()
 }
 

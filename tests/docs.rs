@@ -239,3 +239,125 @@ fn pre_commit_hook_entries_run() {
         }
     }
 }
+
+/// ARCHITECTURE.md's layer table is the rule: every module of `src/` is in it, uses no module
+/// of a higher layer, and no two modules use each other. Paths are read from the source text
+/// (`crate::x`, `use crate::{x, y::z}`, and `preflight::x` in the binary), tests left out.
+#[test]
+fn the_code_keeps_to_the_layers_of_architecture_md() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let codemap = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let mut layer: BTreeMap<String, u32> = BTreeMap::new();
+    for line in codemap.lines() {
+        let Some((module, rest)) = line.strip_prefix("| `").and_then(|l| l.split_once("` | "))
+        else {
+            continue;
+        };
+        if let Some(n) = rest.split(" |").next().and_then(|n| n.trim().parse().ok()) {
+            layer.insert(module.to_string(), n);
+        }
+    }
+    assert!(layer.len() > 20, "the layer table: {layer:?}");
+
+    let mut files = Vec::new();
+    let mut pending = vec![root.join("src")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for path in files {
+        let relative = path.strip_prefix(root.join("src")).expect("under src");
+        let first = relative
+            .components()
+            .next()
+            .expect("a component")
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if first == "lib" || first == "main" {
+            continue;
+        }
+        let Some(&own) = layer.get(&first) else {
+            wrong.push(format!(
+                "`{first}` ({}) is not in ARCHITECTURE.md",
+                relative.display()
+            ));
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).expect("source");
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let prefix = if first == "commands" {
+            "preflight::"
+        } else {
+            "crate::"
+        };
+        for used in used_modules(text, prefix) {
+            let Some(&theirs) = layer.get(&used) else {
+                continue;
+            };
+            if used == first {
+                continue;
+            }
+            if theirs > own {
+                wrong.push(format!(
+                    "{} (layer {own}) uses `{used}` (layer {theirs})",
+                    relative.display()
+                ));
+            }
+            uses.entry(first.clone()).or_default().insert(used);
+        }
+    }
+    for (a, used) in &uses {
+        for b in used {
+            if a < b && uses.get(b).is_some_and(|u| u.contains(a)) {
+                wrong.push(format!("`{a}` and `{b}` use each other"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The top-level modules a source text names after `prefix` (`crate::` or `preflight::`),
+/// including those in a `use crate::{a, b::c}` group.
+fn used_modules(text: &str, prefix: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices(prefix) {
+        let rest = &text[at + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // Items at the group's top level: what follows `{` and each top-level `,`.
+            let mut depth = 0;
+            let mut start = true;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => start = true,
+                    c if start && !c.is_whitespace() => {
+                        out.push(ident(&group[i..]));
+                        start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push(ident(rest));
+        }
+    }
+    out
+}

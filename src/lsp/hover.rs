@@ -147,7 +147,7 @@ fn type_text(pairing: &Pairing) -> String {
 
 impl Server {
     /// The run to read plans from: the last one that parsed, while the text does not.
-    fn readable(unit: &Unit) -> &crate::Validated {
+    fn readable(unit: &Unit) -> &crate::pipeline::Validated {
         match &unit.last_good {
             Some(good) if unit.run.plans.is_empty() => good,
             _ => &unit.run,

@@ -34,7 +34,7 @@ use diagnose::ByFile;
 
 use crate::facts::Facts;
 use crate::files::Overlay;
-use crate::{ValidateOptions, Validated};
+use crate::pipeline::{ValidateOptions, Validated};
 
 /// What `preflight lsp` is started with: the fact sources of `validate`.
 #[derive(Debug, Clone, Default)]
@@ -501,7 +501,7 @@ impl Server {
         let encoding = self.encoding;
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::files::with_overlay(overlay, || match &options {
-                Ok(options) => crate::validate_all(options),
+                Ok(options) => crate::pipeline::validate_all(options),
                 Err(errors) => Validated {
                     report: crate::report::Report {
                         errors: errors.clone(),

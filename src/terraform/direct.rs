@@ -332,7 +332,7 @@ fn json_syntax(builder: &mut Builder, paths: &[std::path::PathBuf], errors: &mut
     for path in paths {
         // Read through the cap like every input; one Terraform could not read either is an
         // input error, never a file passed over.
-        let file = match crate::read_source(path, crate::error::Kind::Plan) {
+        let file = match crate::files::read_source(path, crate::error::Kind::Plan) {
             Ok(file) => file,
             Err(e) => {
                 errors.push(e);

@@ -71,7 +71,7 @@ fn overlaid(dir: &Path, keep: &impl Fn(&str) -> bool, mut files: Vec<PathBuf>) -
 
 /// Reads and parses one HCL file; a syntax error is an input error at its spot.
 pub fn read_hcl(path: &Path, errors: &mut Vec<InputError>) -> Option<TfFile> {
-    let source = match crate::read_source(path, error::Kind::Plan) {
+    let source = match crate::files::read_source(path, error::Kind::Plan) {
         Ok(source) => source,
         Err(e) => {
             errors.push(e);

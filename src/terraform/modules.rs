@@ -456,7 +456,7 @@ fn downloaded_modules(root: &Path) -> Result<HashMap<String, PathBuf>, InputErro
     if !path.exists() {
         return Ok(HashMap::new());
     }
-    let source = crate::read_source(&path, crate::error::Kind::Plan)?;
+    let source = crate::files::read_source(&path, crate::error::Kind::Plan)?;
     let manifest = serde_json::from_str::<Manifest>(source.text()).map_err(|e| {
         let at = source.offset_of(e.line(), e.column());
         InputError::at(

@@ -178,7 +178,7 @@ fn text_layer(origin: &str, name: &str, value: &str) -> Layer {
 /// A `.tfvars.json` file: one object whose members are variables. Values keep the spans of
 /// their text in the file.
 fn read_json(path: &Path, errors: &mut Vec<InputError>) -> Option<Layer> {
-    let source = match crate::read_source(path, error::Kind::Plan) {
+    let source = match crate::files::read_source(path, error::Kind::Plan) {
         Ok(s) => s,
         Err(e) => {
             errors.push(e);
