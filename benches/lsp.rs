@@ -4,8 +4,11 @@
 //! alternate between two texts, one with a typo more, so every one is checked anew.
 //! Run with `cargo bench --bench lsp`; it prints a table, it asserts nothing.
 
-#[path = "../tests/support/lsp_client.rs"]
+#[path = "../tests/it/support/lsp_client.rs"]
 mod lsp_client;
+// The one hermetic environment the client starts the server with.
+#[path = "../tests/it/support/run.rs"]
+mod run;
 mod support;
 
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! `Throttling.User`), with default flags: the wall time against the ideal, the share of
 //! throttled answers, and what was left unverified. Run with `cargo bench --bench network`.
 
-#[path = "../tests/support/fake_cloud.rs"]
+#[path = "../tests/it/support/fake_cloud.rs"]
 mod fake_cloud;
 
 use std::collections::BTreeMap;

@@ -3,17 +3,15 @@
 //! under an address-space limit); nothing the user owns is lost or changed unasked; a run
 //! ends by its deadline; nothing is passed in silence.
 
-mod support;
-
 use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::fake_cloud::{FakeCloud, Fault};
+use crate::support::lsp_client::Client;
+use crate::support::run::{Limits, Run, command, is_root, run_sync, scratch};
 use serde_json::{Value, json};
-use support::fake_cloud::{FakeCloud, Fault};
-use support::lsp_client::Client;
-use support::run::{Limits, Run, command, is_root, run_sync, scratch};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

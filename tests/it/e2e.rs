@@ -1,9 +1,7 @@
 //! End to end: the real binary, signed requests, against the fake cloud on loopback.
 
-mod support;
-
-use support::fake_cloud::{ALI_SK, FakeCloud, Fault, JD_SK, ZL_SK};
-use support::run::{Run, run_with};
+use crate::support::fake_cloud::{ALI_SK, FakeCloud, Fault, JD_SK, ZL_SK};
+use crate::support::run::{Run, run_with};
 
 /// A plan that trips every rule across the three clouds.
 const PLAN: &str = "\
@@ -550,9 +548,7 @@ async fn transport_faults_are_unverified_with_a_reason() {
     );
 
     // Nothing listens on a closed port; https to a plain-http server fails the handshake.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let closed_addr = closed.local_addr().expect("addr");
-    drop(closed);
+    let (_refusing, closed_addr) = crate::support::run::refusing_address();
     for (endpoint, says) in [
         (format!("http://{closed_addr}"), "could not connect"),
         (
@@ -943,7 +939,7 @@ async fn fault_matrix_for_every_cloud() {
                 None,
                 Some(format!(
                     "https://{}",
-                    support::fake_cloud::untrusted_tls_server()
+                    crate::support::fake_cloud::untrusted_tls_server()
                 )),
                 Outcome::Unverified("invalid peer certificate"),
             ),
@@ -1135,9 +1131,7 @@ async fn config_endpoints_are_used_and_the_environment_wins() {
     );
     assert_eq!(fake.requests().len(), MINIMUM.len());
     // The environment points JD at a closed port: it wins, so JD's pairings are unverified.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let closed_addr = closed.local_addr().expect("addr");
-    drop(closed);
+    let (_refusing, closed_addr) = crate::support::run::refusing_address();
     let mut env = env_without_endpoints;
     env.push((
         "PREFLIGHT_JDCLOUD_ENDPOINT".into(),
@@ -1161,7 +1155,7 @@ async fn a_terraform_plan_is_checked_through_the_network() {
     for t in ["g.n4.large", "m.n4.xlarge", "m.n4.2xlarge"] {
         fake.jd_type_with("cn-north-1", t, "x86_64", zones, false, true);
     }
-    let plan = include_str!("../testdata/cases/tf-jdcloud/tfplan.json");
+    let plan = include_str!("../../testdata/cases/tf-jdcloud/tfplan.json");
     let r = run_with(
         &[("tfplan.json", plan)],
         fake.env(),
@@ -1210,18 +1204,18 @@ async fn fetch_reads_terraform_plan_json() {
     fake.ali_type("cn-hangzhou", "ecs.g7.large", "X86");
     fake.ali_type("cn-hangzhou", "ecs.c7.large", "X86");
     fake.ali_type("cn-hangzhou", "ecs.g8y.large", "ARM");
-    let plan = include_str!("../testdata/cases/tf-aliyun/tfplan.json");
-    let dir = support::run::scratch("e2e-tf-fetch");
+    let plan = include_str!("../../testdata/cases/tf-aliyun/tfplan.json");
+    let dir = crate::support::run::scratch("e2e-tf-fetch");
     std::fs::write(dir.join("tfplan.json"), plan).expect("plan");
-    let limits = support::run::Limits::default();
-    let direct = support::run::run_in(
+    let limits = crate::support::run::Limits::default();
+    let direct = crate::support::run::run_in(
         &dir,
         fake.env(),
         &["validate", "tfplan.json", "--format", "json"],
         limits,
     )
     .await;
-    let fetched = support::run::run_in(
+    let fetched = crate::support::run::run_in(
         &dir,
         fake.env(),
         &["fetch", "tfplan.json", "--output", "facts.json"],
@@ -1248,7 +1242,7 @@ async fn fetch_reads_terraform_plan_json() {
             "m-bp1retired0000web"
         ]
     );
-    let offline = support::run::run_in(
+    let offline = crate::support::run::run_in(
         &dir,
         vec![],
         &[

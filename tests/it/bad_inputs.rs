@@ -5,7 +5,6 @@
 //! with that diagnostic and never panic. Files too large to commit are made here.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn bad_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bad")
@@ -23,8 +22,7 @@ fn check(file: &Path, scratch: &Path) -> (Option<i32>, Option<u64>, String) {
         .into_owned();
     let facts = scratch.join("facts.json");
     std::fs::write(&facts, r#"{"version":2}"#).expect("facts");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
-    cmd.env_clear().current_dir(scratch);
+    let mut cmd = crate::support::run::command(scratch, Vec::new(), &[], Default::default());
     let common = ["--facts", "facts.json", "--format", "json"];
     if name.ends_with(".plan.yaml") {
         cmd.arg("validate").arg(file).args(common);

@@ -2,12 +2,13 @@
 //! split on white space), the inputs it names, and the exact expected transcripts. A `validate`
 //! case runs once per format (`human.out`, `json.out`, `compact.out`, or the formats its
 //! `formats` file lists); any other command runs once (`out`). An `env` file sets variables; an
-//! `inside` file runs the case again from a directory below it (see `check_inside`). Re-bless with `SNAPSHOTS=overwrite cargo test --test golden` and review the diff.
+//! `inside` file runs the case again from a directory below it (see `check_inside`). Re-bless with `SNAPSHOTS=overwrite cargo test --test it golden` and review the diff.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use snapbox::Data;
+
+use crate::support::run::Project;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases")
@@ -35,15 +36,9 @@ fn case_env(dir: &Path) -> Vec<(String, String)> {
 
 /// Runs the binary in `dir` with the case's environment (`env` of the case `case`).
 fn output(case: &Path, dir: &Path, args: &[String]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args(args)
-        .current_dir(dir)
-        // Hermetic: no credentials or endpoints from the machine, no CLI config files.
-        .env_clear()
-        .env("HOME", "/nonexistent-preflight-home")
-        .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
-        .env("NO_COLOR", "1")
-        .envs(case_env(case))
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Project::at(dir)
+        .command(case_env(case), &args)
         .output()
         .expect("the binary runs")
 }

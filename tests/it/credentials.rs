@@ -5,12 +5,10 @@
 //! the fake's: it checks AssumeRole's signature, accepts only the OIDC tokens it was given,
 //! and accepts the temporary keys it issued only with their tokens.
 
-mod support;
-
 use std::path::Path;
 
-use support::fake_cloud::{ALI_AK, ALI_SK, FakeCloud};
-use support::run::{Limits, Run, run_in, scratch};
+use crate::support::fake_cloud::{ALI_AK, ALI_SK, FakeCloud};
+use crate::support::run::{Limits, Run, run_in, scratch};
 
 const PLAN: &str = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n  - {name: vm, image: m-ok, instance_type: ecs.g7.large}\n";
 const ROLE: &str = "acs:ram::1234567890:role/ci";

@@ -15,6 +15,14 @@ pub struct Run {
 }
 
 impl Run {
+    pub fn of(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
     }
@@ -97,16 +105,9 @@ pub fn command(
     args: &[&str],
     limits: Limits,
 ) -> std::process::Command {
-    let own_cache = dir.join("cache").to_string_lossy().into_owned();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", "/nonexistent-preflight-home")
-        .env("NO_COLOR", "1")
-        .env("PREFLIGHT_CACHE_DIR", own_cache)
-        .envs(env);
+    command.args(args);
+    hermetic(&mut command, dir, env);
     if let Some(bytes) = limits.file_size {
         limit_file_size(&mut command, bytes);
     }
@@ -119,16 +120,85 @@ pub fn command(
     command
 }
 
+/// The one environment every run of the binary gets: nothing of the machine's, a home with
+/// no CLI config files, no colour, and a cache of its own under `dir` unless `env` names one
+/// (it comes later and wins).
+pub fn hermetic(command: &mut std::process::Command, dir: &Path, env: Vec<(String, String)>) {
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", "/nonexistent-preflight-home")
+        .env("NO_COLOR", "1")
+        .env("PREFLIGHT_CACHE_DIR", dir.join("cache"))
+        .envs(env);
+}
+
+/// A directory the binary runs in: a scratch one with the files a test writes, or one of the
+/// repository's (a golden case), where a run must leave nothing (no cache).
+pub struct Project {
+    pub dir: PathBuf,
+    own: bool,
+}
+
+impl Project {
+    /// A fresh scratch directory.
+    pub fn new(label: &str) -> Project {
+        Project {
+            dir: scratch(label),
+            own: true,
+        }
+    }
+
+    /// A directory of the repository, as it is.
+    pub fn at(dir: impl Into<PathBuf>) -> Project {
+        Project {
+            dir: dir.into(),
+            own: false,
+        }
+    }
+
+    /// Writes `text` to `name` (directories made as needed).
+    pub fn file(&self, name: &str, text: &str) -> &Project {
+        let path = self.dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+        std::fs::write(path, text).expect("write");
+        self
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The binary with `args`, hermetic, with `env` added.
+    pub fn command(&self, env: Vec<(String, String)>, args: &[&str]) -> std::process::Command {
+        let mut all = Vec::new();
+        if !self.own {
+            all.push((
+                "PREFLIGHT_CACHE_DIR".to_string(),
+                "/nonexistent-preflight-home/cache".to_string(),
+            ));
+        }
+        all.extend(env);
+        command(&self.dir, all, args, Limits::default())
+    }
+
+    /// Runs the binary with `args` and waits for it.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::of(
+            self.command(Vec::new(), args)
+                .output()
+                .expect("binary runs"),
+        )
+    }
+}
+
 /// Runs the binary in `dir` with `env` only, and waits for it.
 pub fn run_sync(dir: &Path, env: Vec<(String, String)>, args: &[&str], limits: Limits) -> Run {
-    let out = command(dir, env, args, limits)
-        .output()
-        .expect("binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(
+        command(dir, env, args, limits)
+            .output()
+            .expect("binary runs"),
+    )
 }
 
 /// Runs the binary in `dir` with `env` only. Each run has a cache of its own under `dir`
@@ -192,5 +262,31 @@ fn limit_file_size(command: &mut std::process::Command, bytes: u64) {
             }
             Ok(())
         });
+    }
+}
+
+/// A loopback address that refuses connections and stays so: a socket bound to a port but
+/// never listening. A port merely closed again may be handed to another test's server in
+/// the meantime (they all run in one process, in parallel). The port is free again when the
+/// returned socket is dropped.
+pub fn refusing_address() -> (std::os::fd::OwnedFd, std::net::SocketAddr) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a descriptor this function owns; every result is checked.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0, "socket");
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let bound = libc::bind(fd, (&raw const addr).cast(), len);
+        assert_eq!(bound, 0, "bind");
+        let mut got: libc::sockaddr_in = std::mem::zeroed();
+        let mut got_len = len;
+        let named = libc::getsockname(fd, (&raw mut got).cast(), &mut got_len);
+        assert_eq!(named, 0, "getsockname");
+        let port = u16::from_be(got.sin_port);
+        (owned, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
     }
 }

@@ -1,6 +1,6 @@
 //! Generated documents in the repository must match what the binary produces, so a change to
 //! the plan format or a rule's documentation cannot leave them stale. Re-generate with
-//! `cargo run -- schema > docs/plan.schema.json` and `SNAPSHOTS=overwrite cargo test --test docs`.
+//! `cargo run -- schema > docs/plan.schema.json` and `SNAPSHOTS=overwrite cargo test --test it docs`.
 
 use snapbox::Data;
 
@@ -13,7 +13,7 @@ fn docs() -> std::path::PathBuf {
 #[test]
 fn rule_pages_are_current() {
     let mut index = String::from(
-        "# Rules\n\nGenerated from the rules' source by `SNAPSHOTS=overwrite cargo test --test docs`;\n`preflight explain RULE` prints the same text.\n\n| rule | severity | what it catches |\n|---|---|---|\n",
+        "# Rules\n\nGenerated from the rules' source by `SNAPSHOTS=overwrite cargo test --test it docs`;\n`preflight explain RULE` prints the same text.\n\n| rule | severity | what it catches |\n|---|---|---|\n",
     );
     for rule in preflight::checks::BUILTIN {
         snapbox::assert_data_eq!(
@@ -64,7 +64,7 @@ fn man_pages_are_current() {
     assert_eq!(
         pages(&man),
         generated,
-        "run SNAPSHOTS=overwrite cargo test --test docs"
+        "run SNAPSHOTS=overwrite cargo test --test it docs"
     );
     let top = std::fs::read_to_string(man.join("preflight.1")).expect("top page");
     for page in &generated {
@@ -210,12 +210,9 @@ fn pre_commit_hook_entries_run() {
         }
         let mut words = entry.split_whitespace();
         assert_eq!(words.next(), Some("preflight"));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
-            .args(words)
-            .args(&files)
-            .current_dir(root)
-            .env_clear()
-            .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
+        let args: Vec<&str> = words.chain(files.iter().map(String::as_str)).collect();
+        let out = crate::support::run::Project::at(root)
+            .command(Vec::new(), &args)
             .output()
             .expect("runs");
         let code = out.status.code();

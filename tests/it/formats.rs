@@ -1,11 +1,9 @@
 //! The machine formats are read by other tools; these tests read them the way those tools do.
 
-mod support;
-
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use support::xsd::Schema;
+use crate::support::run::Project;
+use crate::support::xsd::Schema;
 
 fn example(format: &str) -> String {
     run(
@@ -16,12 +14,11 @@ fn example(format: &str) -> String {
 
 fn run(args: &[&str], format: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .arg("validate")
-        .args(args)
-        .args(["--format", format])
-        .current_dir(root)
-        .env_clear()
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", format]);
+    let out = Project::at(root)
+        .command(Vec::new(), &all)
         .output()
         .expect("binary runs");
     assert_eq!(out.status.code(), Some(1));
@@ -130,13 +127,11 @@ fn junit_cases_of_one_block_keep_their_own_findings() {
 
 /// Runs `validate ARGS --format FORMAT` in `dir` with no environment; (exit code, stdout).
 fn run_in(dir: &Path, args: &[&str], format: &str) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .arg("validate")
-        .args(args)
-        .args(["--format", format])
-        .current_dir(dir)
-        .env_clear()
-        .env("HOME", "/nonexistent-preflight-home")
+    let mut all = vec!["validate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", format]);
+    let out = Project::at(dir)
+        .command(Vec::new(), &all)
         .output()
         .expect("binary runs");
     let code = out.status.code().expect("exit code");
@@ -170,7 +165,7 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(label: &str) -> Scratch {
-        Scratch(support::run::scratch(label))
+        Scratch(crate::support::run::scratch(label))
     }
 }
 
@@ -355,8 +350,10 @@ fn junit_holds_thirty_thousand_findings() {
     assert_eq!(xml.matches("<failure ").count(), 30_000);
 }
 
-fn sarif_schema() -> support::json_schema::Validator {
-    support::json_schema::Validator::read(&root().join("testdata/schemas/sarif-schema-2.1.0.json"))
+fn sarif_schema() -> crate::support::json_schema::Validator {
+    crate::support::json_schema::Validator::read(
+        &root().join("testdata/schemas/sarif-schema-2.1.0.json"),
+    )
 }
 
 /// The report is valid against the OASIS SARIF 2.1.0 schema; its JSON.
@@ -531,19 +528,22 @@ fn the_job_summary_escapes_what_plans_and_rules_say() {
     let scratch = Scratch::new("summary");
     let summary = scratch.0.join("summary.md");
     std::fs::write(&summary, "earlier step\n").expect("summary");
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args([
-            "validate",
-            "plans",
-            "--facts",
-            "facts.json",
-            "--rules",
-            "policies",
-        ])
-        .args(["--format", "github"])
-        .current_dir(root().join("testdata/cases/markdown-escaping"))
-        .env_clear()
-        .env("GITHUB_STEP_SUMMARY", &summary)
+    let env = vec![(
+        "GITHUB_STEP_SUMMARY".to_string(),
+        summary.display().to_string(),
+    )];
+    let args = [
+        "validate",
+        "plans",
+        "--facts",
+        "facts.json",
+        "--rules",
+        "policies",
+        "--format",
+        "github",
+    ];
+    let out = Project::at(root().join("testdata/cases/markdown-escaping"))
+        .command(env, &args)
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));

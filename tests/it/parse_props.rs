@@ -251,7 +251,7 @@ fn one_byte_deletions_agree() {
     );
 }
 
-const TF_PLAN: &str = include_str!("../testdata/cases/tf-jdcloud/tfplan.json");
+const TF_PLAN: &str = include_str!("../../testdata/cases/tf-jdcloud/tfplan.json");
 
 /// Reads mutated Terraform plan JSON (no .tf files) and renders what comes out, findings'
 /// spans included: nothing panics, every span lies inside the file.

@@ -59,14 +59,10 @@ impl Client {
         env: Vec<(String, String)>,
         cwd: &Path,
     ) -> Client {
-        let mut child = Command::new(binary)
-            .arg("lsp")
-            .args(args)
-            .current_dir(cwd)
-            .env_clear()
-            .env("HOME", "/nonexistent-preflight-home")
-            .env("PREFLIGHT_CACHE_DIR", cwd.join("cache"))
-            .envs(env)
+        let mut command = Command::new(binary);
+        command.arg("lsp").args(args);
+        super::run::hermetic(&mut command, cwd, env);
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

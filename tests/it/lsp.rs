@@ -2,15 +2,12 @@
 //! by `Content-Length` headers, through open, change, code action, hover, completion,
 //! executeCommand, progress and shutdown.
 
-mod support;
-
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::support::fake_cloud::{FakeCloud, Fault};
+use crate::support::lsp_client::{Client, uri};
+use crate::support::run::{Project, scratch};
 use serde_json::{Value, json};
-use support::fake_cloud::{FakeCloud, Fault};
-use support::lsp_client::{Client, uri};
-use support::run::scratch;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -181,11 +178,11 @@ fn ranges_equal_the_json_positions_in_the_negotiated_encoding() {
     let text = "instances:\n  - {name: \"🚀web\", cloud: jdcloud, region: cn-north-1, image: img-m5s0****30, instance_type: m.n4.2xlarg}\n";
     let plan = dir.join("emoji.plan.yaml");
     std::fs::write(&plan, text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args(["validate", "emoji.plan.yaml", "--format", "json"])
-        .args(facts_args())
-        .current_dir(&dir)
-        .env("PREFLIGHT_CACHE_DIR", dir.join("cache"))
+    let facts = facts_args();
+    let mut args = vec!["validate", "emoji.plan.yaml", "--format", "json"];
+    args.extend(facts.iter().map(String::as_str));
+    let out = Project::at(&dir)
+        .command(Vec::new(), &args)
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
@@ -469,17 +466,16 @@ fn terraform_plan_json_is_checked_and_other_json_and_yaml_are_left_alone() {
     let uri = client.open(&json_path, &plan_json);
     let d = client.diagnostics(&uri);
     // Without .tf files beside it the findings point into the JSON, as `validate` says.
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args([
-            "validate",
-            "tfplan.json",
-            "--format",
-            "json",
-            "--facts",
-            &facts,
-        ])
-        .current_dir(&dir)
-        .env("PREFLIGHT_CACHE_DIR", dir.join("cache"))
+    let args = [
+        "validate",
+        "tfplan.json",
+        "--format",
+        "json",
+        "--facts",
+        &facts,
+    ];
+    let out = Project::at(&dir)
+        .command(Vec::new(), &args)
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
@@ -778,9 +774,8 @@ fn exit_codes_follow_the_protocol_and_garbage_is_named() {
         ("", "before an `initialize` request"),
         ("garbage\n", "malformed header"),
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_preflight"))
-            .arg("lsp")
-            .current_dir(&dir)
+        let mut child = Project::at(&dir)
+            .command(Vec::new(), &["lsp"])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -3,12 +3,10 @@
 //! alone and deletes only its own files, inputs are read through a cap, and report files are
 //! written whole or not at all. The real binary, against the fake cloud on loopback.
 
-mod support;
-
 use std::path::Path;
 
-use support::fake_cloud::{FakeCloud, Fault};
-use support::run::{Limits, Run, run_in, run_with, scratch};
+use crate::support::fake_cloud::{FakeCloud, Fault};
+use crate::support::run::{Limits, Run, run_in, run_with, scratch};
 
 /// One pairing of each cloud that passes, one that fails, and a custom image for quota.
 const PLAN: &str = "\

@@ -2,7 +2,9 @@
 //! help.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::support::run::Project;
 
 fn case(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -11,14 +13,8 @@ fn case(name: &str) -> PathBuf {
 }
 
 fn preflight(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args(args)
-        .current_dir(dir)
-        // Hermetic: no credentials or endpoints from the machine, no CLI config files.
-        .env_clear()
-        .env("HOME", "/nonexistent-preflight-home")
-        .env("PREFLIGHT_CACHE_DIR", "/nonexistent-preflight-home/cache")
-        .env("NO_COLOR", "1")
+    Project::at(dir)
+        .command(Vec::new(), args)
         .output()
         .expect("the binary runs")
 }
@@ -123,18 +119,20 @@ fn github_format_appends_a_job_summary_when_asked() {
     let dir = case("all-formats");
     let path = temp_path("step-summary.md");
     std::fs::write(&path, "earlier step\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_preflight"))
-        .args([
-            "validate",
-            "plan.yaml",
-            "--facts",
-            "facts.json",
-            "--format",
-            "github",
-        ])
-        .current_dir(&dir)
-        .env_clear()
-        .env("GITHUB_STEP_SUMMARY", &path)
+    let summary = vec![(
+        "GITHUB_STEP_SUMMARY".to_string(),
+        path.display().to_string(),
+    )];
+    let args = [
+        "validate",
+        "plan.yaml",
+        "--facts",
+        "facts.json",
+        "--format",
+        "github",
+    ];
+    let out = Project::at(&dir)
+        .command(summary, &args)
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));

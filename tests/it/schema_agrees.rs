@@ -3,12 +3,10 @@
 //! rules the schema cannot state are names unique among entries and suppression comments;
 //! the generator keeps names unique and writes no comments.
 
-mod support;
-
 use std::sync::LazyLock;
 
+use crate::support::json_schema::Validator;
 use proptest::prelude::*;
-use support::json_schema::Validator;
 
 static SCHEMA: LazyLock<Validator> =
     LazyLock::new(|| Validator::new(preflight::plan::json_schema()));

@@ -2,10 +2,8 @@
 //! documentation was wrong, run through the real binary against the fake cloud, which answers
 //! in the SDKs' shapes and can be switched to either reading where the sources disagree.
 
-mod support;
-
-use support::fake_cloud::FakeCloud;
-use support::run::{Run, run_with};
+use crate::support::fake_cloud::FakeCloud;
+use crate::support::run::{Run, run_with};
 
 const JSON: &[&str] = &["validate", "plan.yaml", "--format", "json"];
 
