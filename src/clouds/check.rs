@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::credentials::{self, Found};
+use super::provider::Probe;
 use super::{Api, Cloud, FetchConfig, Needs, RegionNeeds, fetch};
 use crate::facts::Fetched;
 
@@ -23,11 +24,15 @@ pub enum Verdict {
 
 /// Where the check asks when the plans name no place of the cloud.
 pub fn default_place(cloud: Cloud) -> &'static str {
-    match cloud {
-        Cloud::Jdcloud => "cn-north-1",
-        Cloud::Aliyun => "cn-hangzhou",
-        Cloud::Zenlayer => "SEL-A",
+    match probe(cloud) {
+        Probe::Quota { place } => place,
+        Probe::CallerIdentity => "",
     }
+}
+
+/// How the cloud's first API proves a key.
+fn probe(cloud: Cloud) -> Probe {
+    super::provider::of(Api::of(cloud, crate::cloud::Service::Vm)).probe()
 }
 
 /// Makes the call for `cloud`, in `place` (a region, for Zenlayer a zone).
@@ -35,9 +40,9 @@ pub fn check(cloud: Cloud, place: &str, found: &Found, config: &FetchConfig) -> 
     let mut config = config.clone();
     config.cache = None;
     config.offline = false;
-    match cloud {
-        Cloud::Aliyun => caller_identity(found, &config),
-        Cloud::Jdcloud | Cloud::Zenlayer => {
+    match probe(cloud) {
+        Probe::CallerIdentity => caller_identity(found, &config),
+        Probe::Quota { .. } => {
             let api = Api::of(cloud, crate::cloud::Service::Vm);
             let mut regions = BTreeMap::new();
             regions.insert(

@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod http;
 pub mod jdcloud;
 pub mod permissions;
+pub mod provider;
 pub mod rate;
 pub mod sign;
 pub mod slots;
@@ -165,19 +166,6 @@ impl Endpoint {
         Endpoint::parse(text)
     }
 
-    /// The cloud's real endpoint for a region.
-    pub fn real(cloud: Cloud, region: &str) -> Endpoint {
-        let authority = match cloud {
-            Cloud::Jdcloud => "vm.jdcloud-api.com".to_string(),
-            Cloud::Aliyun => aliyun::request::host(region),
-            Cloud::Zenlayer => "console.zenlayer.com".to_string(),
-        };
-        Endpoint {
-            scheme: "https".to_string(),
-            authority,
-        }
-    }
-
     pub fn base(&self) -> String {
         format!("{}://{}", self.scheme, self.authority)
     }
@@ -304,7 +292,10 @@ impl FetchConfig {
             .get(&cloud)
             .or_else(|| self.provider_endpoints.get(&cloud))
             .cloned()
-            .unwrap_or_else(|| Endpoint::real(cloud, region))
+            .unwrap_or_else(|| {
+                // Zenlayer's services share one host: the cloud's first API says where.
+                provider::of(Api::of(cloud, crate::cloud::Service::Vm)).endpoint(region)
+            })
     }
 }
 
@@ -417,15 +408,8 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
                     credentials: credentials.clone(),
                     config: config.clone(),
                 });
-                tasks.push(tokio::spawn(async move {
-                    let answered = match api {
-                        Api::Jdcloud => jdcloud::fetch(client, regions).await,
-                        Api::Aliyun => aliyun::fetch(client, regions).await,
-                        Api::ZenlayerVm => zenlayer::vm::fetch(client, regions).await,
-                        Api::ZenlayerZec => zenlayer::zec::fetch(client, regions).await,
-                    };
-                    (api, answered)
-                }));
+                let fetching = provider::of(api).fetch(client, regions);
+                tasks.push(tokio::spawn(async move { (api, fetching.await) }));
             }
         }
     }

@@ -8,21 +8,12 @@ use crate::cloud::{Api, Cloud};
 
 /// The operations preflight calls on an API.
 pub fn operations(api: Api) -> &'static [&'static str] {
-    match api {
-        Api::Jdcloud => super::jdcloud::request::OPERATIONS,
-        Api::Aliyun => super::aliyun::request::OPERATIONS,
-        Api::ZenlayerVm => super::zenlayer::request::VM_OPERATIONS,
-        Api::ZenlayerZec => super::zenlayer::request::ZEC_OPERATIONS,
-    }
+    super::provider::of(api).operations()
 }
 
 /// The service an API's actions are named under in the cloud's policies.
 fn service(api: Api) -> &'static str {
-    match api {
-        Api::Jdcloud | Api::ZenlayerVm => "vm",
-        Api::Aliyun => "ecs",
-        Api::ZenlayerZec => "zec",
-    }
+    super::provider::of(api).permission_service()
 }
 
 /// The permission names of every API of `cloud`, as its policy language writes them.

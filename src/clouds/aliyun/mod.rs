@@ -28,17 +28,42 @@ use request::{
     DESCRIBE_INSTANCE_TYPES, call, call_with, classify_batch,
 };
 
-use crate::cloud::ChargeType;
+use crate::cloud::{Api, ChargeType};
 use crate::clouds::http::Answer;
+use crate::clouds::provider::{self, Fetching, Probe, Provider};
 use crate::clouds::slots::Priority;
-use crate::clouds::{Client, MAX_PAGES, RegionNeeds, all, chunks, per_charge, per_region};
+use crate::clouds::{
+    Client, Endpoint, MAX_PAGES, RegionNeeds, all, chunks, per_charge, per_region,
+};
 use crate::facts::{Availability, Constraint, Fetched, ImageFact, InstanceTypes, RegionFacts};
 
-pub async fn fetch(
-    client: Arc<Client>,
-    regions: Vec<(String, RegionNeeds)>,
-) -> Vec<(String, RegionFacts)> {
-    per_region(client, regions, fetch_region).await
+/// Alibaba Cloud's ECS API as a provider.
+pub struct Ecs;
+
+impl Provider for Ecs {
+    fn api(&self) -> Api {
+        Api::Aliyun
+    }
+
+    fn operations(&self) -> &'static [&'static str] {
+        request::OPERATIONS
+    }
+
+    fn permission_service(&self) -> &'static str {
+        "ecs"
+    }
+
+    fn endpoint(&self, region: &str) -> Endpoint {
+        provider::https(request::host(region))
+    }
+
+    fn probe(&self) -> Probe {
+        Probe::CallerIdentity
+    }
+
+    fn fetch(&self, client: Arc<Client>, regions: Vec<(String, RegionNeeds)>) -> Fetching {
+        Box::pin(per_region(client, regions, fetch_region))
+    }
 }
 
 async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -> RegionFacts {

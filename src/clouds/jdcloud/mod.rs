@@ -23,20 +23,46 @@ use request::{
     get,
 };
 
+use crate::cloud::Api;
 use crate::cloud::ChargeType;
 use crate::clouds::http::Answer;
+use crate::clouds::provider::{self, Fetching, Probe, Provider};
 use crate::clouds::sign::encode;
 use crate::clouds::slots::Priority;
-use crate::clouds::{Client, MAX_PAGES, RegionNeeds, all, chunks, per_region};
+use crate::clouds::{Client, Endpoint, MAX_PAGES, RegionNeeds, all, chunks, per_region};
 use crate::facts::{Availability, Fetched, InstanceTypes, Quota, RegionFacts};
 
 const CHUNK: usize = 100;
 
-pub async fn fetch(
-    client: Arc<Client>,
-    regions: Vec<(String, RegionNeeds)>,
-) -> Vec<(String, RegionFacts)> {
-    per_region(client, regions, fetch_region).await
+/// JD Cloud's VM API as a provider.
+pub struct JdCloud;
+
+impl Provider for JdCloud {
+    fn api(&self) -> Api {
+        Api::Jdcloud
+    }
+
+    fn operations(&self) -> &'static [&'static str] {
+        request::OPERATIONS
+    }
+
+    fn permission_service(&self) -> &'static str {
+        "vm"
+    }
+
+    fn endpoint(&self, _region: &str) -> Endpoint {
+        provider::https("vm.jdcloud-api.com")
+    }
+
+    fn probe(&self) -> Probe {
+        Probe::Quota {
+            place: "cn-north-1",
+        }
+    }
+
+    fn fetch(&self, client: Arc<Client>, regions: Vec<(String, RegionNeeds)>) -> Fetching {
+        Box::pin(per_region(client, regions, fetch_region))
+    }
 }
 
 async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -> RegionFacts {

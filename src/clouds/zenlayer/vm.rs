@@ -10,15 +10,42 @@ use serde_json::json;
 
 use super::request::{self, DESCRIBE_IMAGE_QUOTA, DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS};
 use super::{answers, images};
-use crate::cloud::{ChargeType, Service};
+use crate::cloud::{Api, ChargeType, Service};
 use crate::clouds::http::Answer;
-use crate::clouds::{Client, RegionNeeds, all, per_charge};
+use crate::clouds::provider::{self, Answers, Fetching, Probe, Provider};
+use crate::clouds::{Client, Endpoint, RegionNeeds, all, per_charge};
 use crate::facts::{Availability, Fetched, InstanceTypeInfo, InstanceTypes, Quota, RegionFacts};
 
-pub async fn fetch(
-    client: Arc<Client>,
-    zones: Vec<(String, RegionNeeds)>,
-) -> Vec<(String, RegionFacts)> {
+/// Zenlayer's Vm service as a provider.
+pub struct Vm;
+
+impl Provider for Vm {
+    fn api(&self) -> Api {
+        Api::ZenlayerVm
+    }
+
+    fn operations(&self) -> &'static [&'static str] {
+        request::VM_OPERATIONS
+    }
+
+    fn permission_service(&self) -> &'static str {
+        "vm"
+    }
+
+    fn endpoint(&self, _zone: &str) -> Endpoint {
+        provider::https("console.zenlayer.com")
+    }
+
+    fn probe(&self) -> Probe {
+        Probe::Quota { place: "SEL-A" }
+    }
+
+    fn fetch(&self, client: Arc<Client>, zones: Vec<(String, RegionNeeds)>) -> Fetching {
+        Box::pin(fetch(client, zones))
+    }
+}
+
+async fn fetch(client: Arc<Client>, zones: Vec<(String, RegionNeeds)>) -> Answers {
     let quota_zones: Vec<String> = zones
         .iter()
         .filter(|(_, n)| n.quota)

@@ -14,16 +14,39 @@ use super::request::{
     DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
 };
 use super::{answers, images};
-use crate::cloud::Service;
+use crate::cloud::{Api, Service};
 use crate::clouds::http::Answer;
-use crate::clouds::{Client, RegionNeeds, all, per_region};
+use crate::clouds::provider::{self, Fetching, Probe, Provider};
+use crate::clouds::{Client, Endpoint, RegionNeeds, all, per_region};
 use crate::facts::{Availability, Fetched, InstanceTypeInfo, InstanceTypes, RegionFacts, Stock};
 
-pub async fn fetch(
-    client: Arc<Client>,
-    zones: Vec<(String, RegionNeeds)>,
-) -> Vec<(String, RegionFacts)> {
-    per_region(client, zones, fetch_zone).await
+/// Zenlayer's Zec service as a provider.
+pub struct Zec;
+
+impl Provider for Zec {
+    fn api(&self) -> Api {
+        Api::ZenlayerZec
+    }
+
+    fn operations(&self) -> &'static [&'static str] {
+        request::ZEC_OPERATIONS
+    }
+
+    fn permission_service(&self) -> &'static str {
+        "zec"
+    }
+
+    fn endpoint(&self, _zone: &str) -> Endpoint {
+        provider::https("console.zenlayer.com")
+    }
+
+    fn probe(&self) -> Probe {
+        Probe::Quota { place: "SEL-A" }
+    }
+
+    fn fetch(&self, client: Arc<Client>, zones: Vec<(String, RegionNeeds)>) -> Fetching {
+        Box::pin(per_region(client, zones, fetch_zone))
+    }
 }
 
 async fn fetch_zone(client: Arc<Client>, zone: String, needs: RegionNeeds) -> RegionFacts {
