@@ -13,7 +13,7 @@ use crate::cloud::Cloud;
 use crate::clouds::Endpoint;
 use crate::diagnostic::Severity;
 use crate::error::{self, InputError};
-use crate::plan::{Sp, yaml_options};
+use crate::plan::Sp;
 use crate::source::SourceFile;
 
 pub const FILE_NAME: &str = ".preflight.yaml";
@@ -98,8 +98,7 @@ fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn parse(file: &SourceFile, base: &Path) -> Result<Config, Vec<InputError>> {
-    let raw: RawConfig = serde_saphyr::from_str_with_options(file.text(), yaml_options())
-        .map_err(|e| vec![error::from_yaml(error::Kind::Config, file, &e)])?;
+    let raw: RawConfig = crate::yaml::read(file, error::Kind::Config).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let at = |v: &Sp<String>| v.span(file);
     let mut config = Config {

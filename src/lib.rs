@@ -37,6 +37,7 @@ pub mod source;
 pub mod suggest;
 pub mod terraform;
 pub mod text;
+pub mod yaml;
 
 pub use files::{io_reason, read_source};
 pub use pipeline::{

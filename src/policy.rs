@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Severity;
 use crate::error::{self, InputError};
-use crate::plan::{Sp, yaml_options};
+use crate::plan::Sp;
 use crate::source::SourceFile;
 
 /// The packs shipped in `rules/builtin/`, compiled in so they work wherever the binary goes.
@@ -242,8 +242,7 @@ fn compile_file(
     file: &SourceFile,
     reserved: &[&str],
 ) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
-    let raw: RawFile = serde_saphyr::from_str_with_options(file.text(), yaml_options())
-        .map_err(|e| vec![error::from_yaml(error::Kind::Rules, file, &e)])?;
+    let raw: RawFile = crate::yaml::read(file, error::Kind::Rules).map_err(|e| vec![e])?;
     let mut errors = Vec::new();
     let mut rules = Vec::new();
     for r in raw.rules {

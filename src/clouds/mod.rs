@@ -1,6 +1,7 @@
-//! Asking the clouds: the only code that touches the network. `fetch` turns the deduplicated needs of all plans into the fewest
-//! signed requests, runs them concurrently (bounded), and answers with `Facts`, recording every
-//! fact it could not get and why.
+//! Asking the clouds: the only code that touches the network. `fetch` turns the deduplicated
+//! needs of all plans (`needs`) into the fewest signed requests, runs them concurrently
+//! (bounded) through each API's provider (`provider`), and answers with `Facts`, recording
+//! every fact it could not get and why. `endpoint` says where each API is.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -10,13 +11,14 @@ use std::time::Duration;
 
 use crate::cloud::{Api, ChargeType, Cloud};
 use crate::facts::{Facts, RegionFacts};
-use crate::plan::Plan;
 
 pub mod aliyun;
 pub mod check;
 pub mod credentials;
+mod endpoint;
 pub mod http;
 pub mod jdcloud;
+mod needs;
 pub mod permissions;
 pub mod provider;
 pub mod rate;
@@ -25,163 +27,12 @@ pub mod slots;
 pub mod zenlayer;
 
 use credentials::Credentials;
+pub use endpoint::Endpoint;
 use http::Http;
-
-/// What the plans ask about, per API and region.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Needs {
-    pub regions: BTreeMap<(Api, String), RegionNeeds>,
-}
-
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RegionNeeds {
-    pub images: BTreeSet<String>,
-    pub instance_types: BTreeSet<String>,
-    /// How the plans buy instances here: what the region sells is asked for each.
-    pub charge_types: BTreeSet<ChargeType>,
-    /// The plans create custom images here, so the quota matters.
-    pub quota: bool,
-}
-
-impl Needs {
-    pub fn from_plans(plans: &[Plan]) -> Needs {
-        let mut needs = Needs::default();
-        for plan in plans {
-            for i in &plan.instances {
-                let r = needs
-                    .regions
-                    .entry((i.api(), i.region.value.clone()))
-                    .or_default();
-                // A side Terraform decides at plan time is not asked about.
-                if i.knows(crate::plan::Side::Image) {
-                    r.images.insert(i.image.value.clone());
-                }
-                if i.knows(crate::plan::Side::InstanceType) {
-                    r.instance_types.insert(i.instance_type.value.clone());
-                    r.charge_types.insert(i.charge());
-                }
-            }
-            for image in &plan.images {
-                if image.api().knows_image_quota() {
-                    needs
-                        .regions
-                        .entry((image.api(), image.region.value.clone()))
-                        .or_default()
-                        .quota = true;
-                }
-            }
-        }
-        needs
-    }
-
-    fn apis(&self) -> BTreeSet<Api> {
-        self.regions.keys().map(|(a, _)| *a).collect()
-    }
-
-    fn of(&self, api: Api) -> Vec<(String, RegionNeeds)> {
-        self.regions
-            .iter()
-            .filter(|((a, _), _)| *a == api)
-            .map(|((_, r), n)| (r.clone(), n.clone()))
-            .collect()
-    }
-}
+pub use needs::{Needs, RegionNeeds};
 
 /// Pages asked for one query at most, should a cloud page below the size asked.
 pub const MAX_PAGES: usize = 100;
-
-/// Where a cloud's API is: scheme and `host[:port]`; each cloud keeps its own paths.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    pub scheme: String,
-    pub authority: String,
-}
-
-impl Endpoint {
-    /// Reads an override such as `http://127.0.0.1:8080`. Plain http is allowed only for
-    /// loopback hosts: signed requests never cross a network in the clear. Anything that is not
-    /// a scheme, a host and a port is refused here, before any request.
-    pub fn parse(text: &str) -> Result<Endpoint, String> {
-        let text = text.trim();
-        let bad = |why: &str| format!("`{text}` {why}; write it as https://host[:port]");
-        let (scheme, rest) = text.split_once("://").ok_or_else(|| bad("is not a URL"))?;
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority.is_empty() {
-            return Err(bad("has no host"));
-        }
-        if authority.contains(['/', '?', '#', '@']) {
-            return Err(format!(
-                "`{text}`: give only the scheme, host and port; preflight adds each cloud's paths"
-            ));
-        }
-        let url =
-            reqwest::Url::parse(text).map_err(|e| bad(&format!("is not a valid URL ({e})")))?;
-        let Some(host) = url.host_str() else {
-            return Err(bad("has no host"));
-        };
-        // The URL parser lower-cases and normalises; the host must be what was written, so a
-        // typo is never quietly turned into another address.
-        let written = authority.split_once(']').map_or_else(
-            || authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-            |(h, _)| h,
-        );
-        let written = written.trim_start_matches('[');
-        if !host.trim_matches(['[', ']']).eq_ignore_ascii_case(written) {
-            return Err(bad(&format!("has a host that reads as `{host}`")));
-        }
-        match scheme {
-            "https" => {}
-            "http" if is_loopback(authority) => {}
-            "http" => {
-                return Err(format!(
-                    "`{text}`: plain http is allowed only for loopback hosts; use https"
-                ));
-            }
-            other => return Err(format!("`{text}`: unknown scheme `{other}`; use https")),
-        }
-        Ok(Endpoint {
-            scheme: scheme.to_string(),
-            authority: authority.to_string(),
-        })
-    }
-
-    /// The ECS metadata service's address, which only plain http reaches.
-    pub const METADATA_HOST: &'static str = "100.100.100.200";
-
-    /// The ECS metadata service: `http://100.100.100.200`.
-    pub fn metadata() -> Endpoint {
-        Endpoint {
-            scheme: "http".to_string(),
-            authority: Endpoint::METADATA_HOST.to_string(),
-        }
-    }
-
-    /// An override of the metadata service: as `parse`, and plain http to the metadata
-    /// address too (the only way it answers).
-    pub fn parse_metadata(text: &str) -> Result<Endpoint, String> {
-        let trimmed = text.trim().trim_end_matches('/');
-        if trimmed == format!("http://{}", Endpoint::METADATA_HOST) {
-            return Ok(Endpoint::metadata());
-        }
-        Endpoint::parse(text)
-    }
-
-    pub fn base(&self) -> String {
-        format!("{}://{}", self.scheme, self.authority)
-    }
-}
-
-fn is_loopback(authority: &str) -> bool {
-    let host = if let Some(rest) = authority.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
-    } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
 
 /// Environment lookups, shared with the fetching tasks.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -505,7 +356,6 @@ pub fn text_field(json: Option<&serde_json::Value>, key: &str) -> String {
     json.and_then(|j| j[key].as_str()).unwrap_or("").to_string()
 }
 
-/// Runs futures concurrently on the current runtime; results in the order given.
 /// `ask` once for each charge type the region's entries are bought with, concurrently: the
 /// charge types with their answers.
 pub async fn per_charge<T, F, Fut>(
@@ -530,6 +380,7 @@ where
     .await
 }
 
+/// Runs futures concurrently on the current runtime; results in the order given.
 pub async fn all<T, F>(futures: Vec<F>) -> Vec<T>
 where
     T: Send + 'static,
@@ -559,42 +410,4 @@ pub fn parse_every_answer(cloud: u8, json: &serde_json::Value) {
 pub fn chunks(items: &BTreeSet<String>, n: usize) -> Vec<Vec<String>> {
     let all: Vec<String> = items.iter().cloned().collect();
     all.chunks(n.max(1)).map(<[String]>::to_vec).collect()
-}
-
-#[cfg(test)]
-mod endpoint_tests {
-    use super::*;
-
-    #[test]
-    fn plain_http_only_on_loopback() {
-        assert!(Endpoint::parse("http://127.0.0.1:8080").is_ok());
-        assert!(Endpoint::parse("http://localhost:1/").is_ok());
-        assert!(Endpoint::parse("http://[::1]:9").is_ok());
-        assert!(Endpoint::parse("http://10.0.0.1:8080").is_err());
-        assert!(Endpoint::parse("http://example.com").is_err());
-        assert!(Endpoint::parse("https://example.com:8443").is_ok());
-        assert!(Endpoint::parse("https://example.com/v1").is_err());
-        assert!(Endpoint::parse("ftp://x").is_err());
-        // Malformed: refused before any request, not retried as a connection failure.
-        for bad in [
-            "https://exa mple.com",
-            "https://host:notaport",
-            "https://host:99999",
-            "https://[::1",
-            "https://",
-            "https://:443",
-            "https://user@host",
-            "https://host?x=1",
-            "https//host",
-            "https://hé llo",
-        ] {
-            assert!(Endpoint::parse(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            Endpoint::parse("https://vm.jdcloud-api.com/")
-                .expect("good")
-                .authority,
-            "vm.jdcloud-api.com"
-        );
-    }
 }

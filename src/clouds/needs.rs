@@ -1,0 +1,68 @@
+//! What the plans ask the clouds, deduplicated: per API and region, the images, the instance
+//! types, the charge types and whether the quota matters. A side Terraform decides only at
+//! plan time is never asked about.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::cloud::{Api, ChargeType};
+use crate::plan::Plan;
+
+/// What the plans ask about, per API and region.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Needs {
+    pub regions: BTreeMap<(Api, String), RegionNeeds>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RegionNeeds {
+    pub images: BTreeSet<String>,
+    pub instance_types: BTreeSet<String>,
+    /// How the plans buy instances here: what the region sells is asked for each.
+    pub charge_types: BTreeSet<ChargeType>,
+    /// The plans create custom images here, so the quota matters.
+    pub quota: bool,
+}
+
+impl Needs {
+    pub fn from_plans(plans: &[Plan]) -> Needs {
+        let mut needs = Needs::default();
+        for plan in plans {
+            for i in &plan.instances {
+                let r = needs
+                    .regions
+                    .entry((i.api(), i.region.value.clone()))
+                    .or_default();
+                // A side Terraform decides at plan time is not asked about.
+                if i.knows(crate::plan::Side::Image) {
+                    r.images.insert(i.image.value.clone());
+                }
+                if i.knows(crate::plan::Side::InstanceType) {
+                    r.instance_types.insert(i.instance_type.value.clone());
+                    r.charge_types.insert(i.charge());
+                }
+            }
+            for image in &plan.images {
+                if image.api().knows_image_quota() {
+                    needs
+                        .regions
+                        .entry((image.api(), image.region.value.clone()))
+                        .or_default()
+                        .quota = true;
+                }
+            }
+        }
+        needs
+    }
+
+    pub(super) fn apis(&self) -> BTreeSet<Api> {
+        self.regions.keys().map(|(a, _)| *a).collect()
+    }
+
+    pub(super) fn of(&self, api: Api) -> Vec<(String, RegionNeeds)> {
+        self.regions
+            .iter()
+            .filter(|((a, _), _)| *a == api)
+            .map(|((_, r), n)| (r.clone(), n.clone()))
+            .collect()
+    }
+}
