@@ -55,16 +55,21 @@ fn main() {
         // As the binary sets it: paths relative to the repository root for SARIF and the rest.
         report.root = Some(preflight::report::Root::discover(std::path::Path::new(".")));
         let plans = [preflight::plan::parse(
-            preflight::read_source(&plan_path, preflight::error::Kind::Plan).expect("read"),
+            preflight::files::Reader::DISK
+                .read_source(&plan_path, preflight::error::Kind::Plan)
+                .expect("read"),
         )
         .expect("parse")];
-        let policy = preflight::checks::catalog::load_policy(&[] as &[&str]).expect("packs");
+        let policy =
+            preflight::checks::catalog::load_policy(&[] as &[&str], preflight::files::Reader::DISK)
+                .expect("packs");
         let facts = facts();
         let (check, _) = time(runs, || {
             preflight::check(&plans, &facts, &policy, &|_| true)
         });
-        let source =
-            preflight::read_source(&plan_path, preflight::error::Kind::Plan).expect("read");
+        let source = preflight::files::Reader::DISK
+            .read_source(&plan_path, preflight::error::Kind::Plan)
+            .expect("read");
         let (parse, _) = time(runs, || {
             preflight::plan::parse(source.clone()).expect("parse")
         });

@@ -13,6 +13,7 @@ use crate::cloud::Cloud;
 use crate::clouds::Endpoint;
 use crate::diagnostic::Severity;
 use crate::error::{self, InputError};
+use crate::files::Reader;
 use crate::plan::Sp;
 use crate::source::SourceFile;
 
@@ -62,16 +63,21 @@ struct RawConfig {
 }
 
 /// `--config FILE`, or the nearest `.preflight.yaml` from `start` up to the repository root.
-pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Config, Vec<InputError>> {
+pub fn find(
+    explicit: Option<&Path>,
+    start: &Path,
+    reader: Reader,
+) -> Result<Config, Vec<InputError>> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
-        None => discover(start),
+        None => discover(start, reader),
     };
     match path {
         None => Ok(Config::default()),
         Some(path) => {
-            let file =
-                crate::files::read_source(&path, error::Kind::Config).map_err(|e| vec![e])?;
+            let file = reader
+                .read_source(&path, error::Kind::Config)
+                .map_err(|e| vec![e])?;
             parse(&file, path.parent().unwrap_or(Path::new(".")))
         }
     }
@@ -79,10 +85,10 @@ pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Config, Vec<InputEr
 
 /// The nearest config file, named relative to `start` (`.preflight.yaml`, `../.preflight.yaml`)
 /// so that diagnostics show the path a person would type.
-fn discover(start: &Path) -> Option<PathBuf> {
+fn discover(start: &Path, reader: Reader) -> Option<PathBuf> {
     let absolute = start.canonicalize().ok()?;
     for (depth, dir) in absolute.ancestors().enumerate() {
-        if crate::files::is_input(&dir.join(FILE_NAME)) {
+        if reader.is_input(&dir.join(FILE_NAME)) {
             let mut relative = start.to_path_buf();
             for _ in 0..depth {
                 relative.push("..");

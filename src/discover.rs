@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use globset::GlobSet;
 
 use crate::error::InputError;
+use crate::files::Reader;
 
 /// What `validate` looks for in a directory when no `--include` is given.
 pub const DEFAULT_INCLUDE: &[&str] = &[
@@ -21,6 +22,7 @@ pub fn plan_files(
     paths: &[PathBuf],
     include: &[String],
     exclude: &[String],
+    reader: Reader,
 ) -> Result<Vec<PathBuf>, Vec<InputError>> {
     let include_patterns: Vec<String> = if include.is_empty() {
         DEFAULT_INCLUDE.iter().map(|s| s.to_string()).collect()
@@ -51,7 +53,7 @@ pub fn plan_files(
                 continue;
             }
             if found.len() == before {
-                found.extend(terraform_inputs(path));
+                found.extend(terraform_inputs(path, reader));
             }
             if found.len() == before {
                 errors.push(
@@ -65,7 +67,7 @@ pub fn plan_files(
                     )),
                 );
             }
-        } else if path.exists() || crate::files::is_file(path) {
+        } else if path.exists() || reader.is_file(path) {
             found.push(path.clone());
         } else {
             errors.push(
@@ -92,11 +94,11 @@ pub fn plan_files(
 /// A directory without plans may be a Terraform root module: its saved plan JSON
 /// (`tfplan.json`, `*.tfplan.json`) if there is one, else the directory itself when it holds
 /// `.tf` files.
-fn terraform_inputs(dir: &Path) -> Vec<PathBuf> {
-    let mut plans = crate::terraform::files_in(dir, |name| {
+fn terraform_inputs(dir: &Path, reader: Reader) -> Vec<PathBuf> {
+    let mut plans = crate::terraform::files_in(dir, reader, |name| {
         name == "tfplan.json" || name.ends_with(".tfplan.json")
     });
-    if plans.is_empty() && crate::terraform::has_tf_files(dir) {
+    if plans.is_empty() && crate::terraform::has_tf_files(dir, reader) {
         plans.push(dir.to_path_buf());
     }
     plans
@@ -195,7 +197,8 @@ mod tests {
             std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
             std::fs::write(&p, "instances: []\n").expect("write");
         }
-        let got = plan_files(std::slice::from_ref(&dir), &[], &[]).expect("finds plans");
+        let got =
+            plan_files(std::slice::from_ref(&dir), &[], &[], Reader::DISK).expect("finds plans");
         let names: Vec<_> = got
             .iter()
             .map(|p| {
@@ -206,9 +209,20 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a/web.plan.yaml", "b/plan.yml"]);
-        let excluded = plan_files(std::slice::from_ref(&dir), &[], &["a/**".into()]).expect("ok");
+        let excluded = plan_files(
+            std::slice::from_ref(&dir),
+            &[],
+            &["a/**".into()],
+            Reader::DISK,
+        )
+        .expect("ok");
         assert_eq!(excluded.len(), 1);
-        let none = plan_files(std::slice::from_ref(&dir), &["**/*.json".into()], &[]);
+        let none = plan_files(
+            std::slice::from_ref(&dir),
+            &["**/*.json".into()],
+            &[],
+            Reader::DISK,
+        );
         assert!(none.is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -1,8 +1,10 @@
-//! Reading the files a user names and writing the reports they ask for, safely: every input is
-//! read through a cap of the size limit plus one byte, so a pipe, a FIFO or `/dev/zero` gets
-//! the same "too big" error as a large file and memory stays bounded; every report file is
-//! written beside its target and renamed into place, so a failure (a full disk) leaves the old
-//! file or none, never half a report.
+//! Reading the files a user names and writing the reports they ask for, safely. Every input
+//! is read through a `Reader` (the disk, with the editor's open buffers in front of it), and
+//! through a cap of the size limit plus one byte, so a pipe, a FIFO or `/dev/zero` gets the
+//! same "too big" error as a large file and memory stays bounded; what may block (a FIFO, a
+//! device) is given up on at a deadline. Every report file is written beside its target and
+//! renamed into place, so a failure (a full disk) leaves the old file or none, never half a
+//! report, and never over a file the run read.
 
 use std::collections::HashSet;
 use std::fs;
@@ -133,21 +135,61 @@ pub fn was_read(path: &Path) -> bool {
 /// what the user sees, saved or not. Keyed by absolute, normalized path.
 pub type Overlay = std::collections::HashMap<PathBuf, Arc<str>>;
 
-thread_local! {
-    static OVERLAY: std::cell::RefCell<Option<Arc<Overlay>>> = const { std::cell::RefCell::new(None) };
+/// Where a run reads its inputs: the disk, with the editor's open buffers in front of it
+/// when there are any. Every read of an input takes one, so no read can skip the buffers
+/// (rust-analyzer's `mem_docs`); the command line reads the disk alone (`Reader::DISK`).
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    buffers: Option<&'a Overlay>,
 }
 
-/// Runs `f` with `overlay`'s texts read in place of the files they name (on this thread).
-pub fn with_overlay<R>(overlay: Arc<Overlay>, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Arc<Overlay>>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let old = self.0.take();
-            OVERLAY.with(|o| *o.borrow_mut() = old);
+impl<'a> Reader<'a> {
+    /// The disk alone.
+    pub const DISK: Reader<'static> = Reader { buffers: None };
+
+    /// The disk, with `buffers` read in place of the files they name.
+    pub fn with_buffers(buffers: &'a Overlay) -> Reader<'a> {
+        Reader {
+            buffers: Some(buffers),
         }
     }
-    let _restore = Restore(OVERLAY.with(|o| o.borrow_mut().replace(overlay)));
-    f()
+
+    /// The buffer's text for `path`, when there is one.
+    fn buffer(&self, path: &Path) -> Option<&'a Arc<str>> {
+        let buffers = self.buffers.filter(|b| !b.is_empty())?;
+        buffers.get(&overlay_key(path))
+    }
+
+    /// The buffers directly in `dir` (a buffer not saved yet has no file), as `dir/name`.
+    pub fn buffers_in(&self, dir: &Path) -> Vec<PathBuf> {
+        let Some(buffers) = self.buffers else {
+            return Vec::new();
+        };
+        let key = overlay_key(dir);
+        buffers
+            .keys()
+            .filter(|p| p.parent() == Some(key.as_path()))
+            .filter_map(|p| p.file_name().map(|n| dir.join(n)))
+            .collect()
+    }
+
+    /// Whether `path` is a file, on disk or in a buffer.
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.buffer(path).is_some() || path.is_file()
+    }
+
+    /// Whether `path` is something to read as a file: a file, a buffer, or anything on disk
+    /// but a directory (a FIFO, `/dev/fd/63` from `<(…)`, a broken link), so that reading it
+    /// says what is wrong with it instead of it being passed over.
+    pub fn is_input(&self, path: &Path) -> bool {
+        self.is_file(path) || (fs::symlink_metadata(path).is_ok() && !path.is_dir())
+    }
+
+    /// Reads an input as text, refusing what is too big or not UTF-8; a buffer is held to
+    /// the same limit as a file.
+    pub fn read_source(&self, path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
+        read_source(path, kind, self.buffer(path))
+    }
 }
 
 /// The key a path has in an overlay.
@@ -155,53 +197,18 @@ pub fn overlay_key(path: &Path) -> PathBuf {
     normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
-/// The overlay's text for `path`, when one is in force and holds it.
-fn overlaid(path: &Path) -> Option<Arc<str>> {
-    OVERLAY.with(|o| {
-        let o = o.borrow();
-        let overlay = o.as_ref()?;
-        if overlay.is_empty() {
-            return None;
-        }
-        overlay.get(&overlay_key(path)).cloned()
-    })
-}
-
-/// The overlay's files directly in `dir` (buffers not saved yet), as `dir/name`.
-pub fn overlaid_in(dir: &Path) -> Vec<PathBuf> {
-    OVERLAY.with(|o| {
-        let o = o.borrow();
-        let Some(overlay) = o.as_ref() else {
-            return Vec::new();
-        };
-        let key = overlay_key(dir);
-        overlay
-            .keys()
-            .filter(|p| p.parent() == Some(key.as_path()))
-            .filter_map(|p| p.file_name().map(|n| dir.join(n)))
-            .collect()
-    })
-}
-
-/// Whether `path` is a file, on disk or in the overlay.
-pub fn is_file(path: &Path) -> bool {
-    overlaid(path).is_some() || path.is_file()
-}
-
-/// Whether `path` is something to read as a file: a file, a buffer, or anything on disk but a
-/// directory (a FIFO, `/dev/fd/63` from `<(…)`, a broken link), so that reading it says what
-/// is wrong with it instead of it being passed over.
-pub fn is_input(path: &Path) -> bool {
-    is_file(path) || (fs::symlink_metadata(path).is_ok() && !path.is_dir())
-}
-
-/// Reads a file the user named as text, refusing what is too big or not UTF-8.
-pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
+/// Reads an input as text (`buffer`'s, when the editor has it open), refusing what is too big
+/// or not UTF-8.
+fn read_source(
+    path: &Path,
+    kind: Kind,
+    buffer: Option<&Arc<str>>,
+) -> Result<SourceFile, InputError> {
     let shown = path.display().to_string();
     let shown = shown.strip_prefix("./").unwrap_or(&shown).to_string();
     let code = kind.unreadable_code();
     let limit_mib = MAX_INPUT_BYTES / (1024 * 1024);
-    if let Some(text) = overlaid(path) {
+    if let Some(text) = buffer {
         // An open buffer is held to the limit a file on disk is.
         if text.len() > MAX_INPUT_BYTES {
             return Err(InputError::in_file(
@@ -213,7 +220,7 @@ pub fn read_source(path: &Path, kind: Kind) -> Result<SourceFile, InputError> {
                 ),
             ));
         }
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         return Ok(SourceFile::new(shown, text));
     }
     let unreadable = |e: &io::Error| {

@@ -39,7 +39,7 @@ pub mod terraform;
 pub mod text;
 pub mod yaml;
 
-pub use files::{io_reason, read_source};
+pub use files::io_reason;
 pub use pipeline::{
     ValidateOptions, Validated, check, exit_code, fetch_facts, places_of, validate, validate_all,
 };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{self, InputError};
 use crate::facts::Facts;
-use crate::files::read_source;
+use crate::files::{Overlay, Reader};
 use crate::plan::{self, Plan};
 use crate::policy::Policy;
 use crate::report::{self, Report};
@@ -36,6 +36,17 @@ pub struct ValidateOptions {
     /// Facts already at hand (the language server keeps what it fetched between keystrokes):
     /// used instead of a facts file or the clouds.
     pub preloaded: Option<std::sync::Arc<Facts>>,
+    /// The editor's open buffers, read in place of the files they name.
+    pub buffers: Option<std::sync::Arc<Overlay>>,
+}
+
+impl ValidateOptions {
+    /// Where this run reads its inputs: the disk, and the buffers when there are some.
+    pub fn reader(&self) -> Reader<'_> {
+        self.buffers
+            .as_deref()
+            .map_or(Reader::DISK, Reader::with_buffers)
+    }
 }
 
 /// A finished run with what it was made from, for callers that look further (the language
@@ -54,10 +65,12 @@ pub fn validate(options: &ValidateOptions) -> Report {
 /// [`validate`], keeping the plans and facts.
 pub fn validate_all(options: &ValidateOptions) -> Validated {
     let mut errors = Vec::new();
-    let policy = checks::catalog::load_policy(&options.rule_dirs).unwrap_or_else(|mut e| {
-        errors.append(&mut e);
-        Policy::default()
-    });
+    let reader = options.reader();
+    let policy =
+        checks::catalog::load_policy(&options.rule_dirs, reader).unwrap_or_else(|mut e| {
+            errors.append(&mut e);
+            Policy::default()
+        });
     let catalog = checks::catalog::Catalog::new(&policy);
     errors.extend(catalog.check_config(&options.config));
     errors.extend(catalog.check_disabled(&options.disable));
@@ -72,7 +85,8 @@ pub fn validate_all(options: &ValidateOptions) -> Validated {
 
     let facts = match &options.facts {
         _ if options.preloaded.is_some() => Facts::new(),
-        Some(path) => read_source(path, error::Kind::Facts)
+        Some(path) => reader
+            .read_source(path, error::Kind::Facts)
             .and_then(|file| Facts::from_json(&file))
             .unwrap_or_else(|e| {
                 errors.push(e);
@@ -179,17 +193,19 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
     let mut plans = Vec::new();
     let mut errors = Vec::new();
     let env = |name: &str| std::env::var(name).ok();
+    let reader = options.reader();
     let tf = terraform::Options {
+        reader,
         tf_dir: options.tf_dir.clone(),
         env: &env,
         vars: &options.tf_vars,
     };
     let paths = if options.tf_roots {
-        tf_roots(&paths)
+        tf_roots(&paths, reader)
     } else {
         paths
     };
-    match discover::plan_files(&paths, &options.include, &options.exclude) {
+    match discover::plan_files(&paths, &options.include, &options.exclude, reader) {
         Ok(files) => {
             for path in files {
                 match read_plan(&path, &tf) {
@@ -205,7 +221,7 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
 
 /// For the pre-commit hook: changed `.tf` / `.tfvars` files become the root modules that
 /// include them (found under the repository root); other paths stay as they are.
-fn tf_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+fn tf_roots(paths: &[PathBuf], reader: Reader) -> Vec<PathBuf> {
     let is_tf = |p: &PathBuf| {
         let name = p.to_string_lossy();
         name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
@@ -213,7 +229,7 @@ fn tf_roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     let (changed, others): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(is_tf);
     let top = hook_root(Path::new("."));
     let mut out = others;
-    out.extend(terraform::root_modules(&changed, &top));
+    out.extend(terraform::root_modules(&changed, &top, reader));
     out
 }
 
@@ -261,7 +277,10 @@ fn read_plan(path: &Path, tf: &terraform::Options) -> Result<Plan, Vec<InputErro
     if terraform::is_tf_path(path) {
         return terraform::read_config(path, tf);
     }
-    let source = read_source(path, error::Kind::Plan).map_err(|e| vec![e])?;
+    let source = tf
+        .reader
+        .read_source(path, error::Kind::Plan)
+        .map_err(|e| vec![e])?;
     if terraform::is_plan_json(source.text()) {
         terraform::read_plan_json(source, tf)
     } else {

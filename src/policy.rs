@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Severity;
 use crate::error::{self, InputError};
+use crate::files::Reader;
 use crate::plan::Sp;
 use crate::source::SourceFile;
 
@@ -98,14 +99,18 @@ impl Policy {
     /// files are returned together.
     /// Compiles the built-in packs and the rule files in `dirs`; `reserved` are the ids a
     /// rule file may not take (the built-in rules').
-    pub fn load(dirs: &[impl AsRef<Path>], reserved: &[&str]) -> Result<Policy, Vec<InputError>> {
+    pub fn load(
+        dirs: &[impl AsRef<Path>],
+        reserved: &[&str],
+        reader: Reader,
+    ) -> Result<Policy, Vec<InputError>> {
         let mut files: Vec<SourceFile> = BUILTIN_PACKS
             .iter()
             .map(|(name, text)| SourceFile::new(*name, *text))
             .collect();
         let mut errors = Vec::new();
         for dir in dirs {
-            match read_dir(dir.as_ref()) {
+            match read_dir(dir.as_ref(), reader) {
                 Ok(mut found) => files.append(&mut found),
                 Err(e) => errors.push(e),
             }
@@ -198,7 +203,7 @@ impl PolicyRule {
     }
 }
 
-fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
+fn read_dir(dir: &Path, reader: Reader) -> Result<Vec<SourceFile>, InputError> {
     let shown = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|e| {
         InputError::new(
@@ -220,7 +225,7 @@ fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, InputError> {
     paths.sort();
     paths
         .into_iter()
-        .map(|p| crate::files::read_source(&p, error::Kind::Rules))
+        .map(|p| reader.read_source(&p, error::Kind::Rules))
         .collect()
 }
 
@@ -402,7 +407,8 @@ mod tests {
 
     #[test]
     fn builtin_packs_compile() {
-        let policy = Policy::load(&[] as &[&str], &[]).expect("built-in packs compile");
+        let policy =
+            Policy::load(&[] as &[&str], &[], Reader::DISK).expect("built-in packs compile");
         assert!(!policy.rules.is_empty());
     }
 
@@ -427,6 +433,6 @@ mod tests {
     #[test]
     fn shipped_examples_compile() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/examples");
-        Policy::load(&[dir], &[]).expect("examples compile");
+        Policy::load(&[dir], &[], Reader::DISK).expect("examples compile");
     }
 }

@@ -13,10 +13,11 @@ use crate::clouds::FetchConfig;
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::error::InputError;
+use crate::files::Reader;
 use crate::report::Gate;
 
 /// What the user asked for, before the config file and the environment are read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Asked<'a> {
     /// `--config`, else the nearest `.preflight.yaml` from `start` up.
     pub config: Option<&'a Path>,
@@ -31,6 +32,8 @@ pub struct Asked<'a> {
     pub include: &'a [String],
     pub exclude: &'a [String],
     pub rules: &'a [PathBuf],
+    /// Where the config file is read from.
+    pub reader: Reader<'a>,
 }
 
 impl<'a> Asked<'a> {
@@ -47,6 +50,7 @@ impl<'a> Asked<'a> {
             include: &[],
             exclude: &[],
             rules: &[],
+            reader: Reader::DISK,
         }
     }
 }
@@ -68,7 +72,7 @@ pub struct Settings {
 
 /// Resolves what was asked against the config file and the environment.
 pub fn resolve(asked: &Asked) -> Result<Settings, Vec<InputError>> {
-    let config = crate::config::find(asked.config, asked.start)?;
+    let config = crate::config::find(asked.config, asked.start, asked.reader)?;
     let fetch = if asked.facts {
         None
     } else {

@@ -11,14 +11,15 @@ use super::{BUILTIN, UNVERIFIED};
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::error::InputError;
+use crate::files::Reader;
 use crate::plan::Suppression;
 use crate::policy::Policy;
 use crate::source::SourceFile;
 
 /// The built-in packs and the rule files in `dirs`, compiled; a rule file may not take a
 /// built-in rule's id.
-pub fn load_policy(dirs: &[impl AsRef<Path>]) -> Result<Policy, Vec<InputError>> {
-    Policy::load(dirs, &super::ids())
+pub fn load_policy(dirs: &[impl AsRef<Path>], reader: Reader) -> Result<Policy, Vec<InputError>> {
+    Policy::load(dirs, &super::ids(), reader)
 }
 
 /// The built-in rules' ids and summaries, for shell completion (which reads no rule files

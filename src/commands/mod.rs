@@ -42,7 +42,7 @@ pub fn tf_vars_in_order(
         m.indices_of("var_file"),
     ) {
         for (path, i) in values.zip(at) {
-            if !preflight::files::is_input(path) {
+            if !preflight::files::Reader::DISK.is_input(path) {
                 return Err(InputError::new(
                     "input::bad-flag",
                     format!("--var-file: `{}` is not a file", path.display()),

@@ -8,7 +8,7 @@ use preflight::exit::Exit;
 use super::{print_input_errors, print_stdout};
 
 pub fn run(dirs: &[std::path::PathBuf]) -> io::Result<Exit> {
-    let policy = match catalog::load_policy(dirs) {
+    let policy = match catalog::load_policy(dirs, preflight::files::Reader::DISK) {
         Ok(p) => p,
         Err(errors) => return print_input_errors(&errors),
     };

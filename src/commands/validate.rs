@@ -79,6 +79,7 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
         fetch,
         config,
         preloaded: None,
+        buffers: None,
     };
     let mut report = if setup_errors.is_empty() {
         let bar = options

@@ -65,7 +65,7 @@ pub fn kind_of(path: &Path, text: &str) -> Option<Kind> {
 /// that include it (found under the repository root, as the pre-commit hook finds them), so a
 /// module is checked with the values its callers give it, and a module nobody calls is its
 /// own root.
-pub fn targets(path: &Path, kind: Kind) -> Vec<PathBuf> {
+pub fn targets(path: &Path, kind: Kind, reader: crate::files::Reader) -> Vec<PathBuf> {
     match kind {
         Kind::Plan => vec![path.to_path_buf()],
         Kind::Terraform => {
@@ -73,7 +73,7 @@ pub fn targets(path: &Path, kind: Kind) -> Vec<PathBuf> {
                 return vec![path.to_path_buf()];
             };
             let top = crate::files::nearest_with(dir, &[".git"]).unwrap_or_else(|| dir.into());
-            let roots = crate::terraform::root_modules(&[path.to_path_buf()], &top);
+            let roots = crate::terraform::root_modules(&[path.to_path_buf()], &top, reader);
             if roots.is_empty() {
                 vec![dir.to_path_buf()]
             } else {

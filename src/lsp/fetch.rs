@@ -132,11 +132,9 @@ impl Server {
             cancel,
             cancelled: false,
         });
-        let overlay = self.overlay();
         let events = self.events.clone();
         std::thread::spawn(move || {
-            let result =
-                crate::files::with_overlay(overlay, || crate::pipeline::fetch_facts(&options));
+            let result = crate::pipeline::fetch_facts(&options);
             let _ = events.send(Event::Fetched(Done {
                 unit: unit_path,
                 token,

@@ -33,7 +33,7 @@ pub use convert::Encoding;
 use diagnose::ByFile;
 
 use crate::facts::Facts;
-use crate::files::Overlay;
+use crate::files::{Overlay, Reader};
 use crate::pipeline::{ValidateOptions, Validated};
 
 /// What `preflight lsp` is started with: the fact sources of `validate`.
@@ -432,7 +432,9 @@ impl Server {
     ) -> Result<ValidateOptions, Vec<crate::error::InputError>> {
         let start = path.parent().unwrap_or(Path::new("."));
         let network = crate::cli::NetworkArgs::default();
+        let buffers = self.overlay();
         let resolved = crate::settings::resolve(&crate::settings::Asked {
+            reader: Reader::with_buffers(&buffers),
             config: self.settings.config.as_deref(),
             facts: self.settings.facts.is_some(),
             offline: !fetch,
@@ -464,6 +466,7 @@ impl Server {
             fetch: resolved.fetch,
             config: resolved.config,
             preloaded,
+            buffers: Some(buffers),
             ..ValidateOptions::default()
         })
     }
@@ -488,9 +491,7 @@ impl Server {
         let targets = match self.docs.get(path).and_then(|d| d.targets.clone()) {
             Some(t) => t,
             None => {
-                let found = crate::files::with_overlay(Arc::clone(&overlay), || {
-                    diagnose::targets(path, kind)
-                });
+                let found = diagnose::targets(path, kind, Reader::with_buffers(&overlay));
                 if let Some(doc) = self.docs.get_mut(path) {
                     doc.targets = Some(found.clone());
                 }
@@ -499,18 +500,16 @@ impl Server {
         };
         let options = self.options(path, &targets, false);
         let encoding = self.encoding;
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::files::with_overlay(overlay, || match &options {
-                Ok(options) => crate::pipeline::validate_all(options),
-                Err(errors) => Validated {
-                    report: crate::report::Report {
-                        errors: errors.clone(),
-                        ..Default::default()
-                    },
-                    plans: Vec::new(),
-                    facts: Arc::new(Facts::new()),
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &options {
+            Ok(options) => crate::pipeline::validate_all(options),
+            Err(errors) => Validated {
+                report: crate::report::Report {
+                    errors: errors.clone(),
+                    ..Default::default()
                 },
-            })
+                plans: Vec::new(),
+                facts: Arc::new(Facts::new()),
+            },
         }));
         let (run, diagnostics) = match outcome {
             Ok(run) => {

@@ -32,7 +32,7 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         (dir, Some(shown(path)))
     };
-    let config = Config::load(&dir, options.env, options.vars)?;
+    let config = Config::load(&dir, options)?;
     let only_file = match &only {
         Some(name) => Some(
             config
@@ -114,7 +114,12 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
         return Err(vec![e]);
     }
     let mut errors = Vec::new();
-    json_syntax(&mut builder, &config.json_files, &mut errors);
+    json_syntax(
+        &mut builder,
+        &config.json_files,
+        options.reader,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -320,7 +325,12 @@ pub fn to_attr(got: Got, file: &SourceFile, of: SourceSpan, text: &str) -> Attr 
 /// "`data.x.y` (main.tf:12)".
 /// `.tf.json` files are not read: they are named in a note, and each resource in them of a
 /// kind preflight checks is unchecked, so a gate never passes what it did not read.
-fn json_syntax(builder: &mut Builder, paths: &[std::path::PathBuf], errors: &mut Vec<InputError>) {
+fn json_syntax(
+    builder: &mut Builder,
+    paths: &[std::path::PathBuf],
+    reader: crate::files::Reader,
+    errors: &mut Vec<InputError>,
+) {
     if paths.is_empty() {
         return;
     }
@@ -332,7 +342,7 @@ fn json_syntax(builder: &mut Builder, paths: &[std::path::PathBuf], errors: &mut
     for path in paths {
         // Read through the cap like every input; one Terraform could not read either is an
         // input error, never a file passed over.
-        let file = match crate::files::read_source(path, crate::error::Kind::Plan) {
+        let file = match reader.read_source(path, crate::error::Kind::Plan) {
             Ok(file) => file,
             Err(e) => {
                 errors.push(e);

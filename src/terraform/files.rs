@@ -10,6 +10,7 @@ use hcl_edit::structure::Body;
 use miette::SourceSpan;
 
 use crate::error::{self, InputError};
+use crate::files::Reader;
 use crate::source::SourceFile;
 
 /// One HCL file (`.tf` or `.tfvars`), parsed.
@@ -19,20 +20,24 @@ pub struct TfFile {
 }
 
 /// Whether `dir` holds `.tf` files.
-pub fn has_tf_files(dir: &Path) -> bool {
-    !files_in(dir, |name| name.ends_with(".tf")).is_empty()
+pub fn has_tf_files(dir: &Path, reader: Reader) -> bool {
+    !files_in(dir, reader, |name| name.ends_with(".tf")).is_empty()
 }
 
 /// The files directly in `dir` whose names `keep` accepts, sorted, as `dir/name` (so an empty
 /// `dir`, the current directory, gives bare names); none when `dir` cannot be listed.
-pub fn files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
-    try_files_in(dir, keep).unwrap_or_default()
+pub fn files_in(dir: &Path, reader: Reader, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    try_files_in(dir, reader, keep).unwrap_or_default()
 }
 
 /// As `files_in`, but a directory that cannot be listed is an error. Anything that is not a
 /// directory counts as a file (a FIFO, a broken link): reading it says what is wrong with
 /// it, where skipping it would pass over it in silence.
-pub fn try_files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> std::io::Result<Vec<PathBuf>> {
+pub fn try_files_in(
+    dir: &Path,
+    reader: Reader,
+    keep: impl Fn(&str) -> bool,
+) -> std::io::Result<Vec<PathBuf>> {
     let read = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -42,7 +47,7 @@ pub fn try_files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> std::io::Result<
         Ok(entries) => entries,
         // A directory only the editor knows (a new, unsaved module) has its overlay files.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(overlaid(dir, &keep, Vec::new()));
+            return Ok(with_buffers(dir, reader, &keep, Vec::new()));
         }
         Err(e) => return Err(e),
     };
@@ -54,12 +59,17 @@ pub fn try_files_in(dir: &Path, keep: impl Fn(&str) -> bool) -> std::io::Result<
             files.push(dir.join(entry.file_name()));
         }
     }
-    Ok(overlaid(dir, &keep, files))
+    Ok(with_buffers(dir, reader, &keep, files))
 }
 
 /// `files` with the editor's unsaved buffers in `dir`, sorted.
-fn overlaid(dir: &Path, keep: &impl Fn(&str) -> bool, mut files: Vec<PathBuf>) -> Vec<PathBuf> {
-    for open in crate::files::overlaid_in(dir) {
+fn with_buffers(
+    dir: &Path,
+    reader: Reader,
+    keep: &impl Fn(&str) -> bool,
+    mut files: Vec<PathBuf>,
+) -> Vec<PathBuf> {
+    for open in reader.buffers_in(dir) {
         let keep_it = open.file_name().and_then(|n| n.to_str()).is_some_and(keep);
         if keep_it && !files.contains(&open) {
             files.push(open);
@@ -70,8 +80,8 @@ fn overlaid(dir: &Path, keep: &impl Fn(&str) -> bool, mut files: Vec<PathBuf>) -
 }
 
 /// Reads and parses one HCL file; a syntax error is an input error at its spot.
-pub fn read_hcl(path: &Path, errors: &mut Vec<InputError>) -> Option<TfFile> {
-    let source = match crate::files::read_source(path, error::Kind::Plan) {
+pub fn read_hcl(path: &Path, reader: Reader, errors: &mut Vec<InputError>) -> Option<TfFile> {
+    let source = match reader.read_source(path, error::Kind::Plan) {
         Ok(source) => source,
         Err(e) => {
             errors.push(e);

@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use miette::SourceSpan;
 
 use crate::error::InputError;
+use crate::files::Reader;
 use crate::plan::{Origin, Plan};
 use crate::source::SourceFile;
 pub use files::{files_in, has_tf_files};
@@ -67,6 +68,8 @@ pub struct Options<'a> {
     pub tf_dir: Option<PathBuf>,
     pub env: &'a dyn Fn(&str) -> Option<String>,
     pub vars: &'a [VarFlag],
+    /// Where the files are read from (the disk, and the editor's buffers).
+    pub reader: Reader<'a>,
 }
 
 /// Reads a Terraform plan JSON file, pointing findings into the `.tf` files when there are
@@ -77,12 +80,12 @@ pub fn read_plan_json(source: SourceFile, options: &Options) -> Result<Plan, Vec
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let tf_dir = match &options.tf_dir {
-        Some(dir) => Some(check_tf_dir(dir)?),
-        None if has_tf_files(&plan_dir) => Some(plan_dir),
+        Some(dir) => Some(check_tf_dir(dir, options.reader)?),
+        None if has_tf_files(&plan_dir, options.reader) => Some(plan_dir),
         None => None,
     };
     let tf = match tf_dir {
-        Some(dir) => Some(modules::Config::load(&dir, options.env, options.vars)?),
+        Some(dir) => Some(modules::Config::load(&dir, options)?),
         None => None,
     };
     plan_json::read(source, tf.as_ref(), options)
@@ -95,7 +98,7 @@ pub fn read_config(path: &Path, options: &Options) -> Result<Plan, Vec<InputErro
 }
 
 /// `--tf-dir` must name a directory of `.tf` files.
-fn check_tf_dir(dir: &Path) -> Result<PathBuf, Vec<InputError>> {
+fn check_tf_dir(dir: &Path, reader: Reader) -> Result<PathBuf, Vec<InputError>> {
     if !dir.is_dir() {
         return Err(vec![
             InputError::new(
@@ -105,7 +108,7 @@ fn check_tf_dir(dir: &Path) -> Result<PathBuf, Vec<InputError>> {
             .with_help("name the directory that holds the configuration's .tf files"),
         ]);
     }
-    if !has_tf_files(dir) {
+    if !has_tf_files(dir, reader) {
         return Err(vec![
             InputError::new(
                 "input::bad-flag",

@@ -15,8 +15,9 @@ use miette::SourceSpan;
 use serde::Deserialize;
 
 use super::files::{TfFile, normalize, read_hcl, shown, try_files_in};
-use super::variables::{RootVars, VarFlag};
+use super::variables::RootVars;
 use crate::error::InputError;
+use crate::files::Reader;
 use crate::plan::{Suppression, suppress};
 use crate::source::SourceFile;
 
@@ -71,11 +72,8 @@ struct ManifestEntry {
 
 impl Config {
     /// Reads the root module in `dir`, its variable sources and every module it calls.
-    pub fn load(
-        dir: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-        flags: &[VarFlag],
-    ) -> Result<Config, Vec<InputError>> {
+    pub fn load(dir: &Path, options: &super::Options) -> Result<Config, Vec<InputError>> {
+        let reader = options.reader;
         let mut config = Config {
             root: dir.to_path_buf(),
             files: Vec::new(),
@@ -85,11 +83,11 @@ impl Config {
             json_files: Vec::new(),
         };
         let mut errors = Vec::new();
-        let downloaded = downloaded_modules(dir).unwrap_or_else(|e| {
+        let downloaded = downloaded_modules(dir, reader).unwrap_or_else(|e| {
             errors.push(e);
             HashMap::new()
         });
-        let (files, overrides) = config.read_dir(dir, &mut errors);
+        let (files, overrides) = config.read_dir(dir, reader, &mut errors);
         config.modules.push(Module {
             path: Vec::new(),
             dir: dir.to_path_buf(),
@@ -99,12 +97,12 @@ impl Config {
         });
         let mut next = 0;
         while next < config.modules.len() {
-            config.load_calls(next, &downloaded, &mut errors);
+            config.load_calls(next, &downloaded, reader, &mut errors);
             next += 1;
         }
         config.check_duplicates(&mut errors);
         let names = config.variable_names(0);
-        match RootVars::load(dir, &names, env, flags) {
+        match RootVars::load(dir, &names, options) {
             Ok(vars) => config.vars = vars,
             Err(mut e) => errors.append(&mut e),
         }
@@ -120,6 +118,7 @@ impl Config {
         &mut self,
         module: usize,
         downloaded: &HashMap<String, PathBuf>,
+        reader: Reader,
         errors: &mut Vec<InputError>,
     ) {
         let calls: Vec<(usize, Block)> = self
@@ -191,7 +190,7 @@ impl Config {
                 }
                 continue;
             }
-            let (files, overrides) = self.read_dir(&child_dir, errors);
+            let (files, overrides) = self.read_dir(&child_dir, reader, errors);
             self.modules.push(Module {
                 path,
                 dir: child_dir,
@@ -222,8 +221,13 @@ impl Config {
     }
 
     /// A directory's `.tf` files: (ordinary ones, override files).
-    fn read_dir(&mut self, dir: &Path, errors: &mut Vec<InputError>) -> (Vec<usize>, Vec<usize>) {
-        let listed = try_files_in(dir, |name| {
+    fn read_dir(
+        &mut self,
+        dir: &Path,
+        reader: Reader,
+        errors: &mut Vec<InputError>,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let listed = try_files_in(dir, reader, |name| {
             name.ends_with(".tf") || name.ends_with(".tf.json")
         });
         let listed = match listed {
@@ -254,7 +258,7 @@ impl Config {
         let mut files = Vec::new();
         let mut overrides = Vec::new();
         for path in tf {
-            let Some(mut file) = read_hcl(&path, errors) else {
+            let Some(mut file) = read_hcl(&path, reader, errors) else {
                 continue;
             };
             // Shown as the user reads paths: without `../` detours.
@@ -451,12 +455,12 @@ impl Config {
 /// Where `terraform init` put each registry or git module, by module key (`web.db`).
 /// No manifest is no downloads (`terraform init` did not run); one that is there but cannot
 /// be read is an input error, not a reason to say `init` did not run.
-fn downloaded_modules(root: &Path) -> Result<HashMap<String, PathBuf>, InputError> {
+fn downloaded_modules(root: &Path, reader: Reader) -> Result<HashMap<String, PathBuf>, InputError> {
     let path = root.join(".terraform").join("modules").join("modules.json");
-    if !path.exists() {
+    if !reader.is_input(&path) {
         return Ok(HashMap::new());
     }
-    let source = crate::files::read_source(&path, crate::error::Kind::Plan)?;
+    let source = reader.read_source(&path, crate::error::Kind::Plan)?;
     let manifest = serde_json::from_str::<Manifest>(source.text()).map_err(|e| {
         let at = source.offset_of(e.line(), e.column());
         InputError::at(

@@ -630,6 +630,7 @@ mod tests {
             tf_dir: None,
             env,
             vars: &[],
+            reader: crate::files::Reader::DISK,
         };
         read(SourceFile::new("tfplan.json", json), None, &options)
     }

@@ -9,15 +9,16 @@ use std::path::{Path, PathBuf};
 
 use super::files::{files_in, has_tf_files, normalize, read_hcl};
 use super::modules::label;
+use crate::files::Reader;
 
 /// The root modules (directories) that include `changed` (files or directories), searched for
 /// under `top` (the repository root).
-pub fn root_modules(changed: &[PathBuf], top: &Path) -> Vec<PathBuf> {
-    let dirs = tf_dirs(top);
+pub fn root_modules(changed: &[PathBuf], top: &Path, reader: Reader) -> Vec<PathBuf> {
+    let dirs = tf_dirs(top, reader);
     // callee → callers, by normalized path.
     let mut callers: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
     for dir in &dirs {
-        for callee in local_calls(dir) {
+        for callee in local_calls(dir, reader) {
             callers.entry(callee).or_default().insert(dir.clone());
         }
     }
@@ -58,8 +59,8 @@ fn collect_roots(
 
 /// Every directory under `top` with `.tf` files: git's list when `top` is in a repository
 /// (so ignored directories are not read), else a walk that skips hidden ones (`.terraform`).
-fn tf_dirs(top: &Path) -> Vec<PathBuf> {
-    git_tf_dirs(top).unwrap_or_else(|| walk_tf_dirs(top))
+fn tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
+    git_tf_dirs(top).unwrap_or_else(|| walk_tf_dirs(top, reader))
 }
 
 /// Options that keep a repository's own configuration from running anything: a cloned
@@ -113,11 +114,11 @@ fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
     Some(dirs.into_iter().collect())
 }
 
-fn walk_tf_dirs(top: &Path) -> Vec<PathBuf> {
+fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut pending = vec![top.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        if has_tf_files(&dir) {
+        if has_tf_files(&dir, reader) {
             out.push(normalize(&dir));
         }
         let read = if dir.as_os_str().is_empty() {
@@ -142,11 +143,11 @@ fn walk_tf_dirs(top: &Path) -> Vec<PathBuf> {
 }
 
 /// The local modules a directory calls (`source = "./…"` or `"../…"`).
-fn local_calls(dir: &Path) -> Vec<PathBuf> {
+fn local_calls(dir: &Path, reader: Reader) -> Vec<PathBuf> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    for path in files_in(dir, |n| n.ends_with(".tf")) {
-        let Some(file) = read_hcl(&path, &mut errors) else {
+    for path in files_in(dir, reader, |n| n.ends_with(".tf")) {
+        let Some(file) = read_hcl(&path, reader, &mut errors) else {
             continue;
         };
         for block in file.body.blocks().filter(|b| b.ident.as_str() == "module") {
@@ -194,12 +195,12 @@ mod tests {
             "module \"ecs\" {\n  source = \"../../\"\n}\n",
         );
         write("standalone/main.tf", "resource \"x\" \"y\" {}\n");
-        let roots = root_modules(&[top.join("modules/disk/main.tf")], &top);
+        let roots = root_modules(&[top.join("modules/disk/main.tf")], &top, Reader::DISK);
         assert_eq!(
             roots,
             [top.join("examples/basic"), top.join("examples/full")]
         );
-        let roots = root_modules(&[top.join("standalone/main.tf")], &top);
+        let roots = root_modules(&[top.join("standalone/main.tf")], &top, Reader::DISK);
         assert_eq!(roots, [top.join("standalone")]);
         let _ = std::fs::remove_dir_all(&top);
     }

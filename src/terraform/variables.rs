@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 
 use super::files::{TfFile, files_in, read_hcl};
 use crate::error::{self, InputError};
+use crate::files::Reader;
 use crate::source::SourceFile;
 
 /// A `--var-file` or `--var` flag, in the order given.
@@ -82,9 +83,9 @@ impl RootVars {
     pub fn load(
         dir: &Path,
         names: &[String],
-        env: &dyn Fn(&str) -> Option<String>,
-        flags: &[VarFlag],
+        options: &super::Options,
     ) -> Result<RootVars, Vec<InputError>> {
+        let (env, flags, reader) = (options.env, options.vars, options.reader);
         let mut vars = RootVars::default();
         let mut errors = Vec::new();
         for name in names {
@@ -95,20 +96,20 @@ impl RootVars {
         }
         let named = |file: &str| {
             let path = dir.join(file);
-            crate::files::is_input(&path).then_some(path)
+            reader.is_input(&path).then_some(path)
         };
         let mut files: Vec<PathBuf> = Vec::new();
         files.extend(named("terraform.tfvars"));
         files.extend(named("terraform.tfvars.json"));
-        files.extend(files_in(dir, |n| {
+        files.extend(files_in(dir, reader, |n| {
             n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
         }));
         for file in files {
-            vars.read_file(&file, &mut errors);
+            vars.read_file(&file, reader, &mut errors);
         }
         for flag in flags {
             match flag {
-                VarFlag::File(path) => vars.read_file(path, &mut errors),
+                VarFlag::File(path) => vars.read_file(path, reader, &mut errors),
                 VarFlag::Set { name, value } => {
                     vars.layers
                         .push(text_layer(&format!("--var {name}"), name, value));
@@ -155,12 +156,12 @@ impl RootVars {
         })
     }
 
-    fn read_file(&mut self, path: &Path, errors: &mut Vec<InputError>) {
+    fn read_file(&mut self, path: &Path, reader: Reader, errors: &mut Vec<InputError>) {
         if path.extension().is_some_and(|e| e == "json") {
-            if let Some(layer) = read_json(path, errors) {
+            if let Some(layer) = read_json(path, reader, errors) {
                 self.layers.push(layer);
             }
-        } else if let Some(file) = read_hcl(path, errors) {
+        } else if let Some(file) = read_hcl(path, reader, errors) {
             self.layers.push(Layer::Hcl(file));
         }
     }
@@ -177,8 +178,8 @@ fn text_layer(origin: &str, name: &str, value: &str) -> Layer {
 
 /// A `.tfvars.json` file: one object whose members are variables. Values keep the spans of
 /// their text in the file.
-fn read_json(path: &Path, errors: &mut Vec<InputError>) -> Option<Layer> {
-    let source = match crate::files::read_source(path, error::Kind::Plan) {
+fn read_json(path: &Path, reader: Reader, errors: &mut Vec<InputError>) -> Option<Layer> {
+    let source = match reader.read_source(path, error::Kind::Plan) {
         Ok(s) => s,
         Err(e) => {
             errors.push(e);
@@ -288,7 +289,13 @@ mod tests {
             VarFlag::File(d.join("flags.tfvars")),
             VarFlag::parse_set("f=flag").expect("set"),
         ];
-        let vars = RootVars::load(&d, &names, &env, &flags).expect("loads");
+        let options = super::super::Options {
+            tf_dir: None,
+            env: &env,
+            vars: &flags,
+            reader: Reader::DISK,
+        };
+        let vars = RootVars::load(&d, &names, &options).expect("loads");
         let got = |n: &str| winner(&vars, n).1;
         assert_eq!(got("a"), "tfvars", "terraform.tfvars beats the environment");
         assert_eq!(
@@ -308,9 +315,13 @@ mod tests {
     #[test]
     fn a_broken_json_tfvars_file_is_an_input_error() {
         let d = dir(&[("terraform.tfvars.json", "{\"a\": \n")]);
-        let errors = RootVars::load(&d, &[], &|_| None, &[])
-            .err()
-            .expect("refused");
+        let options = super::super::Options {
+            tf_dir: None,
+            env: &|_| None,
+            vars: &[],
+            reader: Reader::DISK,
+        };
+        let errors = RootVars::load(&d, &[], &options).err().expect("refused");
         assert!(
             errors[0].message().contains("not a JSON object"),
             "{}",

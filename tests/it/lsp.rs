@@ -898,3 +898,32 @@ fn a_module_is_checked_with_the_values_its_callers_give_it() {
     assert!(d.is_empty(), "{d:?}");
     assert!(client.shutdown().success());
 }
+
+/// Every read of a run goes through the open buffers, the config file's too: a
+/// `.preflight.yaml` being written in the editor, not saved yet, already decides the checks.
+#[test]
+fn an_unsaved_config_file_in_the_editor_is_the_one_the_checks_use() {
+    let dir = scratch("lsp-config-buffer");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let plan = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n  - {name: a, image: img-m5s0****29, instance_type: g.n4.xlarg}\n";
+    let path = dir.join("p.plan.yaml");
+    std::fs::write(&path, plan).unwrap();
+    let mut client = start_with_facts(&dir);
+    client.initialize(json!({}), json!({}));
+    let uri = client.open(&path, plan);
+    assert!(
+        codes(&client.diagnostics(&uri)).contains(&"instance-type-unknown".to_string()),
+        "the typo is found"
+    );
+    // Opened, never saved: there is no such file on disk.
+    let config = dir.join(".preflight.yaml");
+    client.open(&config, "disable: [instance-type-unknown]\n");
+    client.change(&uri, 2, plan);
+    let after = codes(&client.diagnostics(&uri));
+    assert!(
+        !after.contains(&"instance-type-unknown".to_string()),
+        "the buffer's `disable` applies: {after:?}"
+    );
+    assert!(!config.exists());
+    assert!(client.shutdown().success());
+}

@@ -261,6 +261,7 @@ fn read_terraform(text: &str) {
         tf_dir: None,
         env: &env,
         vars: &[],
+        reader: preflight::files::Reader::DISK,
     };
     let source = SourceFile::new("scratch/tfplan.json", text);
     match preflight::terraform::read_plan_json(source, &options) {
