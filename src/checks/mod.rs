@@ -6,6 +6,7 @@
 
 mod architecture_mismatch;
 pub mod catalog;
+mod finding;
 mod image_not_found;
 mod image_quota_exceeded;
 mod image_unavailable;
