@@ -53,209 +53,198 @@ impl<'a> Builder<'a> {
     /// Adds one resource instance as whatever entry it is.
     pub fn add(&mut self, r: Resource) {
         self.read += 1;
-        let line = r.file.line_of(r.header.offset());
-        let unchecked =
-            |reason: String, help: &str, pairing: bool, span: Option<SourceSpan>, origins| {
-                Unchecked {
-                    name: Value {
-                        value: r.address.clone(),
-                        span: span.unwrap_or(r.header),
-                    },
-                    file: r.file.clone(),
-                    cloud: Some(r.ty.cloud()),
-                    region: None,
-                    image: known(&r.attrs.image),
-                    instance_type: known(&r.attrs.instance_type),
-                    reason,
-                    help: help.to_string(),
-                    pairing,
-                    line,
-                    origins,
-                }
-            };
         match &r.ty.kind {
             Kind::Unsupported { what, pairing } => {
                 if r.creates {
                     let reason = format!("preflight does not check {what}");
-                    self.plan.unchecked.push(unchecked(
-                        reason,
-                        UNSUPPORTED_HELP,
-                        *pairing,
-                        None,
-                        Vec::new(),
-                    ));
-                }
-            }
-            Kind::Image(from) => {
-                let region = match self.image_region(&r, *from) {
-                    Ok(region) => region,
-                    // Nothing is asked about an API's images when it has no quota call, so
-                    // the region does not matter; the image is still counted in the note.
-                    Err(_) if !r.ty.api.knows_image_quota() => String::new(),
-                    Err((why, span, origins)) => {
-                        if r.creates {
-                            self.plan.unchecked.push(unchecked(
-                                why,
-                                REGION_HELP,
-                                false,
-                                span,
-                                origins,
-                            ));
-                        }
-                        return;
-                    }
-                };
-                if r.deletes {
-                    self.plan.deleted_images.push(ImageDelete {
-                        api: r.ty.api,
-                        region: region.clone(),
-                        count: 1,
-                    });
-                }
-                if r.creates {
-                    self.plan.images.push(ImageCreate {
-                        name: at(r.address.clone(), r.header),
-                        named_in_messages: true,
-                        cloud: at(r.ty.cloud(), r.header),
-                        service: r.ty.api.service(),
-                        region: at(region, r.header),
-                        count: 1,
-                        line,
-                        file: r.file.clone(),
-                    });
-                }
-            }
-            Kind::Instance(launches) => {
-                if !r.creates {
-                    return;
-                }
-                let paths = r.ty.attribute_paths();
-                let key = |p: &[&'static str]| p.join(".");
-                // What the whole entry depends on: unknown, nothing can be checked.
-                let mut blocking = Vec::new();
-                let mut first: Option<(SourceSpan, Vec<Origin>)> = None;
-                for (attr, path) in [
-                    (&r.attrs.region_zone, &paths.region_zone),
-                    (&r.attrs.charge, &paths.charge),
-                    (&r.attrs.spot, &paths.spot),
-                    (&r.attrs.amount, &paths.amount),
-                ] {
-                    if let Attr::Unknown { why, span, origins } = attr {
-                        blocking.push(format!("`{}` {why}", key(path)));
-                        first.get_or_insert((span.unwrap_or(r.header), origins.clone()));
-                    }
-                }
-                if let Some((span, origins)) = first {
-                    let mut u = unchecked(
-                        blocking.join("; "),
-                        self.later_help,
-                        true,
-                        Some(span),
-                        origins,
-                    );
-                    u.region = self.region(&r).ok();
+                    let u = unchecked(&r, reason, UNSUPPORTED_HELP, *pairing, None, Vec::new());
                     self.plan.unchecked.push(u);
-                    return;
                 }
-                let region = match self.region(&r) {
-                    Ok(region) => region,
-                    Err(why) => {
-                        self.plan.unchecked.push(unchecked(
-                            why,
-                            REGION_HELP,
-                            true,
-                            None,
-                            Vec::new(),
-                        ));
-                        return;
-                    }
-                };
-                let count = match &r.attrs.amount {
-                    Attr::Known { value, .. } => value.parse::<f64>().map_or(1, |n| n as u32),
-                    _ => 1,
-                };
-                if count == 0 {
-                    return;
+            }
+            Kind::Image(from) => self.add_image(&r, *from),
+            Kind::Instance(launches) => self.add_instance(&r, launches),
+        }
+    }
+
+    /// A custom image: counted against the quota where it is created, freeing its place
+    /// where it is deleted.
+    fn add_image(&mut self, r: &Resource, from: ImageRegion) {
+        let line = r.file.line_of(r.header.offset());
+        let region = match self.image_region(r, from) {
+            Ok(region) => region,
+            // Nothing is asked about an API's images when it has no quota call, so
+            // the region does not matter; the image is still counted in the note.
+            Err(_) if !r.ty.api.knows_image_quota() => String::new(),
+            Err((why, span, origins)) => {
+                if r.creates {
+                    self.plan
+                        .unchecked
+                        .push(unchecked(r, why, REGION_HELP, false, span, origins));
                 }
-                let types: Vec<&Attr> = match &r.attrs.instance_types {
-                    Attr::List(items) if !items.is_empty() => items.iter().collect(),
-                    _ => vec![&r.attrs.instance_type],
-                };
-                let type_key = match (&r.attrs.instance_types, launches.instance_types) {
-                    (Attr::List(items), Some(list)) if !items.is_empty() => list,
-                    _ => launches.instance_type,
-                };
-                for type_attr in types {
-                    let help = self.later_help;
-                    let image = side(&r.attrs.image, Side::Image, launches.image, r.header, help);
-                    let ty = side(type_attr, Side::InstanceType, type_key, r.header, help);
-                    let (image, ty) = match (image, ty) {
-                        (Err(a), Err(b)) => {
-                            let reason = format!("{}; {}", a.why, b.why);
-                            let mut origins = a.origins;
-                            origins.extend(b.origins);
-                            let mut u = unchecked(reason, help, true, Some(a.span), origins);
-                            u.region = Some(region.clone());
-                            self.plan.unchecked.push(u);
-                            continue;
-                        }
-                        pair => pair,
-                    };
-                    let mut origins: Vec<Origin> = Vec::new();
-                    let mut unknown = Vec::new();
-                    let mut value = |side: Result<Known, UnknownSide>| match side {
-                        Ok(k) => {
-                            origins.extend(k.origins);
-                            at(k.value, k.span)
-                        }
-                        Err(u) => {
-                            let span = u.span;
-                            unknown.push(u);
-                            at(String::new(), span)
-                        }
-                    };
-                    let image = value(image);
-                    let instance_type = value(ty);
-                    let system_disk_gb = match &r.attrs.disk {
-                        Attr::Known {
-                            value,
-                            span,
-                            origins: disk,
-                        } => {
-                            origins.extend(disk.iter().cloned());
-                            value.parse::<u32>().ok().map(|gb| at(gb, *span))
-                        }
-                        _ => None,
-                    };
-                    // Where only the network fixes the zone, the region's answer applies.
-                    let zone = match &r.attrs.zone {
-                        Attr::Known { value, span, .. } if !value.is_empty() => {
-                            Some(at(value.clone(), *span))
-                        }
-                        _ => None,
-                    };
-                    let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
-                    self.plan.instances.push(Instance {
-                        name: at(r.address.clone(), r.header),
-                        cloud: at(r.ty.cloud(), r.header),
-                        region: at(region.clone(), r.header),
-                        image,
-                        instance_type,
-                        count,
-                        system_disk_gb,
-                        service: r.ty.api.service(),
-                        zone,
-                        charge_type,
-                        line,
-                        file: r.file.clone(),
-                        origins,
-                        named_in_messages: true,
-                        unknown,
-                        callers: r.callers.clone(),
-                    });
-                }
+                return;
+            }
+        };
+        if r.deletes {
+            self.plan.deleted_images.push(ImageDelete {
+                api: r.ty.api,
+                region: region.clone(),
+                count: 1,
+            });
+        }
+        if r.creates {
+            self.plan.images.push(ImageCreate {
+                name: at(r.address.clone(), r.header),
+                named_in_messages: true,
+                cloud: at(r.ty.cloud(), r.header),
+                service: r.ty.api.service(),
+                region: at(region, r.header),
+                count: 1,
+                line,
+                file: r.file.clone(),
+            });
+        }
+    }
+
+    /// An instance-launching resource: one pairing per instance type it may launch, unless
+    /// what the whole entry depends on is unknown.
+    fn add_instance(&mut self, r: &Resource, launches: &resources::Launches) {
+        if !r.creates {
+            return;
+        }
+        let paths = r.ty.attribute_paths();
+        let key = |p: &[&'static str]| p.join(".");
+        // What the whole entry depends on: unknown, nothing can be checked.
+        let mut blocking = Vec::new();
+        let mut first: Option<(SourceSpan, Vec<Origin>)> = None;
+        for (attr, path) in [
+            (&r.attrs.region_zone, &paths.region_zone),
+            (&r.attrs.charge, &paths.charge),
+            (&r.attrs.spot, &paths.spot),
+            (&r.attrs.amount, &paths.amount),
+        ] {
+            if let Attr::Unknown { why, span, origins } = attr {
+                blocking.push(format!("`{}` {why}", key(path)));
+                first.get_or_insert((span.unwrap_or(r.header), origins.clone()));
             }
         }
+        if let Some((span, origins)) = first {
+            let mut u = unchecked(
+                r,
+                blocking.join("; "),
+                self.later_help,
+                true,
+                Some(span),
+                origins,
+            );
+            u.region = self.region(r).ok();
+            self.plan.unchecked.push(u);
+            return;
+        }
+        let region = match self.region(r) {
+            Ok(region) => region,
+            Err(why) => {
+                self.plan
+                    .unchecked
+                    .push(unchecked(r, why, REGION_HELP, true, None, Vec::new()));
+                return;
+            }
+        };
+        let count = match &r.attrs.amount {
+            Attr::Known { value, .. } => value.parse::<f64>().map_or(1, |n| n as u32),
+            _ => 1,
+        };
+        if count == 0 {
+            return;
+        }
+        let types: Vec<&Attr> = match &r.attrs.instance_types {
+            Attr::List(items) if !items.is_empty() => items.iter().collect(),
+            _ => vec![&r.attrs.instance_type],
+        };
+        let type_key = match (&r.attrs.instance_types, launches.instance_types) {
+            (Attr::List(items), Some(list)) if !items.is_empty() => list,
+            _ => launches.instance_type,
+        };
+        for type_attr in types {
+            self.add_pairing(r, launches, type_key, type_attr, &region, count);
+        }
+    }
+
+    /// One pairing of an instance-launching resource.
+    fn add_pairing(
+        &mut self,
+        r: &Resource,
+        launches: &resources::Launches,
+        type_key: &'static str,
+        type_attr: &Attr,
+        region: &str,
+        count: u32,
+    ) {
+        let line = r.file.line_of(r.header.offset());
+        let help = self.later_help;
+        let image = side(&r.attrs.image, Side::Image, launches.image, r.header, help);
+        let ty = side(type_attr, Side::InstanceType, type_key, r.header, help);
+        let (image, ty) = match (image, ty) {
+            (Err(a), Err(b)) => {
+                let reason = format!("{}; {}", a.why, b.why);
+                let mut origins = a.origins;
+                origins.extend(b.origins);
+                let mut u = unchecked(r, reason, help, true, Some(a.span), origins);
+                u.region = Some(region.to_string());
+                self.plan.unchecked.push(u);
+                return;
+            }
+            pair => pair,
+        };
+        let mut origins: Vec<Origin> = Vec::new();
+        let mut unknown = Vec::new();
+        let mut value = |side: Result<Known, UnknownSide>| match side {
+            Ok(k) => {
+                origins.extend(k.origins);
+                at(k.value, k.span)
+            }
+            Err(u) => {
+                let span = u.span;
+                unknown.push(u);
+                at(String::new(), span)
+            }
+        };
+        let image = value(image);
+        let instance_type = value(ty);
+        let system_disk_gb = match &r.attrs.disk {
+            Attr::Known {
+                value,
+                span,
+                origins: disk,
+            } => {
+                origins.extend(disk.iter().cloned());
+                value.parse::<u32>().ok().map(|gb| at(gb, *span))
+            }
+            _ => None,
+        };
+        // Where only the network fixes the zone, the region's answer applies.
+        let zone = match &r.attrs.zone {
+            Attr::Known { value, span, .. } if !value.is_empty() => Some(at(value.clone(), *span)),
+            _ => None,
+        };
+        let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
+        self.plan.instances.push(Instance {
+            name: at(r.address.clone(), r.header),
+            cloud: at(r.ty.cloud(), r.header),
+            region: at(region.to_string(), r.header),
+            image,
+            instance_type,
+            count,
+            system_disk_gb,
+            service: r.ty.api.service(),
+            zone,
+            charge_type,
+            line,
+            file: r.file.clone(),
+            origins,
+            named_in_messages: true,
+            unknown,
+            callers: r.callers.clone(),
+        });
     }
 
     /// The region (for Zenlayer the zone) of a custom image.
@@ -415,6 +404,33 @@ fn known(attr: &Attr) -> Option<String> {
     match attr {
         Attr::Known { value, .. } => Some(value.clone()),
         _ => None,
+    }
+}
+
+/// The `unverified` entry of a resource that cannot be checked as written.
+fn unchecked(
+    r: &Resource,
+    reason: String,
+    help: &str,
+    pairing: bool,
+    span: Option<SourceSpan>,
+    origins: Vec<Origin>,
+) -> Unchecked {
+    Unchecked {
+        name: Value {
+            value: r.address.clone(),
+            span: span.unwrap_or(r.header),
+        },
+        file: r.file.clone(),
+        cloud: Some(r.ty.cloud()),
+        region: None,
+        image: known(&r.attrs.image),
+        instance_type: known(&r.attrs.instance_type),
+        reason,
+        help: help.to_string(),
+        pairing,
+        line: r.file.line_of(r.header.offset()),
+        origins,
     }
 }
 
