@@ -229,38 +229,7 @@ impl<'c> Evaluator<'c> {
                 Got::known(Val::Map(members), site)
             }
             Expression::Parenthesis(p) => eval(p.inner()),
-            Expression::StringTemplate(t) => {
-                let mut text = String::new();
-                let mut only: Option<Got> = None;
-                let elements: Vec<&Element> = t.iter().collect();
-                for element in &elements {
-                    match element {
-                        Element::Literal(l) => text.push_str(l.value()),
-                        Element::Interpolation(i) => {
-                            let got = eval(&i.expr);
-                            // `"${var.x}"` is var.x itself, hops and all.
-                            if elements.len() == 1 {
-                                only = Some(got.clone());
-                            }
-                            match got.scalar() {
-                                Some(s) => text.push_str(&s),
-                                None => {
-                                    return match got.val {
-                                        Err(_) => got,
-                                        Ok(_) => unknown(),
-                                    };
-                                }
-                            }
-                        }
-                        Element::Directive(_) => return unknown(),
-                    }
-                }
-                match only {
-                    Some(got) => got,
-                    None if !self.budget.string(text.len(), &at) => unknown(),
-                    None => Got::known(Val::Str(text), site),
-                }
-            }
+            Expression::StringTemplate(t) => self.template(t, expr, file, scope, depth, site),
             Expression::Conditional(c) => {
                 let cond = eval(&c.cond_expr);
                 match cond.val {
@@ -279,37 +248,7 @@ impl<'c> Evaluator<'c> {
                     _ => unknown(),
                 }
             }
-            Expression::BinaryOp(op) => {
-                let (lhs, rhs) = (eval(&op.lhs_expr), eval(&op.rhs_expr));
-                if lhs.val.is_err() {
-                    return lhs;
-                }
-                if rhs.val.is_err() {
-                    return rhs;
-                }
-                let (a, b) = (lhs.scalar(), rhs.scalar());
-                let result = match (op.operator.value(), &lhs.val, &rhs.val) {
-                    (BinaryOperator::Eq, _, _) if a.is_some() && b.is_some() => Val::Bool(a == b),
-                    (BinaryOperator::NotEq, _, _) if a.is_some() && b.is_some() => {
-                        Val::Bool(a != b)
-                    }
-                    (BinaryOperator::And, Ok(Val::Bool(x)), Ok(Val::Bool(y))) => {
-                        Val::Bool(*x && *y)
-                    }
-                    (BinaryOperator::Or, Ok(Val::Bool(x)), Ok(Val::Bool(y))) => Val::Bool(*x || *y),
-                    (BinaryOperator::Plus, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Num(x + y),
-                    (BinaryOperator::Minus, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Num(x - y),
-                    (BinaryOperator::Mul, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Num(x * y),
-                    (BinaryOperator::Greater, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x > y),
-                    (BinaryOperator::Less, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x < y),
-                    (BinaryOperator::GreaterEq, Ok(Val::Num(x)), Ok(Val::Num(y))) => {
-                        Val::Bool(x >= y)
-                    }
-                    (BinaryOperator::LessEq, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x <= y),
-                    _ => return unknown(),
-                };
-                Got::known(result, site)
-            }
+            Expression::BinaryOp(op) => self.binary(op, expr, file, scope, depth, site),
             Expression::FuncCall(call) => {
                 if call.name.is_namespaced() {
                     return unknown();
@@ -326,70 +265,163 @@ impl<'c> Evaluator<'c> {
                 };
                 if within { got } else { unknown() }
             }
-            Expression::Traversal(t) => {
-                let Expression::Variable(root) = &t.expr else {
-                    return unknown();
-                };
-                let mut ops = t.operators.iter().map(|o| o.value());
-                let mut got = match (root.as_str(), ops.next()) {
-                    ("var", Some(TraversalOperator::GetAttr(name))) => {
-                        self.variable(&scope.instance, name.as_str(), depth)
-                    }
-                    ("local", Some(TraversalOperator::GetAttr(name))) => {
-                        self.local(&scope.instance, name.as_str(), depth)
-                    }
-                    ("each", Some(TraversalOperator::GetAttr(name))) => {
-                        match (name.as_str(), &scope.each) {
-                            ("key", Each { key: Some(k), .. }) => k.clone(),
-                            ("value", Each { value: Some(v), .. }) => v.clone(),
-                            _ => return unknown(),
-                        }
-                    }
-                    ("count", Some(TraversalOperator::GetAttr(name)))
-                        if name.as_str() == "index" =>
-                    {
-                        match scope.each.index {
-                            Some(i) => Got::known(Val::Num(i as f64), site.clone()),
-                            None => return unknown(),
-                        }
-                    }
-                    _ => return unknown(),
-                };
-                for op in ops {
-                    if got.val.is_err() {
-                        return got;
-                    }
-                    let picked = match op {
-                        TraversalOperator::GetAttr(name) => member(&got, name.as_str()),
-                        TraversalOperator::Index(index) => match eval(index).scalar() {
-                            Some(key) => member(&got, &key),
-                            None => None,
-                        },
-                        TraversalOperator::LegacyIndex(i) => member(&got, &i.value().to_string()),
-                        _ => None,
-                    };
-                    let Some(mut next) = picked else {
-                        return unknown();
-                    };
-                    let mut hops = std::mem::take(&mut got.hops);
-                    hops.append(&mut next.hops);
-                    next.hops = hops;
-                    got = next;
-                }
-                // `each.value.type` picks a value written in the `for_each` map: point there.
-                if root.as_str() == "each"
-                    && let Some(from) = got.site.clone()
-                    && site.as_ref().is_none_or(|s| s.span != from.span)
-                {
-                    let label = format!("`{}` is set here", text_of(file, expr));
-                    got = got.with_hop(Hop { site: from, label });
-                }
-                got
-            }
+            Expression::Traversal(t) => self.traversal(t, expr, file, scope, depth, site),
             Expression::Variable(_) | Expression::HeredocTemplate(_) | Expression::ForExpr(_) => {
                 unknown()
             }
         }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn template(
+        &self,
+        t: &hcl_edit::template::StringTemplate,
+        expr: &Expression,
+        file: &SourceFile,
+        scope: &Scope,
+        depth: usize,
+        site: Option<Site>,
+    ) -> Got {
+        let unknown = || Got::unknown(text_of(file, expr), site.clone());
+        let at = || site.as_ref().map(|s| (s.file.clone(), s.span));
+        let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
+        let mut text = String::new();
+        let mut only: Option<Got> = None;
+        let elements: Vec<&Element> = t.iter().collect();
+        for element in &elements {
+            match element {
+                Element::Literal(l) => text.push_str(l.value()),
+                Element::Interpolation(i) => {
+                    let got = eval(&i.expr);
+                    // `"${var.x}"` is var.x itself, hops and all.
+                    if elements.len() == 1 {
+                        only = Some(got.clone());
+                    }
+                    match got.scalar() {
+                        Some(s) => text.push_str(&s),
+                        None => {
+                            return match got.val {
+                                Err(_) => got,
+                                Ok(_) => unknown(),
+                            };
+                        }
+                    }
+                }
+                Element::Directive(_) => return unknown(),
+            }
+        }
+        match only {
+            Some(got) => got,
+            None if !self.budget.string(text.len(), &at) => unknown(),
+            None => Got::known(Val::Str(text), site),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn binary(
+        &self,
+        op: &hcl_edit::expr::BinaryOp,
+        expr: &Expression,
+        file: &SourceFile,
+        scope: &Scope,
+        depth: usize,
+        site: Option<Site>,
+    ) -> Got {
+        let unknown = || Got::unknown(text_of(file, expr), site.clone());
+        let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
+        let (lhs, rhs) = (eval(&op.lhs_expr), eval(&op.rhs_expr));
+        if lhs.val.is_err() {
+            return lhs;
+        }
+        if rhs.val.is_err() {
+            return rhs;
+        }
+        let (a, b) = (lhs.scalar(), rhs.scalar());
+        let result = match (op.operator.value(), &lhs.val, &rhs.val) {
+            (BinaryOperator::Eq, _, _) if a.is_some() && b.is_some() => Val::Bool(a == b),
+            (BinaryOperator::NotEq, _, _) if a.is_some() && b.is_some() => Val::Bool(a != b),
+            (BinaryOperator::And, Ok(Val::Bool(x)), Ok(Val::Bool(y))) => Val::Bool(*x && *y),
+            (BinaryOperator::Or, Ok(Val::Bool(x)), Ok(Val::Bool(y))) => Val::Bool(*x || *y),
+            (BinaryOperator::Plus, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Num(x + y),
+            (BinaryOperator::Minus, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Num(x - y),
+            (BinaryOperator::Mul, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Num(x * y),
+            (BinaryOperator::Greater, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x > y),
+            (BinaryOperator::Less, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x < y),
+            (BinaryOperator::GreaterEq, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x >= y),
+            (BinaryOperator::LessEq, Ok(Val::Num(x)), Ok(Val::Num(y))) => Val::Bool(x <= y),
+            _ => return unknown(),
+        };
+        Got::known(result, site)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn traversal(
+        &self,
+        t: &hcl_edit::expr::Traversal,
+        expr: &Expression,
+        file: &SourceFile,
+        scope: &Scope,
+        depth: usize,
+        site: Option<Site>,
+    ) -> Got {
+        let unknown = || Got::unknown(text_of(file, expr), site.clone());
+        let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
+        let Expression::Variable(root) = &t.expr else {
+            return unknown();
+        };
+        let mut ops = t.operators.iter().map(|o| o.value());
+        let mut got = match (root.as_str(), ops.next()) {
+            ("var", Some(TraversalOperator::GetAttr(name))) => {
+                self.variable(&scope.instance, name.as_str(), depth)
+            }
+            ("local", Some(TraversalOperator::GetAttr(name))) => {
+                self.local(&scope.instance, name.as_str(), depth)
+            }
+            ("each", Some(TraversalOperator::GetAttr(name))) => {
+                match (name.as_str(), &scope.each) {
+                    ("key", Each { key: Some(k), .. }) => k.clone(),
+                    ("value", Each { value: Some(v), .. }) => v.clone(),
+                    _ => return unknown(),
+                }
+            }
+            ("count", Some(TraversalOperator::GetAttr(name))) if name.as_str() == "index" => {
+                match scope.each.index {
+                    Some(i) => Got::known(Val::Num(i as f64), site.clone()),
+                    None => return unknown(),
+                }
+            }
+            _ => return unknown(),
+        };
+        for op in ops {
+            if got.val.is_err() {
+                return got;
+            }
+            let picked = match op {
+                TraversalOperator::GetAttr(name) => member(&got, name.as_str()),
+                TraversalOperator::Index(index) => match eval(index).scalar() {
+                    Some(key) => member(&got, &key),
+                    None => None,
+                },
+                TraversalOperator::LegacyIndex(i) => member(&got, &i.value().to_string()),
+                _ => None,
+            };
+            let Some(mut next) = picked else {
+                return unknown();
+            };
+            let mut hops = std::mem::take(&mut got.hops);
+            hops.append(&mut next.hops);
+            next.hops = hops;
+            got = next;
+        }
+        // `each.value.type` picks a value written in the `for_each` map: point there.
+        if root.as_str() == "each"
+            && let Some(from) = got.site.clone()
+            && site.as_ref().is_none_or(|s| s.span != from.span)
+        {
+            let label = format!("`{}` is set here", text_of(file, expr));
+            got = got.with_hop(Hop { site: from, label });
+        }
+        got
     }
 
     /// `var.name` in a module instance: its call's argument, else its default; in the root,
