@@ -38,6 +38,8 @@ pub fn read<T: DeserializeOwned>(file: &SourceFile, kind: Kind) -> Result<T, Inp
 
 /// Turns a serde-saphyr error into an `InputError` at the right spot, with a friendlier
 /// message where serde's wording is for programmers, and "did you mean" for unknown keys.
+// One arm per kind of serde-saphyr error, each a few lines: kept in one match so every kind
+// is seen at once, and a new one in serde-saphyr shows up as a gap here.
 pub fn from_error(kind: Kind, file: &SourceFile, err: &serde_saphyr::Error) -> InputError {
     use serde_saphyr::Error as E;
 
