@@ -8,6 +8,9 @@
 
 #[path = "../tests/it/support/fake_cloud.rs"]
 mod fake_cloud;
+// The one hermetic way the tests run the binary.
+#[path = "../tests/it/support/run.rs"]
+mod run;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -256,12 +259,8 @@ fn cold_start_cached(fake: &FakeCloud) {
     std::fs::write(dir.join("plan.yaml"), plan).expect("plan");
     let run = || {
         let started = Instant::now();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_preflight"))
-            .args(["validate", "plan.yaml", "--format", "compact"])
-            .current_dir(&dir)
-            .env_clear()
-            .envs(fake.env())
-            .env("PREFLIGHT_CACHE_DIR", dir.join("cache"))
+        let args = ["validate", "plan.yaml", "--format", "compact"];
+        let out = run::command(&dir, fake.env(), &args, run::Limits::default())
             .output()
             .expect("binary runs");
         (started.elapsed(), out.status.code())

@@ -300,6 +300,14 @@ fn the_code_keeps_to_the_layers_of_architecture_md() {
         };
         for used in used_modules(text, prefix) {
             let Some(&theirs) = layer.get(&used) else {
+                // Not a module: an item of the crate root, which declares every module. Only
+                // the binary may use those (the crate's public re-exports).
+                if first != "commands" && !used.is_empty() {
+                    wrong.push(format!(
+                        "{} uses `crate::{used}` from the crate root, its importer",
+                        relative.display()
+                    ));
+                }
                 continue;
             };
             if used == first {
