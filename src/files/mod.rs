@@ -67,3 +67,16 @@ pub fn normalize(path: &Path) -> PathBuf {
         out
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::PathBuf;
+
+    /// A fresh directory for one test.
+    pub fn scratch(label: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("preflight-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir
+    }
+}

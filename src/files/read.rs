@@ -287,13 +287,7 @@ fn read_source(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scratch(label: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("preflight-{label}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("dir");
-        dir
-    }
+    use crate::files::tests::scratch;
 
     #[test]
     fn endless_streams_stop_at_the_cap() {

@@ -102,13 +102,7 @@ fn write_new(temp: &Path, bytes: &[u8], replacing: Option<fs::Metadata>) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scratch(label: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("preflight-{label}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("dir");
-        dir
-    }
+    use crate::files::tests::scratch;
 
     #[test]
     fn a_report_replaces_the_file_whole_and_keeps_links_and_modes() {

@@ -170,6 +170,33 @@ impl Scope {
 
 const MAX_DEPTH: usize = 48;
 
+/// Where one expression is being evaluated, handed to the method for its kind.
+struct Here<'e> {
+    expr: &'e Expression,
+    file: &'e SourceFile,
+    scope: &'e Scope,
+    depth: usize,
+    site: Option<Site>,
+}
+
+impl<'e> Here<'e> {
+    fn new(
+        expr: &'e Expression,
+        file: &'e SourceFile,
+        scope: &'e Scope,
+        depth: usize,
+        site: Option<Site>,
+    ) -> Self {
+        Here {
+            expr,
+            file,
+            scope,
+            depth,
+            site,
+        }
+    }
+}
+
 pub struct Evaluator<'c> {
     pub config: &'c Config,
     /// The work this configuration may still ask for; once spent, every value is unknown
@@ -229,7 +256,9 @@ impl<'c> Evaluator<'c> {
                 Got::known(Val::Map(members), site)
             }
             Expression::Parenthesis(p) => eval(p.inner()),
-            Expression::StringTemplate(t) => self.template(t, expr, file, scope, depth, site),
+            Expression::StringTemplate(t) => {
+                self.template(t, Here::new(expr, file, scope, depth, site))
+            }
             Expression::Conditional(c) => {
                 let cond = eval(&c.cond_expr);
                 match cond.val {
@@ -248,7 +277,7 @@ impl<'c> Evaluator<'c> {
                     _ => unknown(),
                 }
             }
-            Expression::BinaryOp(op) => self.binary(op, expr, file, scope, depth, site),
+            Expression::BinaryOp(op) => self.binary(op, Here::new(expr, file, scope, depth, site)),
             Expression::FuncCall(call) => {
                 if call.name.is_namespaced() {
                     return unknown();
@@ -265,23 +294,23 @@ impl<'c> Evaluator<'c> {
                 };
                 if within { got } else { unknown() }
             }
-            Expression::Traversal(t) => self.traversal(t, expr, file, scope, depth, site),
+            Expression::Traversal(t) => {
+                self.traversal(t, Here::new(expr, file, scope, depth, site))
+            }
             Expression::Variable(_) | Expression::HeredocTemplate(_) | Expression::ForExpr(_) => {
                 unknown()
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn template(
-        &self,
-        t: &hcl_edit::template::StringTemplate,
-        expr: &Expression,
-        file: &SourceFile,
-        scope: &Scope,
-        depth: usize,
-        site: Option<Site>,
-    ) -> Got {
+    fn template(&self, t: &hcl_edit::template::StringTemplate, here: Here) -> Got {
+        let Here {
+            expr,
+            file,
+            scope,
+            depth,
+            site,
+        } = here;
         let unknown = || Got::unknown(text_of(file, expr), site.clone());
         let at = || site.as_ref().map(|s| (s.file.clone(), s.span));
         let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
@@ -317,16 +346,14 @@ impl<'c> Evaluator<'c> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn binary(
-        &self,
-        op: &hcl_edit::expr::BinaryOp,
-        expr: &Expression,
-        file: &SourceFile,
-        scope: &Scope,
-        depth: usize,
-        site: Option<Site>,
-    ) -> Got {
+    fn binary(&self, op: &hcl_edit::expr::BinaryOp, here: Here) -> Got {
+        let Here {
+            expr,
+            file,
+            scope,
+            depth,
+            site,
+        } = here;
         let unknown = || Got::unknown(text_of(file, expr), site.clone());
         let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
         let (lhs, rhs) = (eval(&op.lhs_expr), eval(&op.rhs_expr));
@@ -354,16 +381,14 @@ impl<'c> Evaluator<'c> {
         Got::known(result, site)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn traversal(
-        &self,
-        t: &hcl_edit::expr::Traversal,
-        expr: &Expression,
-        file: &SourceFile,
-        scope: &Scope,
-        depth: usize,
-        site: Option<Site>,
-    ) -> Got {
+    fn traversal(&self, t: &hcl_edit::expr::Traversal, here: Here) -> Got {
+        let Here {
+            expr,
+            file,
+            scope,
+            depth,
+            site,
+        } = here;
         let unknown = || Got::unknown(text_of(file, expr), site.clone());
         let eval = |e: &Expression| self.eval_at(e, file, scope, depth + 1);
         let Expression::Variable(root) = &t.expr else {
