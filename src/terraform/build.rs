@@ -24,6 +24,8 @@ pub struct Builder<'a> {
     pub read: usize,
     /// What to do about a value known only later: plan JSON and `.tf` differ.
     pub later_help: &'static str,
+    /// Terraform plans no change at all (plan JSON without `resource_changes`).
+    pub nothing_planned: bool,
 }
 
 /// For plan JSON: the value is known after apply.
@@ -42,6 +44,7 @@ impl<'a> Builder<'a> {
             not_read: Vec::new(),
             read: 0,
             later_help: LATER_HELP,
+            nothing_planned: false,
         }
     }
 
@@ -333,7 +336,12 @@ impl<'a> Builder<'a> {
                 self.not_read.join(", ")
             ));
         }
-        if self.read == 0 && self.plan.unchecked.is_empty() {
+        if self.nothing_planned {
+            self.plan.notices.push(format!(
+                "{}: Terraform plans no resource changes, so there is nothing to check",
+                self.plan.path()
+            ));
+        } else if self.read == 0 && self.plan.unchecked.is_empty() {
             self.plan.notices.push(format!(
                 "{}: no resource of a kind preflight checks ({})",
                 self.plan.path(),

@@ -113,6 +113,10 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
     if let Some(e) = ev.budget.error() {
         return Err(vec![e]);
     }
+    let refused = ev.refused.take();
+    if !refused.is_empty() {
+        return Err(refused);
+    }
     let mut errors = Vec::new();
     json_syntax(
         &mut builder,

@@ -202,6 +202,9 @@ pub struct Evaluator<'c> {
     /// The work this configuration may still ask for; once spent, every value is unknown
     /// and the reader turns `budget.error()` into an input error.
     pub budget: Budget,
+    /// What Terraform itself refuses (a `count` that is not a whole number), each an input
+    /// error at the expression; reading `.tf` directly reports them, as `terraform plan` would.
+    pub refused: std::cell::RefCell<Vec<crate::error::InputError>>,
 }
 
 impl<'c> Evaluator<'c> {
@@ -209,6 +212,18 @@ impl<'c> Evaluator<'c> {
         Evaluator {
             config,
             budget: Budget::default(),
+            refused: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records what Terraform would refuse at `span` of `file`.
+    pub fn refuse(&self, error: crate::error::InputError) {
+        let mut refused = self.refused.borrow_mut();
+        if !refused
+            .iter()
+            .any(|e| e.span() == error.span() && e.file() == error.file())
+        {
+            refused.push(error);
         }
     }
 

@@ -73,28 +73,87 @@ pub fn keys(
     if let Some(attr) = body.get_attribute("count") {
         let got = ev.eval(&attr.value, file, scope);
         let text = text_of(file, &attr.value);
-        return match got.val {
-            // `as` saturates: 1e18 is u64::MAX, and over the limit.
-            Ok(Val::Num(n))
-                if n >= 0.0 && n.fract() == 0.0 && !ev.budget.block(n as u64, &at(attr)) =>
-            {
-                Ok(Vec::new())
-            }
-            Ok(Val::Num(n)) if n >= 0.0 && n.fract() == 0.0 => Ok((0..n as usize)
-                .map(|i| {
-                    (
-                        Key::Index(i),
-                        Each {
-                            index: Some(i),
-                            ..Each::default()
-                        },
-                    )
-                })
-                .collect()),
-            _ => Err(unknown_keys("count", &text, &got)),
+        let n = match &got.val {
+            Err(_) => return Err(unknown_keys("count", &text, &got)),
+            Ok(value) => match count_of(value) {
+                Ok(n) => n,
+                Err(why) => {
+                    // Terraform refuses it at plan time: so does reading `.tf` directly.
+                    if let Some(span) = hcl_edit::Span::span(&attr.value) {
+                        let mut e = invalid_count(file, span, &text, &why);
+                        // Where the value was set (a variable's default, a tfvars line).
+                        for hop in &got.hops {
+                            e = if hop.site.file.name() == file.name() {
+                                e.with_label(hop.site.span, hop.label.clone())
+                            } else {
+                                e.also_at(&hop.site.file, hop.site.span, hop.label.clone())
+                            };
+                        }
+                        ev.refuse(e);
+                    }
+                    return Ok(Vec::new());
+                }
+            },
         };
+        // `as` saturates: 1e18 is u64::MAX, and over the limit.
+        if !ev.budget.block(n as u64, &at(attr)) {
+            return Ok(Vec::new());
+        }
+        return Ok((0..n as usize)
+            .map(|i| {
+                (
+                    Key::Index(i),
+                    Each {
+                        index: Some(i),
+                        ..Each::default()
+                    },
+                )
+            })
+            .collect());
     }
     Ok(vec![(Key::None, Each::default())])
+}
+
+/// A known `count` as Terraform converts it: a whole number of at least 0, or a string that
+/// reads as one (`"2"`, from a variable's default or a tfvars file); anything else is what
+/// Terraform says about it.
+fn count_of(value: &Val) -> Result<f64, String> {
+    let n = match value {
+        Val::Num(n) => *n,
+        Val::Str(s) => match s.parse::<f64>() {
+            Ok(n) if n.is_finite() => n,
+            _ => return Err(format!("a number is required, and `{s}` is not one")),
+        },
+        Val::Null => return Err("the value is null".to_string()),
+        Val::Bool(_) => return Err("a number is required, not a bool".to_string()),
+        Val::List(_) | Val::Map(_) => {
+            return Err("a number is required, not a collection".to_string());
+        }
+    };
+    if n < 0.0 || n.fract() != 0.0 {
+        return Err(format!(
+            "the value must be a whole number, at least 0, and it is {}",
+            super::eval::number(n)
+        ));
+    }
+    Ok(n)
+}
+
+/// Terraform's "Invalid count argument", at the `count` expression.
+fn invalid_count(
+    file: &SourceFile,
+    span: std::ops::Range<usize>,
+    text: &str,
+    why: &str,
+) -> crate::error::InputError {
+    crate::error::InputError::at(
+        "terraform::invalid-count",
+        file,
+        super::modules::to_span(span),
+        format!("invalid `count` argument `{text}`: {why}"),
+        "Terraform refuses this",
+    )
+    .with_help("`terraform plan` stops here too; give `count` a whole number of at least 0")
 }
 
 fn unknown_keys(what: &str, text: &str, got: &Got) -> (String, Unknown) {

@@ -29,6 +29,8 @@ struct PlanJson<'a> {
     deferred_changes: Vec<Deferred<'a>>,
     #[serde(borrow)]
     complete: Option<&'a RawValue>,
+    #[serde(borrow)]
+    planned_values: Option<&'a RawValue>,
     #[serde(default)]
     variables: HashMap<String, Variable>,
     configuration: Option<Configuration>,
@@ -125,8 +127,15 @@ pub(super) fn read(
     let text = source.text();
     let plan: PlanJson = serde_json::from_str(text).map_err(|e| vec![json_error(&source, &e)])?;
     check_version(&source, plan.format_version)?;
-    let Some(changes) = &plan.resource_changes else {
-        return Err(vec![
+    // Terraform leaves `resource_changes` out when nothing changes (a data-only root, every
+    // resource behind `count = 0`): a plan with nothing to check. A state file has neither
+    // planned values nor configuration.
+    let nothing: Vec<&RawValue> = Vec::new();
+    let is_plan = plan.planned_values.is_some() || plan.configuration.is_some();
+    let changes = match &plan.resource_changes {
+        Some(changes) => changes,
+        None if is_plan => &nothing,
+        None => return Err(vec![
             InputError::at(
                 "terraform::not-a-plan",
                 &source,
@@ -135,7 +144,7 @@ pub(super) fn read(
                 "",
             )
             .with_help("`terraform show -json` of a saved plan (`terraform plan -out tfplan`) has them; a state file does not"),
-        ]);
+        ]),
     };
     let regions = Regions {
         configuration: plan.configuration.as_ref(),
@@ -239,6 +248,7 @@ pub(super) fn read(
             tf.root_dir()
         ));
     }
+    builder.nothing_planned = plan.resource_changes.is_none();
     let mut plan = builder.finish();
     if let Some(tf) = tf {
         plan.other_files = tf.files_with_suppressions()?;
