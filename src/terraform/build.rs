@@ -33,6 +33,7 @@ pub const LATER_HELP: &str = "preflight checks it once the value is known: plan 
 /// For `.tf` read directly: the value is known once Terraform plans.
 pub const PLAN_JSON_HELP: &str = "preflight checks it once the value is known: validate the plan JSON, or let it pass with --allow-unverified";
 const REGION_HELP: &str = "set `region` in the provider block, or the environment variable the message names, as Terraform saw it";
+const INSTANCE_ZONE_HELP: &str = "when this configuration manages the instance, refer to it (`instance_id = zenlayercloud_zvm_instance.NAME.id`) so its zone is known; else --allow-unverified lets it pass";
 const UNSUPPORTED_HELP: &str = "--allow-unverified lets it pass; it is still reported";
 
 impl<'a> Builder<'a> {
@@ -79,10 +80,14 @@ impl<'a> Builder<'a> {
             // the region does not matter; the image is still counted in the note.
             Err(_) if !r.ty.api.knows_image_quota() => String::new(),
             Err((why, span, origins)) => {
+                let help = match from {
+                    ImageRegion::FromInstance { .. } => INSTANCE_ZONE_HELP,
+                    _ => REGION_HELP,
+                };
                 if r.creates {
                     self.plan
                         .unchecked
-                        .push(unchecked(r, why, REGION_HELP, false, span, origins));
+                        .push(unchecked(r, why, help, false, span, origins));
                 }
                 return;
             }

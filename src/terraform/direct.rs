@@ -499,12 +499,18 @@ fn zone_of_instance(
         return Attr::Absent;
     };
     let Some((ty, name)) = providers::resource_reference(expr) else {
-        return to_attr(
+        // An instance id that is not this configuration's resource (a literal, a variable):
+        // its zone is not in the configuration, as in plan JSON. Only what is unknown until
+        // Terraform plans keeps its reason.
+        return match to_attr(
             ev.eval(expr, source, scope),
             source,
             header(block),
             &text_of(source, expr),
-        );
+        ) {
+            unknown @ Attr::Unknown { .. } => unknown,
+            _ => Attr::Absent,
+        };
     };
     match ev.config.resource_block(scope.instance.module, &ty, &name) {
         Some((file, instance_block)) => {
