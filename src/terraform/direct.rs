@@ -33,6 +33,8 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
         (dir, Some(shown(path)))
     };
     let config = Config::load(&dir, options)?;
+    // What Terraform refuses: arguments no variable takes, then what evaluation finds.
+    let mut refused = config.unsupported_arguments();
     let only_file = match &only {
         Some(name) => Some(
             config
@@ -113,7 +115,7 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
     if let Some(e) = ev.budget.error() {
         return Err(vec![e]);
     }
-    let refused = ev.refused.take();
+    refused.extend(ev.refused.take());
     if !refused.is_empty() {
         return Err(refused);
     }

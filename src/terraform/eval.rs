@@ -1,7 +1,7 @@
 //! What a Terraform expression is worth before `terraform plan`: literals, and what resolves
 //! to literals through input variables (by Terraform's precedence), module arguments,
 //! locals, `each` and `count`, a few pure functions (`toset`, `tomap`, `length`, `lookup`,
-//! `element`, `concat`, `coalesce`, `try`, `merge`, `keys`, `values`, `lower`, `upper`),
+//! `element`, `concat`, `compact`, `coalesce`, `try`, `merge`, `keys`, `values`, `lower`, `upper`),
 //! conditionals and comparisons. Anything else (a data source, another resource's id, a
 //! module output) is unknown, and the value says which expression and where.
 //!
@@ -594,6 +594,22 @@ impl<'c> Evaluator<'c> {
                 let Val::List(items) = val(list)? else {
                     return None;
                 };
+                if items.is_empty() {
+                    // Terraform: "cannot use element function with an empty list".
+                    if let Some(site) = &site {
+                        self.refuse(
+                            crate::error::InputError::at(
+                                "terraform::function-error",
+                                &site.file,
+                                site.span,
+                                "`element()` on an empty list: Terraform refuses it (\"cannot use element function with an empty list\")",
+                                "Terraform refuses this",
+                            )
+                            .with_help("`terraform plan` stops here too; guard it (`length(x) > 0 ? element(x, 0) : …`) or give the list a value"),
+                        );
+                    }
+                    return None;
+                }
                 let i = index.scalar()?.parse::<usize>().ok()?;
                 return items.get(i % items.len().max(1)).cloned();
             }
@@ -641,6 +657,18 @@ impl<'c> Evaluator<'c> {
                                 v
                             }
                         })
+                        .collect(),
+                )
+            }
+            ("compact", [list]) => {
+                // The list without its empty strings and nulls, as Terraform's `compact`.
+                let Val::List(items) = val(list)? else {
+                    return None;
+                };
+                Val::List(
+                    items
+                        .into_iter()
+                        .filter(|i| i.scalar().is_some_and(|s| !s.is_empty()))
                         .collect(),
                 )
             }

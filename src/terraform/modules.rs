@@ -303,6 +303,52 @@ impl Config {
         shown(&self.root)
     }
 
+    /// Terraform's "Unsupported argument": a module call's argument that the module declares
+    /// no variable for (meta-arguments aside), for every module whose files were read.
+    pub fn unsupported_arguments(&self) -> Vec<InputError> {
+        const META: &[&str] = &[
+            "source",
+            "version",
+            "count",
+            "for_each",
+            "providers",
+            "depends_on",
+        ];
+        let mut errors = Vec::new();
+        for (index, module) in self.modules.iter().enumerate() {
+            let Some(call) = &module.call else { continue };
+            let declared = self.variable_names(index);
+            for attr in call.block.body.attributes() {
+                let name = attr.key.as_str();
+                if META.contains(&name) || declared.iter().any(|v| v == name) {
+                    continue;
+                }
+                let Some(span) = attr.key.span() else {
+                    continue;
+                };
+                let mut e = InputError::at(
+                    "terraform::unsupported-argument",
+                    &self.files[call.file].source,
+                    to_span(span),
+                    format!(
+                        "module `{}` declares no variable `{name}`, so Terraform refuses this argument",
+                        address_of(&module.path)
+                    ),
+                    "not a variable of the module",
+                );
+                e = match crate::suggest::best(name, declared.iter().map(String::as_str)) {
+                    Some(s) => e.with_help(format!("did you mean `{s}`?")),
+                    None => e.with_help(format!(
+                        "declare `variable \"{name}\"` in `{}`, or remove the argument",
+                        shown(&module.dir)
+                    )),
+                };
+                errors.push(e);
+            }
+        }
+        errors
+    }
+
     /// The variables the root module declares.
     fn variable_names(&self, module: usize) -> Vec<String> {
         self.blocks_in(module, "variable")
