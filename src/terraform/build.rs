@@ -58,10 +58,11 @@ impl<'a> Builder<'a> {
     pub fn add(&mut self, r: Resource) {
         self.read += 1;
         match &r.ty.kind {
-            Kind::Unsupported { what, pairing } => {
+            Kind::Unsupported { what, pairing, .. } => {
                 if r.creates {
                     let reason = format!("preflight does not check {what}");
-                    let u = unchecked(&r, reason, UNSUPPORTED_HELP, *pairing, None, Vec::new());
+                    let mut u = unchecked(&r, reason, UNSUPPORTED_HELP, *pairing, None, Vec::new());
+                    u.region = known(&r.attrs.region_zone);
                     self.plan.unchecked.push(u);
                 }
             }

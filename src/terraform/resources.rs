@@ -35,7 +35,18 @@ pub enum Kind {
     Unsupported {
         what: &'static str,
         pairing: bool,
+        /// What its `unverified` names, though it is not checked: the image, instance type and
+        /// zone attributes, where it has them.
+        names: Option<Names>,
     },
+}
+
+/// The attributes an unchecked resource's report names.
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    pub image: &'static str,
+    pub instance_type: &'static str,
+    pub zone: &'static str,
 }
 
 /// Where a custom image's region (or zone) comes from.
@@ -154,6 +165,19 @@ impl ResourceType {
     /// Every attribute path an instance-like resource reads, by role.
     pub fn attribute_paths(&self) -> InstanceAttrs<Vec<&'static str>> {
         let one = |k: Option<&'static str>| k.filter(|k| !k.is_empty()).into_iter().collect();
+        if let Kind::Unsupported { names: Some(n), .. } = &self.kind {
+            return InstanceAttrs {
+                image: vec![n.image],
+                instance_type: vec![n.instance_type],
+                instance_types: Vec::new(),
+                region_zone: vec![n.zone],
+                disk: Vec::new(),
+                zone: Vec::new(),
+                charge: Vec::new(),
+                spot: Vec::new(),
+                amount: Vec::new(),
+            };
+        }
         let Some(l) = self.launches() else {
             return InstanceAttrs {
                 image: Vec::new(),
@@ -326,6 +350,12 @@ pub const TYPES: &[ResourceType] = &[
         api: Api::Aliyun,
         kind: Kind::Image(ImageRegion::Provider),
     },
+    // An image imported from OSS: a custom image like any other.
+    ResourceType {
+        name: "alicloud_image_import",
+        api: Api::Aliyun,
+        kind: Kind::Image(ImageRegion::Provider),
+    },
     ResourceType {
         name: "jdcloud_instance",
         api: Api::Jdcloud,
@@ -404,6 +434,12 @@ pub const TYPES: &[ResourceType] = &[
         kind: Kind::Unsupported {
             what: "Zenlayer bare-metal (BMC) instances: it does not ask Zenlayer's BMC service",
             pairing: true,
+            // terraform-provider-zenlayercloud's resource_zenlayercloud_bmc_instance.go.
+            names: Some(Names {
+                image: "image_id",
+                instance_type: "instance_type_id",
+                zone: "availability_zone",
+            }),
         },
     },
 ];
