@@ -52,8 +52,12 @@ pub fn plan_files(
                 errors.append(&mut w.errors);
                 continue;
             }
-            if found.len() == before {
-                found.extend(terraform_inputs(path, reader));
+            // Plans and Terraform in one tree are both checked: every root module below.
+            for input in terraform_inputs(path, reader) {
+                let relative = input.strip_prefix(path).unwrap_or(&input);
+                if !exclude_set.is_match(relative) && !found.contains(&input) {
+                    found.push(input);
+                }
             }
             if found.len() == before {
                 errors.push(
@@ -91,17 +95,28 @@ pub fn plan_files(
     }
 }
 
-/// A directory without plans may be a Terraform root module: its saved plan JSON
-/// (`tfplan.json`, `*.tfplan.json`) if there is one, else the directory itself when it holds
-/// `.tf` files.
+/// The Terraform below a directory: each root module's saved plan JSON (`tfplan.json`,
+/// `*.tfplan.json`) if it has one, else the root module itself; and the directory's own plan
+/// JSON files.
 fn terraform_inputs(dir: &Path, reader: Reader) -> Vec<PathBuf> {
-    let mut plans = crate::terraform::files_in(dir, reader, |name| {
-        name == "tfplan.json" || name.ends_with(".tfplan.json")
-    });
-    if plans.is_empty() && crate::terraform::has_tf_files(dir, reader) {
-        plans.push(dir.to_path_buf());
+    let plan_json = |d: &Path| {
+        crate::terraform::files_in(d, reader, |name| {
+            name == "tfplan.json" || name.ends_with(".tfplan.json")
+        })
+    };
+    let mut inputs = plan_json(dir);
+    for root in crate::terraform::roots_below(dir, reader) {
+        let saved = plan_json(&root);
+        if saved.is_empty() {
+            inputs.push(root);
+        }
+        for p in saved {
+            if !inputs.contains(&p) {
+                inputs.push(p);
+            }
+        }
     }
-    plans
+    inputs
 }
 
 fn glob_set(patterns: &[String], flag: &str, errors: &mut Vec<InputError>) -> GlobSet {

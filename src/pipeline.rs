@@ -298,6 +298,7 @@ pub fn check(
     let outcome = checks::run(plans, facts, policy, enabled);
     let mut report = Report {
         plans: plans.len(),
+        inputs: plans.iter().map(|p| p.path().to_string()).collect(),
         pairings: outcome.pairings,
         notices: outcome.notices,
         rules: rule_infos(&checks::catalog::Catalog::new(policy), enabled),

@@ -132,6 +132,16 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
 
 /// `-v`: how many plans and pairings were read, and where the facts came from.
 fn say_what_was_read(options: &ValidateOptions, report: &Report) -> io::Result<()> {
+    {
+        let mut err = io::stderr().lock();
+        for input in &report.inputs {
+            if Path::new(input).is_dir() {
+                writeln!(err, "preflight: read the root module {input}")?;
+            } else {
+                writeln!(err, "preflight: read {input}")?;
+            }
+        }
+    }
     let mut err = io::stderr().lock();
     let source = match (&options.facts, &options.fetch) {
         (Some(p), _) => p.display().to_string(),

@@ -72,6 +72,7 @@ impl Report {
         }
         Some(Report {
             plans: self.plans,
+            inputs: self.inputs.iter().map(|i| own(i)).collect(),
             pairings: self.pairings,
             diagnostics: self.diagnostics.iter().map(diagnostic).collect(),
             suppressed: self.suppressed,

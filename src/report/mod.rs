@@ -98,6 +98,8 @@ pub type EntryKey<'a> = (&'a str, usize, &'a str);
 #[derive(Debug, Default)]
 pub struct Report {
     pub plans: usize,
+    /// Every plan read, as named (a plan file, a plan JSON, a Terraform root module), for `-v`.
+    pub inputs: Vec<String>,
     pub pairings: usize,
     /// Shown findings, in file, line and column order.
     pub diagnostics: Vec<Diagnostic>,

@@ -39,7 +39,7 @@ use crate::plan::{Origin, Plan};
 use crate::source::SourceFile;
 pub use files::{files_in, has_tf_files};
 use resources::ResourceType;
-pub use roots::root_modules;
+pub use roots::{root_modules, roots_below};
 pub use variables::VarFlag;
 
 /// Whether `text` is Terraform plan JSON rather than a preflight plan (which YAML also allows

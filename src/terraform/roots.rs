@@ -36,6 +36,26 @@ pub fn root_modules(changed: &[PathBuf], top: &Path, reader: Reader) -> Vec<Path
     roots.into_iter().collect()
 }
 
+/// Every root module under `top`: a directory of `.tf` files that no other directory there
+/// calls as a local module. Hidden directories (`.terraform`, `.terragrunt-cache`) are not
+/// looked into; in a repository, what git ignores is not either.
+pub fn roots_below(top: &Path, reader: Reader) -> Vec<PathBuf> {
+    let hidden = |dir: &Path| {
+        let below = dir.strip_prefix(normalize(top)).unwrap_or(dir);
+        below.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+        })
+    };
+    let dirs: Vec<PathBuf> = tf_dirs(top, reader)
+        .into_iter()
+        .filter(|d| !hidden(d))
+        .collect();
+    let called: BTreeSet<PathBuf> = dirs.iter().flat_map(|d| local_calls(d, reader)).collect();
+    dirs.into_iter().filter(|d| !called.contains(d)).collect()
+}
+
 fn collect_roots(
     dir: &Path,
     callers: &BTreeMap<PathBuf, BTreeSet<PathBuf>>,
