@@ -224,7 +224,10 @@ fn read_plans(options: &ValidateOptions) -> (Vec<Plan>, Vec<InputError>) {
 fn tf_roots(paths: &[PathBuf], reader: Reader) -> Vec<PathBuf> {
     let is_tf = |p: &PathBuf| {
         let name = p.to_string_lossy();
-        name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tfvars.json")
+        name.ends_with(".tf")
+            || name.ends_with(".tofu")
+            || name.ends_with(".tfvars")
+            || name.ends_with(".tfvars.json")
     };
     let (changed, others): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(is_tf);
     let top = hook_root(Path::new("."));

@@ -101,7 +101,7 @@ impl Pairing<'_> {
                 miette::SourceSpan::new(start.into(), own.len()),
                 replacement,
             )
-        } else if name.ends_with(".tf") {
+        } else if name.ends_with(".tf") || name.ends_with(".tofu") {
             let literal_text = written.len() >= 2
                 && written.starts_with('"')
                 && written.ends_with('"')

@@ -37,7 +37,7 @@ pub enum Kind {
 /// (workflows, package manifests) are left alone.
 pub fn kind_of(path: &Path, text: &str) -> Option<Kind> {
     let name = path.file_name()?.to_str()?;
-    if name.ends_with(".tf") {
+    if name.ends_with(".tf") || name.ends_with(".tofu") {
         return Some(Kind::Terraform);
     }
     if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {

@@ -177,6 +177,15 @@ fn add_resource(
         );
         return;
     }
+    // OpenTofu's `lifecycle { enabled = false }`: the resource is not planned at all.
+    let enabled = block
+        .body
+        .get_blocks("lifecycle")
+        .find_map(|l| l.body.get_attribute("enabled"))
+        .map(|attr| ev.eval(&attr.value, source, &Scope::of(instance)).val);
+    if matches!(enabled, Some(Ok(Val::Bool(false)))) {
+        return;
+    }
     let keys = match keys(ev, &block.body, source, &Scope::of(instance)) {
         Ok(keys) => keys,
         Err((what, unknown)) => {

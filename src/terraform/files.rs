@@ -19,9 +19,39 @@ pub struct TfFile {
     pub body: Body,
 }
 
-/// Whether `dir` holds `.tf` files.
+/// Whether `dir` holds `.tf` (or OpenTofu's `.tofu`) files.
 pub fn has_tf_files(dir: &Path, reader: Reader) -> bool {
-    !files_in(dir, reader, |name| name.ends_with(".tf")).is_empty()
+    !files_in(dir, reader, is_config).is_empty()
+}
+
+/// Whether a file name is Terraform configuration in native syntax: `.tf`, or OpenTofu's
+/// `.tofu`.
+pub fn is_config(name: &str) -> bool {
+    name.ends_with(".tf") || name.ends_with(".tofu")
+}
+
+/// The configuration files OpenTofu reads of `paths`: a `.tofu` file replaces the `.tf` (and
+/// a `.tofu.json` the `.tf.json`) of the same name, which is then not read.
+pub fn without_replaced(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    paths
+        .into_iter()
+        .zip(&names)
+        .filter(|(_, name)| {
+            let twin = if let Some(stem) = name.strip_suffix(".tf") {
+                format!("{stem}.tofu")
+            } else if let Some(stem) = name.strip_suffix(".tf.json") {
+                format!("{stem}.tofu.json")
+            } else {
+                return true;
+            };
+            !names.contains(&twin)
+        })
+        .map(|(p, _)| p)
+        .collect()
 }
 
 /// The files directly in `dir` whose names `keep` accepts, sorted, as `dir/name` (so an empty

@@ -59,7 +59,7 @@ pub fn is_plan_json(text: &str) -> bool {
 
 /// Whether `path` names Terraform configuration (`.tf`) rather than a plan.
 pub fn is_tf_path(path: &Path) -> bool {
-    path.is_dir() || path.extension().is_some_and(|e| e == "tf")
+    path.is_dir() || path.extension().is_some_and(|e| e == "tf" || e == "tofu")
 }
 
 /// How to read Terraform input: where the `.tf` files are, the environment (for `TF_VAR_*`

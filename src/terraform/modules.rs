@@ -14,7 +14,7 @@ use hcl_edit::structure::{Block, Body};
 use miette::SourceSpan;
 use serde::Deserialize;
 
-use super::files::{TfFile, normalize, read_hcl, shown, try_files_in};
+use super::files::{TfFile, is_config, normalize, read_hcl, shown, try_files_in, without_replaced};
 use super::variables::RootVars;
 use crate::error::InputError;
 use crate::files::Reader;
@@ -228,8 +228,9 @@ impl Config {
         errors: &mut Vec<InputError>,
     ) -> (Vec<usize>, Vec<usize>) {
         let listed = try_files_in(dir, reader, |name| {
-            name.ends_with(".tf") || name.ends_with(".tf.json")
-        });
+            is_config(name) || name.ends_with(".tf.json") || name.ends_with(".tofu.json")
+        })
+        .map(without_replaced);
         let listed = match listed {
             Ok(listed) => listed,
             Err(e) => {
@@ -247,9 +248,10 @@ impl Config {
                 return (Vec::new(), Vec::new());
             }
         };
-        let (json, tf): (Vec<PathBuf>, Vec<PathBuf>) = listed
-            .into_iter()
-            .partition(|p| p.to_string_lossy().ends_with(".tf.json"));
+        let (json, tf): (Vec<PathBuf>, Vec<PathBuf>) = listed.into_iter().partition(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".tf.json") || name.ends_with(".tofu.json")
+        });
         for path in json {
             if !self.json_files.contains(&path) {
                 self.json_files.push(path);
@@ -270,7 +272,11 @@ impl Config {
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
             self.files.push(file);
-            if name == "override.tf" || name.ends_with("_override.tf") {
+            let stem = name
+                .strip_suffix(".tf")
+                .or_else(|| name.strip_suffix(".tofu"))
+                .unwrap_or(name);
+            if stem == "override" || stem.ends_with("_override") {
                 overrides.push(self.files.len() - 1);
             } else {
                 files.push(self.files.len() - 1);

@@ -223,6 +223,13 @@ pub(super) fn read(
     if !errors.is_empty() {
         return Err(errors);
     }
+    if plan.complete.is_none() && plan.resource_changes.is_some() {
+        // OpenTofu and older Terraform do not say: a `-target` or `-exclude` plan looks whole.
+        builder.plan.notices.push(format!(
+            "{}: the plan does not say whether it is complete (OpenTofu and older Terraform write no `complete`), so resources a `-target` or `-exclude` left out would not show here",
+            source.name()
+        ));
+    }
     let partial = plan.complete.filter(|c| c.get().trim() == "false");
     if let Some(complete) = partial {
         let name = Value {
@@ -773,7 +780,9 @@ mod tests {
         let plan = read_with(&unset, &env).expect("reads");
         assert_eq!(plan.instances[0].region.value, "cn-beijing");
         assert!(
-            plan.notices[0].contains("ALICLOUD_REGION=cn-beijing"),
+            plan.notices
+                .iter()
+                .any(|n| n.contains("ALICLOUD_REGION=cn-beijing")),
             "{:?}",
             plan.notices
         );

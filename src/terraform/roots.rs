@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::files::{files_in, has_tf_files, normalize, read_hcl};
+use super::files::{files_in, has_tf_files, is_config, normalize, read_hcl, without_replaced};
 use super::modules::label;
 use crate::files::Reader;
 
@@ -117,6 +117,7 @@ fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
             "--exclude-standard",
             "--",
             "*.tf",
+            "*.tofu",
         ])
         .stderr(std::process::Stdio::null())
         .output()
@@ -166,7 +167,7 @@ fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
 fn local_calls(dir: &Path, reader: Reader) -> Vec<PathBuf> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
-    for path in files_in(dir, reader, |n| n.ends_with(".tf")) {
+    for path in without_replaced(files_in(dir, reader, is_config)) {
         let Some(file) = read_hcl(&path, reader, &mut errors) else {
             continue;
         };
