@@ -136,6 +136,11 @@ fn glob_set(patterns: &[String], flag: &str, errors: &mut Vec<InputError>) -> Gl
     })
 }
 
+/// A saved Terraform plan's name: `tfplan.json` or `*.tfplan.json`.
+fn is_plan_json_name(name: &str) -> bool {
+    name == "tfplan.json" || name.ends_with(".tfplan.json")
+}
+
 /// Where the walk looks, and what it found or could not read.
 struct Walk<'a> {
     root: &'a Path,
@@ -184,11 +189,14 @@ fn walk(w: &mut Walk, dir: &Path) {
         let Ok(kind) = entry.file_type() else {
             continue;
         };
+        let name = name.to_string_lossy();
         if kind.is_dir() {
-            if !name.to_string_lossy().starts_with('.') {
+            if !crate::files::skipped_dir(&name) {
                 walk(w, &path);
             }
-        } else if w.include.is_match(relative) {
+        } else if w.include.is_match(relative) || is_plan_json_name(&name) {
+            // Saved Terraform plans anywhere below, as Terragrunt's `--json-out-dir` writes
+            // them (a tree of `tfplan.json`, one per unit).
             w.found.push(path);
         }
     }

@@ -21,6 +21,13 @@ pub use read::{
 };
 pub use write::{write_atomic, write_report};
 
+/// Whether a directory walk passes over a directory of this name: hidden ones (`.git`,
+/// `.terraform`, `.terragrunt-cache`), but not the units Terragrunt generates
+/// (`.terragrunt-stack/`).
+pub fn skipped_dir(name: &str) -> bool {
+    name.starts_with('.') && name != ".terragrunt-stack"
+}
+
 /// An I/O error in words, without "(os error 2)".
 pub fn io_reason(e: &io::Error) -> String {
     match e.kind() {

@@ -45,7 +45,7 @@ pub fn roots_below(top: &Path, reader: Reader) -> Vec<PathBuf> {
         below.components().any(|c| {
             c.as_os_str()
                 .to_str()
-                .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+                .is_some_and(|n| n != "." && n != ".." && crate::files::skipped_dir(n))
         })
     };
     let dirs: Vec<PathBuf> = tf_dirs(top, reader)
@@ -154,7 +154,7 @@ fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
             let hidden = entry
                 .file_name()
                 .to_str()
-                .is_none_or(|n| n.starts_with('.'));
+                .is_none_or(crate::files::skipped_dir);
             if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
                 pending.push(dir.join(entry.file_name()));
             }
