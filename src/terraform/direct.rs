@@ -244,7 +244,7 @@ fn add_resource(
             header: head,
             attrs,
             source_zone,
-            region: providers::region(ev, instance, ty.cloud(), block),
+            region: providers::region(ev, &scope, ty.cloud(), block),
             callers: callers.to_vec(),
             creates: true,
             deletes: false,

@@ -16,12 +16,31 @@ use super::modules::label;
 use super::resources;
 use crate::cloud::Cloud;
 
-/// The region of a resource block in a module instance.
-pub fn region(ev: &Evaluator, instance: &Rc<Instance>, cloud: Cloud, resource: &Block) -> Region {
+/// The region of one instance of a resource block (`scope`: its module instance, and its
+/// `each` / `count`, which pick one of a provider's `for_each` instances).
+pub fn region(ev: &Evaluator, scope: &Scope, cloud: Cloud, resource: &Block) -> Region {
+    let instance = &scope.instance;
     let name = resources::provider_name(cloud);
     let file = resource_file(ev, instance.module, resource);
+    // `provider = alicloud.by_region[each.key]`: an alias and, for a provider with
+    // `for_each` (OpenTofu), which of its instances.
+    let mut key: Option<String> = None;
     let mut alias = resource.body.get_attribute("provider").and_then(|a| {
-        let text = file.map(|f| text_of(&ev.config.files[f].source, &a.value))?;
+        let source = &ev.config.files[file?].source;
+        if let Expression::Traversal(t) = &a.value
+            && let Some(index) = t.operators.iter().find_map(|o| match o.value() {
+                hcl_edit::expr::TraversalOperator::Index(e) => Some(e),
+                _ => None,
+            })
+        {
+            key = ev.eval(index, source, scope).scalar();
+            let text = text_of(source, &a.value);
+            let text = text.split('[').next().unwrap_or(&text).to_string();
+            return text
+                .split_once('.')
+                .map(|(_, alias)| alias.trim().to_string());
+        }
+        let text = text_of(source, &a.value);
         text.split_once('.').map(|(_, alias)| alias.to_string())
     });
     let mut at = Rc::clone(instance);
@@ -39,7 +58,7 @@ pub fn region(ev: &Evaluator, instance: &Rc<Instance>, cloud: Cloud, resource: &
                         == alias
             });
         if let Some((file, block)) = found {
-            return provider_region(ev, &at, name, file, block);
+            return provider_region(ev, &at, name, file, block, key.as_deref());
         }
         let (Some(call), Some(parent)) = (&config.modules[at.module].call, &at.parent) else {
             return Region::Missing(match &alias {
@@ -98,12 +117,36 @@ fn provider_region(
     name: &str,
     file: usize,
     block: &Block,
+    key: Option<&str>,
 ) -> Region {
     let Some(attr) = block.body.get_attribute("region") else {
         return Region::Missing(format!("the `{name}` provider block sets no `region`"));
     };
     let source = &ev.config.files[file].source;
-    let got = ev.eval(&attr.value, source, &Scope::of(instance));
+    let mut scope = Scope::of(instance);
+    // A provider with `for_each` (OpenTofu): the instance the resource names.
+    if block.body.get_attribute("for_each").is_some() {
+        let Some(key) = key else {
+            return Region::Missing(format!(
+                "the `{name}` provider has `for_each`, and which of its instances the resource uses is known only once OpenTofu plans"
+            ));
+        };
+        let chosen = super::instances::keys(ev, &block.body, source, &Scope::of(instance))
+            .ok()
+            .and_then(|keys| {
+                keys.into_iter()
+                    .find(|(k, _)| *k == super::eval::Key::Name(key.to_string()))
+            });
+        match chosen {
+            Some((_, each)) => scope.each = each,
+            None => {
+                return Region::Missing(format!(
+                    "the `{name}` provider's `for_each` has no instance `{key}`, or it is known only once OpenTofu plans"
+                ));
+            }
+        }
+    }
+    let got = ev.eval(&attr.value, source, &scope);
     match got.scalar() {
         Some(region) if !region.trim().is_empty() => Region::Known(region.trim().to_string()),
         _ => Region::Missing(format!(
