@@ -95,17 +95,19 @@ impl Config {
             overrides,
             call: None,
         });
+        // The root's variables first: a module `source` may use them (OpenTofu's early
+        // evaluation, Terraform's const variables).
+        let names = config.variable_names(0);
+        match RootVars::load(dir, &names, options) {
+            Ok(vars) => config.vars = vars,
+            Err(mut e) => errors.append(&mut e),
+        }
         let mut next = 0;
         while next < config.modules.len() {
             config.load_calls(next, &downloaded, reader, &mut errors);
             next += 1;
         }
         config.check_duplicates(&mut errors);
-        let names = config.variable_names(0);
-        match RootVars::load(dir, &names, options) {
-            Ok(vars) => config.vars = vars,
-            Err(mut e) => errors.append(&mut e),
-        }
         if errors.is_empty() {
             Ok(config)
         } else {
@@ -130,12 +132,17 @@ impl Config {
             let Some(name) = label(&block, 0) else {
                 continue;
             };
-            let source = block
-                .body
-                .get_attribute("source")
-                .and_then(|a| a.value.as_str())
-                .unwrap_or_default()
-                .to_string();
+            let source = match block.body.get_attribute("source") {
+                Some(a) => match a.value.as_str() {
+                    Some(literal) => literal.to_string(),
+                    None => Some(self.early_source(module, file, &a.value))
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| {
+                            super::eval::text_of(&self.files[file].source, &a.value)
+                        }),
+                },
+                None => String::new(),
+            };
             let mut path = self.modules[module].path.clone();
             path.push(name.to_string());
             let local = source.starts_with("./") || source.starts_with("../");
@@ -203,6 +210,24 @@ impl Config {
                 }),
             });
         }
+    }
+
+    /// A `source` written with variables or locals (`"${var.modules}/web"`), which OpenTofu and
+    /// Terraform's const variables allow: what it comes to in the root module, from the root's
+    /// variables (defaults, tfvars, flags) and locals; empty where it is not known before plan
+    /// or is in a called module (then it is named as not read).
+    fn early_source(&self, module: usize, file: usize, expr: &Expression) -> String {
+        if module != 0 {
+            return String::new();
+        }
+        let ev = super::eval::Evaluator::new(self);
+        let root = super::eval::Instance::root();
+        let got = ev.eval(
+            expr,
+            &self.files[file].source,
+            &super::eval::Scope::of(&root),
+        );
+        got.scalar().unwrap_or_default()
     }
 
     /// Whether `dir` is `module`'s own directory or that of a module calling it.

@@ -163,29 +163,77 @@ fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
     out
 }
 
-/// The local modules a directory calls (`source = "./…"` or `"../…"`).
+/// The local modules a directory calls (`source = "./…"` or `"../…"`), sources built from the
+/// directory's variable defaults included (`"${var.modules}/web"`).
 fn local_calls(dir: &Path, reader: Reader) -> Vec<PathBuf> {
     let mut errors = Vec::new();
+    let files: Vec<_> = without_replaced(files_in(dir, reader, is_config))
+        .iter()
+        .filter_map(|path| read_hcl(path, reader, &mut errors))
+        .collect();
+    let defaults: BTreeMap<String, String> = files
+        .iter()
+        .flat_map(|f| f.body.blocks().filter(|b| b.ident.as_str() == "variable"))
+        .filter_map(|b| {
+            let default = b.body.get_attribute("default")?.value.as_str()?.to_string();
+            Some((label(b, 0)?.to_string(), default))
+        })
+        .collect();
     let mut out = Vec::new();
-    for path in without_replaced(files_in(dir, reader, is_config)) {
-        let Some(file) = read_hcl(&path, reader, &mut errors) else {
-            continue;
-        };
+    for file in &files {
         for block in file.body.blocks().filter(|b| b.ident.as_str() == "module") {
             if label(block, 0).is_none() {
                 continue;
             }
-            let source = block
+            let Some(source) = block
                 .body
                 .get_attribute("source")
-                .and_then(|a| a.value.as_str())
-                .unwrap_or_default();
+                .and_then(|a| source_text(&a.value, &defaults))
+            else {
+                continue;
+            };
             if source.starts_with("./") || source.starts_with("../") {
                 out.push(normalize(&dir.join(source)));
             }
         }
     }
     out
+}
+
+/// A module source: a literal, or a template of literals and `var.NAME` with a default.
+fn source_text(
+    expr: &hcl_edit::expr::Expression,
+    defaults: &BTreeMap<String, String>,
+) -> Option<String> {
+    use hcl_edit::expr::{Expression, TraversalOperator};
+    use hcl_edit::template::Element;
+    if let Some(literal) = expr.as_str() {
+        return Some(literal.to_string());
+    }
+    let Expression::StringTemplate(t) = expr else {
+        return None;
+    };
+    let mut text = String::new();
+    for element in t.iter() {
+        match element {
+            Element::Literal(l) => text.push_str(l.value()),
+            Element::Interpolation(i) => {
+                let Expression::Traversal(tr) = &i.expr else {
+                    return None;
+                };
+                let Expression::Variable(root) = &tr.expr else {
+                    return None;
+                };
+                let name = match tr.operators.first().map(|o| o.value()) {
+                    Some(TraversalOperator::GetAttr(n)) if root.as_str() == "var" => n.as_str(),
+                    _ => return None,
+                };
+                text.push_str(defaults.get(name)?);
+            }
+            Element::Directive(_) => return None,
+        }
+    }
+    Some(text)
 }
 
 #[cfg(test)]
