@@ -301,7 +301,13 @@ pub fn check(
     let outcome = checks::run(plans, facts, policy, enabled);
     let mut report = Report {
         plans: plans.len(),
-        inputs: plans.iter().map(|p| p.path().to_string()).collect(),
+        inputs: plans
+            .iter()
+            .map(|p| {
+                let files = p.files().skip(1).map(|(f, _)| f.name().to_string());
+                (p.path().to_string(), files.collect())
+            })
+            .collect(),
         pairings: outcome.pairings,
         notices: outcome.notices,
         rules: rule_infos(&checks::catalog::Catalog::new(policy), enabled),

@@ -134,11 +134,16 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
 fn say_what_was_read(options: &ValidateOptions, report: &Report) -> io::Result<()> {
     {
         let mut err = io::stderr().lock();
-        for input in &report.inputs {
-            if Path::new(input).is_dir() {
-                writeln!(err, "preflight: read the root module {input}")?;
+        for (input, files) in &report.inputs {
+            let what = if Path::new(input).is_dir() {
+                "the root module "
             } else {
-                writeln!(err, "preflight: read {input}")?;
+                ""
+            };
+            if files.is_empty() {
+                writeln!(err, "preflight: read {what}{input}")?;
+            } else {
+                writeln!(err, "preflight: read {what}{input}: {}", files.join(", "))?;
             }
         }
     }

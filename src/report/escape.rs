@@ -72,7 +72,11 @@ impl Report {
         }
         Some(Report {
             plans: self.plans,
-            inputs: self.inputs.iter().map(|i| own(i)).collect(),
+            inputs: self
+                .inputs
+                .iter()
+                .map(|(plan, files)| (own(plan), files.iter().map(|f| own(f)).collect()))
+                .collect(),
             pairings: self.pairings,
             diagnostics: self.diagnostics.iter().map(diagnostic).collect(),
             suppressed: self.suppressed,

@@ -411,3 +411,20 @@ fn fix_edits_terraform_literals_and_never_a_value_from_a_variable() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `-v` names every plan and root module read, with the files each read.
+#[test]
+fn verbose_names_every_plan_root_and_file_read() {
+    let out = preflight(
+        &case("tf-discovery"),
+        &["validate", ".", "--facts", "facts.json", "-v"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "preflight: read plans/web.plan.yaml\n",
+        "preflight: read the root module envs/dev: envs/dev/main.tf, modules/web/main.tf\n",
+        "preflight: read the root module envs/prod: envs/prod/main.tf, modules/web/main.tf\n",
+    ] {
+        assert!(stderr.contains(line), "{line}in\n{stderr}");
+    }
+}
