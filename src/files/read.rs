@@ -53,7 +53,7 @@ pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
     if meta.is_file() && meta.len() > limit as u64 {
         return Err(ReadError::TooBig(Some(meta.len())));
     }
-    remember(path);
+    remember(&meta, path);
     if meta.is_file() || meta.is_dir() {
         return read_open(path, limit);
     }
@@ -102,11 +102,11 @@ enum FileId {
     Path(PathBuf),
 }
 
-fn file_id(path: &Path) -> Option<FileId> {
+#[cfg_attr(unix, allow(unused_variables))]
+fn file_id(meta: &fs::Metadata, path: &Path) -> Option<FileId> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let meta = fs::metadata(path).ok()?;
         Some(FileId::Inode(meta.dev(), meta.ino()))
     }
     #[cfg(not(unix))]
@@ -115,15 +115,19 @@ fn file_id(path: &Path) -> Option<FileId> {
     }
 }
 
-fn remember(path: &Path) {
-    if let (Some(id), Ok(mut all)) = (file_id(path), inputs().lock()) {
+/// Notes a file about to be read, by the metadata its read already has.
+fn remember(meta: &fs::Metadata, path: &Path) {
+    if let (Some(id), Ok(mut all)) = (file_id(meta, path), inputs().lock()) {
         all.insert(id);
     }
 }
 
 /// Whether this process read `path` (or another name of the same file) as an input.
 pub fn was_read(path: &Path) -> bool {
-    match (file_id(path), inputs().lock()) {
+    let Ok(meta) = fs::metadata(path) else {
+        return false;
+    };
+    match (file_id(&meta, path), inputs().lock()) {
         (Some(id), Ok(all)) => all.contains(&id),
         _ => false,
     }

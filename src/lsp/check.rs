@@ -13,7 +13,7 @@ use super::convert;
 use super::diagnose::{self, ByFile};
 use super::session::{Server, Unit};
 use crate::facts::Facts;
-use crate::files::Reader;
+use crate::files::{Overlay, Reader};
 use crate::pipeline::{ValidateOptions, Validated};
 
 impl Server {
@@ -34,10 +34,10 @@ impl Server {
         path: &Path,
         targets: &[PathBuf],
         fetch: bool,
+        buffers: Arc<Overlay>,
     ) -> Result<ValidateOptions, Vec<crate::error::InputError>> {
         let start = path.parent().unwrap_or(Path::new("."));
         let network = crate::cli::NetworkArgs::default();
-        let buffers = self.overlay();
         let resolved = crate::settings::resolve(&crate::settings::Asked {
             reader: Reader::with_buffers(&buffers),
             config: self.settings.config.as_deref(),
@@ -103,7 +103,7 @@ impl Server {
                 found
             }
         };
-        let options = self.options(path, &targets, false);
+        let options = self.options(path, &targets, false, overlay);
         let encoding = self.encoding;
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &options {
             Ok(options) => crate::pipeline::validate_all(options),

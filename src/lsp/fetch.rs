@@ -63,7 +63,7 @@ impl Server {
         };
         let targets = unit.targets.clone();
         let unit_path = path.to_path_buf();
-        let mut options = match self.options(path, &targets, true) {
+        let mut options = match self.options(path, &targets, true, self.overlay()) {
             Ok(options) => options,
             Err(errors) => {
                 self.notify::<note::ShowMessage>(ShowMessageParams {

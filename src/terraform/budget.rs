@@ -236,6 +236,28 @@ mod tests {
     }
 
     #[test]
+    fn collections_and_strings_are_held_to_their_limits() {
+        let nowhere: At = &|| None;
+        let budget = Budget::default();
+        assert!(budget.collection(MAX_COLLECTION, nowhere));
+        assert!(budget.string(MAX_STRING, nowhere));
+        assert!(!budget.collection(MAX_COLLECTION + 1, nowhere));
+        let e = format!("{:?}", budget.error().expect("an error"));
+        assert!(e.contains("100,001 elements"), "{e}");
+        let budget = Budget::default();
+        assert!(
+            !budget.string(MAX_STRING + 1, nowhere),
+            "one string too long"
+        );
+        let budget = Budget::default();
+        let all = (MAX_STRING_BYTES / MAX_STRING as u64) as usize;
+        for _ in 0..all {
+            assert!(budget.string(MAX_STRING, nowhere));
+        }
+        assert!(!budget.string(1, nowhere), "all strings together too long");
+    }
+
+    #[test]
     fn numbers_are_grouped_by_thousands() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
