@@ -46,8 +46,6 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
         }
         Ok(settings)
     });
-    // A bad config file or endpoint is an input error like any other: it goes through the
-    // report, so `--format json` and the others carry it too.
     let (settings, setup_errors) = match setup {
         Ok(settings) => (Some(settings), Vec::new()),
         Err(errors) => (None, errors),
@@ -61,26 +59,22 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
         },
         |s| s.gate,
     );
-    let settings = settings.map_or_else(
-        || (Vec::new(), Vec::new(), Vec::new(), None, Default::default()),
-        |s| (s.include, s.exclude, s.rule_dirs, s.fetch, s.config),
-    );
-    let (include, exclude, rule_dirs, fetch, config) = settings;
     let mut options = ValidateOptions {
         paths: args.paths,
-        include,
-        exclude,
         tf_dir: args.terraform.tf_dir,
         tf_vars,
         tf_roots: args.terraform.tf_roots,
-        rule_dirs,
         facts: args.facts,
         disable: args.disable,
-        fetch,
-        config,
-        preloaded: None,
-        buffers: None,
+        ..ValidateOptions::default()
     };
+    if let Some(s) = settings {
+        options.include = s.include;
+        options.exclude = s.exclude;
+        options.rule_dirs = s.rule_dirs;
+        options.fetch = s.fetch;
+        options.config = s.config;
+    }
     let mut report = if setup_errors.is_empty() {
         let bar = options
             .fetch
