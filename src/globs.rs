@@ -28,21 +28,27 @@ impl Matcher {
 
 /// Compiles one pattern; `literal_separator` makes `*` stop at `/` (paths).
 pub fn matcher(pattern: &str, literal_separator: bool) -> Result<Matcher, String> {
-    let glob = parse(pattern, literal_separator)?;
+    one(parse(pattern, literal_separator)?).map(Matcher)
+}
+
+/// A set of one glob: building it is where a too-large regex shows, as an error.
+fn one(glob: Glob) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     builder.add(glob);
-    builder.build().map(Matcher).map_err(|e| too_big(&e))
+    builder.build().map_err(|e| too_big(&e))
 }
 
 /// Compiles a list of patterns into one set: `Err` names each pattern that is wrong (its
 /// index and why), or, when only the whole set is too big, the first.
 pub fn set(patterns: &[String]) -> Result<GlobSet, Vec<(usize, String)>> {
     let mut builder = GlobSetBuilder::new();
+    let mut globs = Vec::new();
     let mut errors = Vec::new();
     for (i, p) in patterns.iter().enumerate() {
-        match matcher(p, false).and_then(|_| parse(p, false)) {
+        match parse(p, false) {
             Ok(glob) => {
-                builder.add(glob);
+                builder.add(glob.clone());
+                globs.push((i, glob));
             }
             Err(why) => errors.push((i, why)),
         }
@@ -50,9 +56,18 @@ pub fn set(patterns: &[String]) -> Result<GlobSet, Vec<(usize, String)>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    builder
-        .build()
-        .map_err(|e| vec![(0, format!("the patterns together are {}", too_big(&e)))])
+    builder.build().map_err(|e| {
+        // Only when the set fails is each pattern built alone, to name the one at fault.
+        let alone: Vec<(usize, String)> = globs
+            .into_iter()
+            .filter_map(|(i, glob)| one(glob).err().map(|why| (i, why)))
+            .collect();
+        if alone.is_empty() {
+            vec![(0, format!("the patterns together are {}", too_big(&e)))]
+        } else {
+            alone
+        }
+    })
 }
 
 fn parse(pattern: &str, literal_separator: bool) -> Result<Glob, String> {

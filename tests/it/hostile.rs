@@ -939,3 +939,32 @@ fn control_characters_in_an_input_error_are_escaped_too() {
     );
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 }
+
+#[test]
+fn the_jd_and_zenlayer_credentials_files_are_named_when_unusable_too() {
+    let dir = scratch("hostile-other-credentials");
+    let plan = "instances:\n  - {name: a, cloud: jdcloud, region: cn-north-1, image: i, instance_type: g.n4.xlarge}\n  - {name: b, cloud: zenlayer, region: FRA-A, image: i, instance_type: z2a.cpu.1}\n";
+    write(&dir, &[("p.plan.yaml", plan)]);
+    let big = "x".repeat(2 * 1024 * 1024);
+    write(
+        &dir,
+        &[
+            ("home/.jdc/config", &big),
+            ("home/.zenlayer/credentials.json", &big),
+        ],
+    );
+    let home = dir.join("home").display().to_string();
+    let run = ends_by_the_deadline(
+        &dir,
+        vec![("HOME".to_string(), home)],
+        &["p.plan.yaml", "--no-cache"],
+    );
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    for entry in ["a", "b"] {
+        assert!(
+            run.reason(entry).contains("larger than 1 MiB"),
+            "{entry}: {}",
+            run.stdout
+        );
+    }
+}
