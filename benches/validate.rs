@@ -61,7 +61,7 @@ fn main() {
         )
         .expect("parse")];
         let policy =
-            preflight::checks::catalog::load_policy(&[] as &[&str], preflight::files::Reader::DISK)
+            preflight::pipeline::load_policy(&[] as &[&str], preflight::files::Reader::DISK)
                 .expect("packs");
         let facts = facts();
         let (check, _) = time(runs, || {

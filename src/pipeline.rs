@@ -66,11 +66,10 @@ pub fn validate(options: &ValidateOptions) -> Report {
 pub fn validate_all(options: &ValidateOptions) -> Validated {
     let mut errors = Vec::new();
     let reader = options.reader();
-    let policy =
-        checks::catalog::load_policy(&options.rule_dirs, reader).unwrap_or_else(|mut e| {
-            errors.append(&mut e);
-            Policy::default()
-        });
+    let policy = load_policy(&options.rule_dirs, reader).unwrap_or_else(|mut e| {
+        errors.append(&mut e);
+        Policy::default()
+    });
     let catalog = checks::catalog::Catalog::new(&policy);
     errors.extend(catalog.check_config(&options.config));
     errors.extend(catalog.check_disabled(&options.disable));
@@ -150,6 +149,15 @@ pub fn fetch_facts(options: &ValidateOptions) -> Result<clouds::Fetched, Vec<Inp
         )]);
     };
     Ok(clouds::fetch(&clouds::Needs::from_plans(&plans), config))
+}
+
+/// The built-in packs and the rule files in `dirs`, compiled; a rule file may not take a
+/// built-in rule's id.
+pub fn load_policy(
+    dirs: &[impl AsRef<std::path::Path>],
+    reader: Reader,
+) -> Result<Policy, Vec<InputError>> {
+    Policy::load(dirs, &checks::ids(), reader)
 }
 
 /// The clouds the plans name, in order of first use, each with the first region (for

@@ -1,26 +1,19 @@
 //! Every rule preflight knows, built-in and from rule files, behind one catalogue: `explain`
 //! and `rules` print from it, SARIF lists it, shell completion offers its ids, and the config
 //! file, `--disable` and suppression comments check the ids they name against it, each with
-//! the same "did you mean". Rule files are compiled by `policy`; this is where their rules
-//! meet the built-in ones.
+//! the same "did you mean". Rule files are compiled by `policy` (loaded by
+//! `pipeline::load_policy`: the checks do no I/O); this is where their rules meet the built-in
+//! ones.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use super::{BUILTIN, UNVERIFIED};
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::error::InputError;
-use crate::files::Reader;
 use crate::plan::Suppression;
 use crate::policy::Policy;
 use crate::source::SourceFile;
-
-/// The built-in packs and the rule files in `dirs`, compiled; a rule file may not take a
-/// built-in rule's id.
-pub fn load_policy(dirs: &[impl AsRef<Path>], reader: Reader) -> Result<Policy, Vec<InputError>> {
-    Policy::load(dirs, &super::ids(), reader)
-}
 
 /// The built-in rules' ids and summaries, for shell completion (which reads no rule files
 /// and wants them `'static`).

@@ -2,14 +2,14 @@
 
 use std::io;
 
-use preflight::checks::catalog::{self, Catalog};
+use preflight::checks::catalog::Catalog;
 use preflight::error::InputError;
 use preflight::exit::Exit;
 
 use super::{print_input_errors, print_stdout};
 
 pub fn run(rule: &str, dirs: &[std::path::PathBuf]) -> io::Result<Exit> {
-    let policy = match catalog::load_policy(dirs, preflight::files::Reader::DISK) {
+    let policy = match preflight::pipeline::load_policy(dirs, preflight::files::Reader::DISK) {
         Ok(p) => p,
         Err(errors) => return print_input_errors(&errors),
     };
