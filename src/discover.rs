@@ -43,6 +43,7 @@ pub fn plan_files(
                 root: path,
                 include: &include_set,
                 exclude: &exclude_set,
+                plan_json: include.is_empty(),
                 found: Vec::new(),
                 errors: Vec::new(),
             };
@@ -146,6 +147,8 @@ struct Walk<'a> {
     root: &'a Path,
     include: &'a GlobSet,
     exclude: &'a GlobSet,
+    /// Saved plan JSON at any depth too: unless `--include` says what to read.
+    plan_json: bool,
     found: Vec<PathBuf>,
     errors: Vec<InputError>,
 }
@@ -194,7 +197,7 @@ fn walk(w: &mut Walk, dir: &Path) {
             if !crate::files::skipped_dir(&name) {
                 walk(w, &path);
             }
-        } else if w.include.is_match(relative) || is_plan_json_name(&name) {
+        } else if w.include.is_match(relative) || (w.plan_json && is_plan_json_name(&name)) {
             // Saved Terraform plans anywhere below, as Terragrunt's `--json-out-dir` writes
             // them (a tree of `tfplan.json`, one per unit).
             w.found.push(path);
@@ -247,6 +250,16 @@ mod tests {
             Reader::DISK,
         );
         assert!(none.is_err());
+        // Saved plans at any depth (a Terragrunt --json-out-dir tree), unless --include says
+        // what to read.
+        let deep = dir.join("plans/dev/app/tfplan.json");
+        std::fs::create_dir_all(deep.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&deep, "{}").expect("write");
+        let got = plan_files(std::slice::from_ref(&dir), &[], &[], Reader::DISK).expect("ok");
+        assert!(got.contains(&deep), "{got:?}");
+        let only = ["**/*.plan.yaml".to_string()];
+        let got = plan_files(std::slice::from_ref(&dir), &only, &[], Reader::DISK).expect("ok");
+        assert!(!got.contains(&deep), "{got:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
