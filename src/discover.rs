@@ -54,7 +54,7 @@ pub fn plan_files(
                 continue;
             }
             // Plans and Terraform in one tree are both checked: every root module below.
-            for input in terraform_inputs(path, reader) {
+            for input in terraform_inputs(path, &found, reader) {
                 let relative = input.strip_prefix(path).unwrap_or(&input);
                 if !exclude_set.is_match(relative) && !found.contains(&input) {
                     found.push(input);
@@ -97,22 +97,43 @@ pub fn plan_files(
 }
 
 /// The Terraform below a directory: each root module's saved plan JSON (`tfplan.json`,
-/// `*.tfplan.json`) if it has one, else the root module itself; and the directory's own plan
-/// JSON files.
-fn terraform_inputs(dir: &Path, reader: Reader) -> Vec<PathBuf> {
-    let plan_json = |d: &Path| {
-        crate::terraform::files_in(d, reader, |name| {
-            name == "tfplan.json" || name.ends_with(".tfplan.json")
-        })
-    };
+/// `*.tfplan.json`) if it has one, else the root module itself; the directory's own plan JSON
+/// files; and each Terragrunt unit that none of the plans `found` was written for (read, it
+/// says that it was not checked).
+fn terraform_inputs(dir: &Path, found: &[PathBuf], reader: Reader) -> Vec<PathBuf> {
+    let plan_json = |d: &Path| crate::terraform::files_in(d, reader, is_plan_json_name);
     let mut inputs = plan_json(dir);
-    for root in crate::terraform::roots_below(dir, reader) {
+    let below = crate::terraform::roots_below(dir, reader);
+    for root in below.roots {
         let saved = plan_json(&root);
         if saved.is_empty() {
             inputs.push(root);
         }
         for p in saved {
             if !inputs.contains(&p) {
+                inputs.push(p);
+            }
+        }
+    }
+    let same = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let planned: std::collections::HashSet<PathBuf> = found
+        .iter()
+        .chain(&inputs)
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_plan_json_name)
+        })
+        .filter_map(|p| crate::terraform::terragrunt_unit(p, reader))
+        .map(|u| same(&u))
+        .collect();
+    for unit in below.units {
+        let saved = plan_json(&unit);
+        if saved.is_empty() && !planned.contains(&same(&unit)) {
+            inputs.push(unit);
+        }
+        for p in saved {
+            if !inputs.contains(&p) && !found.contains(&p) {
                 inputs.push(p);
             }
         }

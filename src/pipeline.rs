@@ -255,31 +255,9 @@ fn nearest_with(start: &Path, markers: &[&str]) -> PathBuf {
         return start.to_path_buf();
     };
     match files::nearest_with(&absolute, markers) {
-        Some(dir) => relative_to_cwd(&dir).unwrap_or(dir),
+        Some(dir) => files::relative_to_cwd(&dir).unwrap_or(dir),
         None => start.to_path_buf(),
     }
-}
-
-/// `dir` relative to the working directory, as `..` steps when it is above it.
-fn relative_to_cwd(dir: &Path) -> Option<PathBuf> {
-    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
-    if let Ok(below) = dir.strip_prefix(&cwd) {
-        return Some(if below.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            below.to_path_buf()
-        });
-    }
-    let mut up = PathBuf::new();
-    let mut base = cwd.as_path();
-    while let Some(parent) = base.parent() {
-        up.push("..");
-        if let Ok(rest) = dir.strip_prefix(parent) {
-            return Some(up.join(rest));
-        }
-        base = parent;
-    }
-    None
 }
 
 /// One plan: preflight YAML, Terraform plan JSON (told by its content), or `.tf`

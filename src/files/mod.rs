@@ -75,6 +75,28 @@ pub fn normalize(path: &Path) -> PathBuf {
     }
 }
 
+/// `dir` relative to the working directory, as `..` steps when it is above it.
+pub fn relative_to_cwd(dir: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?.canonicalize().ok()?;
+    if let Ok(below) = dir.strip_prefix(&cwd) {
+        return Some(if below.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            below.to_path_buf()
+        });
+    }
+    let mut up = PathBuf::new();
+    let mut base = cwd.as_path();
+    while let Some(parent) = base.parent() {
+        up.push("..");
+        if let Ok(rest) = dir.strip_prefix(parent) {
+            return Some(up.join(rest));
+        }
+        base = parent;
+    }
+    None
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::path::PathBuf;

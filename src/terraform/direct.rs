@@ -32,7 +32,8 @@ pub fn read(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         (dir, Some(shown(path)))
     };
-    let config = Config::load(&dir, options)?;
+    let mut config = Config::load(&dir, options)?;
+    super::terragrunt::name_copies(&mut config, &dir, options.reader);
     // What Terraform refuses: arguments no variable takes, then what evaluation finds.
     let mut refused = config.unsupported_arguments();
     let only_file = match &only {
@@ -475,6 +476,7 @@ pub fn callers(ev: &Evaluator, instance: &Rc<Instance>) -> Vec<Origin> {
         }
         at = i.parent.clone();
     }
+    out.extend(ev.config.caller.clone());
     out.reverse();
     out
 }

@@ -27,6 +27,7 @@ mod plan_json;
 mod providers;
 mod resources;
 mod roots;
+mod terragrunt;
 mod variables;
 
 use std::path::{Path, PathBuf};
@@ -79,21 +80,42 @@ pub fn read_plan_json(source: SourceFile, options: &Options) -> Result<Plan, Vec
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let tf_dir = match &options.tf_dir {
-        Some(dir) => Some(check_tf_dir(dir, options.reader)?),
-        None if has_tf_files(&plan_dir, options.reader) => Some(plan_dir),
-        None => None,
-    };
-    let tf = match tf_dir {
-        Some(dir) => Some(modules::Config::load(&dir, options)?),
-        None => None,
+    let reader = options.reader;
+    let tf = match &options.tf_dir {
+        Some(dir) => Some(modules::Config::load(&check_tf_dir(dir, reader)?, options)?),
+        None if has_tf_files(&plan_dir, reader) => Some(modules::Config::load(&plan_dir, options)?),
+        // A Terragrunt unit's plan: the configuration Terragrunt planned, its files named
+        // after their sources.
+        None => match terragrunt::unit_of(&plan_dir, reader)
+            .and_then(|unit| terragrunt::planned(&unit, reader))
+        {
+            Some(planned) => {
+                let mut config = modules::Config::load(&planned.dir, options)?;
+                config.rename_files(|path, text| planned.original(path, text, reader));
+                config.caller = planned.caller;
+                Some(config)
+            }
+            None => None,
+        },
     };
     plan_json::read(source, tf.as_ref(), options)
+}
+
+/// The Terragrunt unit a saved plan JSON was written for, if it is one's.
+pub fn terragrunt_unit(plan_json: &Path, reader: Reader) -> Option<PathBuf> {
+    let dir = plan_json.parent().unwrap_or(Path::new(""));
+    terragrunt::unit_of(dir, reader)
 }
 
 /// Reads `.tf` configuration directly (a file or a directory): resources whose values are
 /// literals or resolvable variables are checked; the rest are `unverified`.
 pub fn read_config(path: &Path, options: &Options) -> Result<Plan, Vec<InputError>> {
+    if path.is_dir()
+        && options.reader.is_file(&path.join(terragrunt::UNIT_FILE))
+        && terragrunt::is_unit(path, options.reader)
+    {
+        return terragrunt::unplanned(path, options);
+    }
     direct::read(path, options)
 }
 

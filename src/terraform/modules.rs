@@ -53,6 +53,9 @@ pub struct Config {
     pub remote_calls: Vec<(String, String)>,
     /// `.tf.json` files (Terraform's JSON syntax), which preflight does not read.
     pub json_files: Vec<PathBuf>,
+    /// What calls the root module from outside Terraform: the Terragrunt unit it was planned
+    /// for, at its `terraform { source }`.
+    pub caller: Option<crate::plan::Origin>,
 }
 
 /// `.terraform/modules/modules.json`, as `terraform init` writes it.
@@ -81,6 +84,7 @@ impl Config {
             vars: RootVars::default(),
             remote_calls: Vec::new(),
             json_files: Vec::new(),
+            caller: None,
         };
         let mut errors = Vec::new();
         let downloaded = downloaded_modules(dir, reader).unwrap_or_else(|e| {
@@ -328,6 +332,16 @@ impl Config {
             at = self.modules[m].call.as_ref().map(|c| c.parent);
         }
         None
+    }
+
+    /// Names each file after its original (`original` says it), keeping its text, so every
+    /// span stays right: Terragrunt's cached copies are shown as the sources they copy.
+    pub fn rename_files(&mut self, original: impl Fn(&Path, &str) -> Option<String>) {
+        for file in &mut self.files {
+            if let Some(name) = original(Path::new(file.source.name()), file.source.text()) {
+                file.source = SourceFile::new(name, file.source.text().to_string());
+            }
+        }
     }
 
     pub fn root_dir(&self) -> String {

@@ -14,14 +14,24 @@ use crate::files::Reader;
 /// The root modules (directories) that include `changed` (files or directories), searched for
 /// under `top` (the repository root).
 pub fn root_modules(changed: &[PathBuf], top: &Path, reader: Reader) -> Vec<PathBuf> {
-    let dirs = tf_dirs(top, reader);
-    // callee → callers, by normalized path.
+    let listing = listing(top, reader);
+    // callee → callers, by normalized path; a Terragrunt unit calls its source.
     let mut callers: BTreeMap<PathBuf, BTreeSet<PathBuf>> = BTreeMap::new();
-    for dir in &dirs {
+    for dir in &listing.tf_dirs {
         for callee in local_calls(dir, reader) {
             callers.entry(callee).or_default().insert(dir.clone());
         }
     }
+    for file in &listing.unit_files {
+        let Some(unit) = file.parent() else { continue };
+        for callee in super::terragrunt::local_sources(std::slice::from_ref(file), reader) {
+            callers
+                .entry(callee)
+                .or_default()
+                .insert(unit.to_path_buf());
+        }
+    }
+    let top_real = dir_or_cwd(top).canonicalize().ok();
     let mut roots = BTreeSet::new();
     for path in changed {
         let dir = if path.is_dir() {
@@ -29,17 +39,49 @@ pub fn root_modules(changed: &[PathBuf], top: &Path, reader: Reader) -> Vec<Path
         } else {
             path.parent().map(Path::to_path_buf).unwrap_or_default()
         };
-        let dir = normalize(&dir);
+        // In the listing's terms (`top` joined with the path below it), wherever it was named
+        // from: `modules/app` run inside the repository is `../../modules/app` from `top`.
+        let below_top = match (dir_or_cwd(&dir).canonicalize(), top_real.as_ref()) {
+            (Ok(real), Some(top_real)) => real
+                .strip_prefix(top_real)
+                .ok()
+                .map(|rest| normalize(&top.join(rest))),
+            _ => None,
+        };
+        let dir = below_top.unwrap_or_else(|| normalize(&dir));
         let mut seen = BTreeSet::new();
         collect_roots(&dir, &callers, &mut seen, &mut roots);
     }
-    roots.into_iter().collect()
+    // As short as they can be written from here (`live/dev/app`, not `../../live/dev/app`).
+    roots
+        .into_iter()
+        .map(|r| {
+            if r.is_absolute() {
+                return r;
+            }
+            dir_or_cwd(&r)
+                .canonicalize()
+                .ok()
+                .and_then(|real| crate::files::relative_to_cwd(&real))
+                .unwrap_or(r)
+        })
+        .collect()
 }
 
-/// Every root module under `top`: a directory of `.tf` files that no other directory there
-/// calls as a local module. Hidden directories (`.terraform`, `.terragrunt-cache`) are not
-/// looked into; in a repository, what git ignores is not either.
-pub fn roots_below(top: &Path, reader: Reader) -> Vec<PathBuf> {
+/// What is below a directory for Terraform: its root modules, and its Terragrunt units.
+#[derive(Debug, Default)]
+pub struct Below {
+    /// Directories of `.tf` files that no other directory there calls as a local module, and
+    /// no Terragrunt unit names as its source.
+    pub roots: Vec<PathBuf>,
+    /// Directories whose `terragrunt.hcl` Terragrunt plans (not the parents they include).
+    pub units: Vec<PathBuf>,
+}
+
+/// Every root module and Terragrunt unit under `top`. Hidden directories (`.terraform`,
+/// `.terragrunt-cache`) are not looked into, but Terragrunt's generated `.terragrunt-stack/`
+/// is; in a repository, what git ignores is not either.
+pub fn roots_below(top: &Path, reader: Reader) -> Below {
     let hidden = |dir: &Path| {
         let below = dir.strip_prefix(normalize(top)).unwrap_or(dir);
         below.components().any(|c| {
@@ -48,12 +90,38 @@ pub fn roots_below(top: &Path, reader: Reader) -> Vec<PathBuf> {
                 .is_some_and(|n| n != "." && n != ".." && crate::files::skipped_dir(n))
         })
     };
-    let dirs: Vec<PathBuf> = tf_dirs(top, reader)
+    let listing = listing(top, reader);
+    let dirs: Vec<PathBuf> = listing.tf_dirs.into_iter().filter(|d| !hidden(d)).collect();
+    let unit_files: Vec<PathBuf> = listing
+        .unit_files
         .into_iter()
-        .filter(|d| !hidden(d))
+        .filter(|f| f.parent().is_some_and(|d| !hidden(d)))
         .collect();
-    let called: BTreeSet<PathBuf> = dirs.iter().flat_map(|d| local_calls(d, reader)).collect();
-    dirs.into_iter().filter(|d| !called.contains(d)).collect()
+    let units: Vec<PathBuf> = unit_files
+        .iter()
+        .filter_map(|f| f.parent())
+        .filter(|d| super::terragrunt::is_unit(d, reader))
+        .map(Path::to_path_buf)
+        .collect();
+    let called: BTreeSet<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| local_calls(d, reader))
+        .chain(super::terragrunt::local_sources(&unit_files, reader))
+        .chain(units.iter().cloned())
+        .collect();
+    Below {
+        roots: dirs.into_iter().filter(|d| !called.contains(d)).collect(),
+        units,
+    }
+}
+
+/// `.` for the empty path (a file's parent when it has none).
+fn dir_or_cwd(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
 }
 
 fn collect_roots(
@@ -77,10 +145,18 @@ fn collect_roots(
     }
 }
 
-/// Every directory under `top` with `.tf` files: git's list when `top` is in a repository
-/// (so ignored directories are not read), else a walk that skips hidden ones (`.terraform`).
-fn tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
-    git_tf_dirs(top).unwrap_or_else(|| walk_tf_dirs(top, reader))
+/// What a directory holds: the directories with `.tf` files, and the Terragrunt unit files.
+#[derive(Default)]
+struct Listing {
+    tf_dirs: Vec<PathBuf>,
+    unit_files: Vec<PathBuf>,
+}
+
+/// Every directory under `top` with `.tf` files, and every `terragrunt.hcl`: git's list when
+/// `top` is in a repository (so ignored directories are not read), else a walk that skips
+/// hidden ones (`.terraform`).
+fn listing(top: &Path, reader: Reader) -> Listing {
+    git_listing(top).unwrap_or_else(|| walk_listing(top, reader))
 }
 
 /// Options that keep a repository's own configuration from running anything: a cloned
@@ -97,8 +173,9 @@ pub const GIT_SAFE: &[&str] = &[
     "core.pager=cat",
 ];
 
-/// The directories of the `.tf` files git knows under `top`, tracked or not ignored.
-fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
+/// The directories of the `.tf` files git knows under `top`, tracked or not ignored, and its
+/// Terragrunt unit files.
+fn git_listing(top: &Path) -> Option<Listing> {
     let out = std::process::Command::new("git")
         .args(GIT_SAFE)
         .env("GIT_PAGER", "cat")
@@ -118,6 +195,7 @@ fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
             "--",
             "*.tf",
             "*.tofu",
+            "*terragrunt.hcl",
         ])
         .stderr(std::process::Stdio::null())
         .output()
@@ -126,21 +204,35 @@ fn git_tf_dirs(top: &Path) -> Option<Vec<PathBuf>> {
         return None;
     }
     let mut dirs = BTreeSet::new();
+    let mut unit_files = BTreeSet::new();
     for file in out.stdout.split(|&b| b == 0).filter(|f| !f.is_empty()) {
         let file = Path::new(std::str::from_utf8(file).ok()?);
-        if let Some(dir) = file.parent() {
+        if file
+            .file_name()
+            .is_some_and(|n| n == super::terragrunt::UNIT_FILE)
+        {
+            unit_files.insert(normalize(&top.join(file)));
+        } else if file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_config)
+            && let Some(dir) = file.parent()
+        {
             dirs.insert(normalize(&top.join(dir)));
         }
     }
-    Some(dirs.into_iter().collect())
+    Some(Listing {
+        tf_dirs: dirs.into_iter().collect(),
+        unit_files: unit_files.into_iter().collect(),
+    })
 }
 
-fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
-    let mut out = Vec::new();
+fn walk_listing(top: &Path, reader: Reader) -> Listing {
+    let mut out = Listing::default();
     let mut pending = vec![top.to_path_buf()];
     while let Some(dir) = pending.pop() {
         if has_tf_files(&dir, reader) {
-            out.push(normalize(&dir));
+            out.tf_dirs.push(normalize(&dir));
         }
         let read = if dir.as_os_str().is_empty() {
             Path::new(".")
@@ -151,6 +243,10 @@ fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
             continue;
         };
         for entry in entries.flatten() {
+            if entry.file_name() == super::terragrunt::UNIT_FILE {
+                out.unit_files.push(normalize(&dir.join(entry.file_name())));
+                continue;
+            }
             let hidden = entry
                 .file_name()
                 .to_str()
@@ -160,6 +256,8 @@ fn walk_tf_dirs(top: &Path, reader: Reader) -> Vec<PathBuf> {
             }
         }
     }
+    out.tf_dirs.sort();
+    out.unit_files.sort();
     out
 }
 
@@ -271,6 +369,40 @@ mod tests {
         );
         let roots = root_modules(&[top.join("standalone/main.tf")], &top, Reader::DISK);
         assert_eq!(roots, [top.join("standalone")]);
+        let _ = std::fs::remove_dir_all(&top);
+    }
+
+    #[test]
+    fn terragrunt_units_call_their_sources() {
+        let top = std::env::temp_dir().join(format!("preflight-units-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&top);
+        let write = |path: &str, text: &str| {
+            let path = top.join(path);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            std::fs::write(path, text).expect("write");
+        };
+        let unit = "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\nterraform {\n  source = \"../../../modules//app\"\n}\n";
+        write("live/dev/app/terragrunt.hcl", unit);
+        write("live/prod/app/terragrunt.hcl", unit);
+        // A parent configuration only: not a unit.
+        write(
+            "terragrunt.hcl",
+            "remote_state {\n  backend = \"local\"\n}\n",
+        );
+        write("modules/app/main.tf", "resource \"x\" \"y\" {}\n");
+        write(
+            "modules/app/.terragrunt-cache/a/b/app/main.tf",
+            "resource \"x\" \"y\" {}\n",
+        );
+        write("plain/main.tf", "resource \"x\" \"y\" {}\n");
+        let below = roots_below(&top, Reader::DISK);
+        assert_eq!(below.roots, [top.join("plain")]);
+        assert_eq!(
+            below.units,
+            [top.join("live/dev/app"), top.join("live/prod/app")]
+        );
+        let roots = root_modules(&[top.join("modules/app/main.tf")], &top, Reader::DISK);
+        assert_eq!(roots, [top.join("live/dev/app"), top.join("live/prod/app")]);
         let _ = std::fs::remove_dir_all(&top);
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::support::run::Project;
+use crate::support::run::{Project, Run};
 
 fn case(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -427,4 +427,58 @@ fn verbose_names_every_plan_root_and_file_read() {
     ] {
         assert!(stderr.contains(line), "{line}in\n{stderr}");
     }
+}
+
+/// A Terragrunt hook runs preflight in the unit's `.terragrunt-cache` copy, with the unit's
+/// inputs as `TF_VAR_*`: findings point at the module's own files, not the copies; and the
+/// pre-commit mode checks a changed module through the units that use it (unplanned, so
+/// unverified, never passed).
+#[test]
+fn terragrunt_copies_are_named_after_their_sources() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/tf-terragrunt");
+    let copy = Project::at(case.join("live/prod/app/.terragrunt-cache/Qm9vYmFy/ZmVlZGZhY2U/app"));
+    let facts = case.join("facts.json");
+    let facts = facts.to_str().expect("utf-8 path");
+    let run = Run::of(
+        copy.command(
+            vec![("TF_VAR_az".to_string(), "cn-north-1a".to_string())],
+            &["validate", ".", "--facts", facts, "--format", "json"],
+        )
+        .output()
+        .expect("binary runs"),
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let files: std::collections::BTreeSet<PathBuf> = run.json()["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let file = copy.dir.join(d["file"].as_str().expect("a file"));
+            file.canonicalize().expect("the file exists")
+        })
+        .collect();
+    let sources: std::collections::BTreeSet<PathBuf> =
+        ["modules/app/main.tf", "modules/app/modules/db/main.tf"]
+            .iter()
+            .map(|f| case.join(f).canonicalize().expect("exists"))
+            .collect();
+    assert_eq!(files, sources);
+
+    let repo = Project::at(&case);
+    let run = repo.run(&[
+        "validate",
+        "--tf-roots",
+        "modules/app/main.tf",
+        "--facts",
+        "facts.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let entries: Vec<(String, String)> = run.findings();
+    assert_eq!(
+        entries,
+        ["live/dev/app", "live/prod/app", "live/stage/app"]
+            .map(|u| (u.to_string(), "unverified".to_string()))
+    );
 }
