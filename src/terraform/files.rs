@@ -137,6 +137,15 @@ pub fn read_hcl(path: &Path, reader: Reader, errors: &mut Vec<InputError>) -> Op
     }
 }
 
+/// `.` for the empty path (a file's parent when it has none).
+pub fn dir_or_cwd(dir: &Path) -> &Path {
+    if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }
+}
+
 /// A path as findings show it: normalized, without a leading `./`.
 pub fn shown(path: &Path) -> String {
     let normal = normalize(path);

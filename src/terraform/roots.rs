@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::files::{files_in, has_tf_files, is_config, normalize, read_hcl, without_replaced};
+use super::files::{
+    dir_or_cwd, files_in, has_tf_files, is_config, normalize, read_hcl, without_replaced,
+};
 use super::modules::label;
 use crate::files::Reader;
 
@@ -112,15 +114,6 @@ pub fn roots_below(top: &Path, reader: Reader) -> Below {
     Below {
         roots: dirs.into_iter().filter(|d| !called.contains(d)).collect(),
         units,
-    }
-}
-
-/// `.` for the empty path (a file's parent when it has none).
-fn dir_or_cwd(dir: &Path) -> &Path {
-    if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
     }
 }
 

@@ -19,7 +19,7 @@ use super::build::Builder;
 use crate::error::InputError;
 use crate::plan::{Origin, Plan, Unchecked, Value};
 
-use super::files::{has_tf_files, normalize, read_hcl, shown};
+use super::files::{dir_or_cwd, has_tf_files, normalize, read_hcl, shown};
 use crate::files::Reader;
 
 /// A unit's configuration file.
@@ -184,14 +184,6 @@ pub fn name_copies(config: &mut super::modules::Config, dir: &Path, reader: Read
         unit,
     };
     config.rename_files(|path, text| planned.original(path, text, reader));
-}
-
-fn dir_or_cwd(dir: &Path) -> &Path {
-    if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    }
 }
 
 enum Source {
