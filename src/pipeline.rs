@@ -291,7 +291,11 @@ pub fn check(
             .iter()
             .map(|p| {
                 let files = p.files().skip(1).map(|(f, _)| f.name().to_string());
-                (p.path().to_string(), files.collect())
+                let name = match &p.written_by {
+                    Some(tool) => format!("{} (written by {tool})", p.path()),
+                    None => p.path().to_string(),
+                };
+                (name, files.collect())
             })
             .collect(),
         pairings: outcome.pairings,

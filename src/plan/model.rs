@@ -190,6 +190,8 @@ pub struct Plan {
     /// Files other than `source` that entries point into (`.tf` files), with their
     /// suppression comments.
     pub other_files: Vec<(SourceFile, Vec<Suppression>)>,
+    /// For plan JSON: the tool and version that wrote it (`OpenTofu 1.8.3`), for `-v`.
+    pub written_by: Option<String>,
 }
 
 impl Plan {
@@ -209,6 +211,7 @@ impl Plan {
             unchecked: Vec::new(),
             notices: Vec::new(),
             other_files: Vec::new(),
+            written_by: None,
         }
     }
 

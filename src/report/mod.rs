@@ -98,8 +98,8 @@ pub type EntryKey<'a> = (&'a str, usize, &'a str);
 #[derive(Debug, Default)]
 pub struct Report {
     pub plans: usize,
-    /// Every plan read, as named (a plan file, a plan JSON, a Terraform root module), with the
-    /// other files it read (`.tf` files, tfvars), for `-v`.
+    /// Every plan read, as named (a plan file, a plan JSON with the tool that wrote it, a
+    /// Terraform root module), with the other files it read (`.tf` files, tfvars), for `-v`.
     pub inputs: Vec<(String, Vec<String>)>,
     pub pairings: usize,
     /// Shown findings, in file, line and column order.

@@ -23,6 +23,8 @@ use crate::source::SourceFile;
 struct PlanJson<'a> {
     #[serde(borrow)]
     format_version: Option<&'a RawValue>,
+    #[serde(default)]
+    terraform_version: Option<String>,
     #[serde(borrow)]
     resource_changes: Option<Vec<&'a RawValue>>,
     #[serde(borrow, default)]
@@ -105,6 +107,8 @@ struct ResourceChange<'a> {
     index: Option<serde_json::Value>,
     #[serde(borrow)]
     change: Change<'a>,
+    #[serde(default)]
+    provider_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -163,6 +167,7 @@ pub(super) fn read(
     let mut builder = Builder::new(source.clone(), options.env);
     let mut errors = Vec::new();
     let mut unmatched = 0;
+    let mut tool = None;
     for raw in changes {
         let rc: ResourceChange = match serde_json::from_str(raw.get()) {
             Ok(rc) => rc,
@@ -171,6 +176,7 @@ pub(super) fn read(
                 continue;
             }
         };
+        tool = tool.or_else(|| tool_of(rc.provider_name.as_deref()?));
         if rc.mode.as_deref() == Some("data") {
             continue;
         }
@@ -256,11 +262,35 @@ pub(super) fn read(
         ));
     }
     builder.nothing_planned = plan.resource_changes.is_none();
+    let version = plan
+        .terraform_version
+        .as_deref()
+        .unwrap_or("of an unknown version");
+    let written_by = match tool {
+        Some(tool) => format!("{tool} {version}"),
+        None => format!(
+            "Terraform or OpenTofu {version} (no provider from either's registry says which)"
+        ),
+    };
     let mut plan = builder.finish();
+    plan.written_by = Some(written_by);
     if let Some(tf) = tf {
         plan.other_files = tf.files_with_suppressions()?;
     }
     Ok(plan)
+}
+
+/// Which tool wrote a plan, from a provider's address: OpenTofu names the providers of its
+/// default registry `registry.opentofu.org/…`, Terraform `registry.terraform.io/…`; both
+/// write their own version as `terraform_version`.
+fn tool_of(provider: &str) -> Option<&'static str> {
+    if provider.starts_with("registry.opentofu.org/") {
+        Some("OpenTofu")
+    } else if provider.starts_with("registry.terraform.io/") {
+        Some("Terraform")
+    } else {
+        None
+    }
 }
 
 /// Accepts format 1.x, the only one there is; a new major would mean a new shape.
@@ -661,6 +691,27 @@ mod tests {
 
     fn read_plan(json: &str) -> Plan {
         read_with(json, &no_env).expect("the plan reads")
+    }
+
+    #[test]
+    fn the_tool_that_wrote_a_plan_is_told_by_its_providers_registry() {
+        let plan = |provider: &str| {
+            let json = format!(
+                r#"{{"format_version":"1.2","terraform_version":"1.8.3","resource_changes":[{{"address":"random_pet.x","mode":"managed","type":"random_pet","name":"x","provider_name":"{provider}","change":{{"actions":["create"],"before":null,"after":{{}}}}}}]}}"#
+            );
+            read_plan(&json).written_by.expect("said")
+        };
+        assert_eq!(
+            plan("registry.opentofu.org/hashicorp/random"),
+            "OpenTofu 1.8.3"
+        );
+        assert_eq!(
+            plan("registry.terraform.io/hashicorp/random"),
+            "Terraform 1.8.3"
+        );
+        assert!(
+            plan("registry.example.com/acme/random").starts_with("Terraform or OpenTofu 1.8.3")
+        );
     }
 
     const CONFIG: &str = r#""configuration":{"provider_config":{"jdcloud":{"name":"jdcloud","expressions":{"region":{"constant_value":"cn-north-1"}}}},"root_module":{}}"#;
