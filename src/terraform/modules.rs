@@ -76,6 +76,16 @@ struct ManifestEntry {
 impl Config {
     /// Reads the root module in `dir`, its variable sources and every module it calls.
     pub fn load(dir: &Path, options: &super::Options) -> Result<Config, Vec<InputError>> {
+        let (config, errors) = Config::load_partly(dir, options);
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// As `load`, but what could be read is kept with the errors.
+    pub fn load_partly(dir: &Path, options: &super::Options) -> (Config, Vec<InputError>) {
         let reader = options.reader;
         let mut config = Config {
             root: dir.to_path_buf(),
@@ -112,11 +122,7 @@ impl Config {
             next += 1;
         }
         config.check_duplicates(&mut errors);
-        if errors.is_empty() {
-            Ok(config)
-        } else {
-            Err(errors)
-        }
+        (config, errors)
     }
 
     /// Adds the modules that `module` calls.
@@ -217,21 +223,33 @@ impl Config {
     }
 
     /// A `source` written with variables or locals (`"${var.modules}/web"`), which OpenTofu and
-    /// Terraform's const variables allow: what it comes to in the root module, from the root's
-    /// variables (defaults, tfvars, flags) and locals; empty where it is not known before plan
-    /// or is in a called module (then it is named as not read).
+    /// Terraform's const variables allow: what it comes to from the root's variables
+    /// (defaults, tfvars, flags) and locals, and in a called module from the arguments its
+    /// callers pass (a source is the same for every instance of a call, so `each` and `count`
+    /// are not known there); empty where it is not known before plan (then it is named as not
+    /// read).
     fn early_source(&self, module: usize, file: usize, expr: &Expression) -> String {
-        if module != 0 {
-            return String::new();
-        }
         let ev = super::eval::Evaluator::new(self);
-        let root = super::eval::Instance::root();
         let got = ev.eval(
             expr,
             &self.files[file].source,
-            &super::eval::Scope::of(&root),
+            &super::eval::Scope::of(&self.static_instance(module)),
         );
         got.scalar().unwrap_or_default()
+    }
+
+    /// `module` as one instance of each call on its path, with no `each` or `count`.
+    fn static_instance(&self, module: usize) -> std::rc::Rc<super::eval::Instance> {
+        let Some(call) = &self.modules[module].call else {
+            return super::eval::Instance::root();
+        };
+        let parent = self.static_instance(call.parent);
+        std::rc::Rc::new(super::eval::Instance {
+            module,
+            address: address_of(&self.modules[module].path),
+            each: super::eval::Each::default(),
+            parent: Some(parent),
+        })
     }
 
     /// Whether `dir` is `module`'s own directory or that of a module calling it.

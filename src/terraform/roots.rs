@@ -111,10 +111,47 @@ pub fn roots_below(top: &Path, reader: Reader) -> Below {
         .chain(super::terragrunt::local_sources(&unit_files, reader))
         .chain(units.iter().cloned())
         .collect();
+    let roots: Vec<PathBuf> = dirs.into_iter().filter(|d| !called.contains(d)).collect();
     Below {
-        roots: dirs.into_iter().filter(|d| !called.contains(d)).collect(),
+        roots: not_reached(roots, reader),
         units,
     }
+}
+
+/// The candidates no other candidate's module tree reads: a `source` built from a caller's
+/// arguments (OpenTofu's early evaluation, Terraform's const variables) is known only once the
+/// tree is read. Two that read each other both stay (Terraform refuses that loop).
+fn not_reached(candidates: Vec<PathBuf>, reader: Reader) -> Vec<PathBuf> {
+    if candidates.len() < 2 {
+        return candidates;
+    }
+    let no_env = |_: &str| None;
+    let options = super::Options {
+        tf_dir: None,
+        env: &no_env,
+        vars: &[],
+        reader,
+    };
+    let reached: Vec<BTreeSet<PathBuf>> = candidates
+        .iter()
+        .map(|root| {
+            let (config, _) = super::modules::Config::load_partly(root, &options);
+            config.modules[1..]
+                .iter()
+                .map(|m| normalize(&m.dir))
+                .collect()
+        })
+        .collect();
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(i, dir)| {
+            !reached.iter().enumerate().any(|(j, from)| {
+                j != *i && from.contains(*dir) && !reached[*i].contains(&candidates[j])
+            })
+        })
+        .map(|(_, dir)| dir.clone())
+        .collect()
 }
 
 fn collect_roots(

@@ -10,5 +10,6 @@ variable "modules" {
 
 module "web" {
   source = "${var.modules}/web"
+  shared = "../shared"
   type   = "ecs.g7.larg"
 }
