@@ -525,6 +525,96 @@ impl<'c> Evaluator<'c> {
         }
     }
 
+    /// Whether a list value is a set or a list (a tuple) in Terraform's types, from how it is
+    /// written, which the values here do not keep: `toset(…)` and the set functions, a
+    /// variable typed `set(…)`, are sets; `[…]`, `[for …]`, a variable typed `list(…)` or
+    /// set from a literal, the list functions are lists. `None` when it cannot be told.
+    pub fn is_set(&self, expr: &Expression, instance: &Rc<Instance>, depth: usize) -> Option<bool> {
+        if depth > 32 {
+            return None;
+        }
+        match expr {
+            Expression::Array(_) => Some(false),
+            Expression::ForExpr(f) => f.key_expr.is_none().then_some(false),
+            Expression::Parenthesis(p) => self.is_set(p.inner(), instance, depth + 1),
+            Expression::Conditional(c) => {
+                let yes = self.is_set(&c.true_expr, instance, depth + 1)?;
+                (self.is_set(&c.false_expr, instance, depth + 1)? == yes).then_some(yes)
+            }
+            Expression::FuncCall(call) if call.name.namespace.is_empty() => {
+                match call.name.name.as_str() {
+                    "toset" | "setunion" | "setintersection" | "setsubtract" | "setproduct" => {
+                        Some(true)
+                    }
+                    "tolist" | "keys" | "values" | "concat" | "distinct" | "compact"
+                    | "flatten" | "split" | "sort" | "slice" | "reverse" | "range"
+                    | "chunklist" | "coalescelist" | "formatlist" | "matchkeys" => Some(false),
+                    _ => None,
+                }
+            }
+            Expression::Traversal(t) if t.operators.len() == 1 => {
+                let Expression::Variable(root) = &t.expr else {
+                    return None;
+                };
+                let TraversalOperator::GetAttr(name) = t.operators[0].value() else {
+                    return None;
+                };
+                match root.as_str() {
+                    "var" => self.variable_is_set(instance, name.as_str(), depth),
+                    "local" => {
+                        let (_, expr) = self
+                            .config
+                            .blocks_in(instance.module, "locals")
+                            .into_iter()
+                            .find_map(|(f, b)| Some((f, &b.body.get_attribute(name)?.value)))?;
+                        self.is_set(expr, instance, depth + 1)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// As `is_set`, for `var.NAME`: its declared type, else what sets it (a caller's
+    /// argument; in the root, a default, tfvars or the environment, whose lists are tuples).
+    fn variable_is_set(&self, instance: &Rc<Instance>, name: &str, depth: usize) -> Option<bool> {
+        let (_, block) = self
+            .config
+            .blocks_in(instance.module, "variable")
+            .into_iter()
+            .find(|(_, b)| label(b, 0) == Some(name))?;
+        if let Some(ty) = block.body.get_attribute("type") {
+            let head = match &ty.value {
+                Expression::FuncCall(call) => call.name.name.as_str().to_string(),
+                Expression::Variable(v) => v.as_str().to_string(),
+                _ => return None,
+            };
+            match head.as_str() {
+                "set" => return Some(true),
+                "list" | "tuple" => return Some(false),
+                "any" => {}
+                _ => return None,
+            }
+        }
+        let module = &self.config.modules[instance.module];
+        match (&module.call, &instance.parent) {
+            (Some(call), Some(parent)) => {
+                let arg = call.block.body.get_attribute(name)?;
+                self.is_set(&arg.value, parent, depth + 1)
+            }
+            _ => match self.config.vars.get(name) {
+                Some(SetBy::Hcl { expr, .. }) => self.is_set(expr, instance, depth + 1),
+                Some(SetBy::Value { .. }) => Some(false),
+                Some(SetBy::Text { .. }) => None,
+                None => {
+                    let default = &block.body.get_attribute("default")?.value;
+                    self.is_set(default, instance, depth + 1)
+                }
+            },
+        }
+    }
+
     fn local(&self, instance: &Rc<Instance>, name: &str, depth: usize) -> Got {
         let found = self
             .config

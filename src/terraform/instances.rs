@@ -50,6 +50,28 @@ pub fn keys(
                 })
                 .collect()),
             Ok(Val::List(items)) => {
+                // Terraform takes a map or a set of strings, never a list: `["a", "b"]` or a
+                // `list(string)` variable stops `terraform plan` (wrap it in `toset`).
+                if ev.is_set(&attr.value, &scope.instance, 0) == Some(false)
+                    && let Some(span) = hcl_edit::Span::span(&attr.value)
+                {
+                    let e = crate::error::InputError::at(
+                        "terraform::invalid-for-each",
+                        file,
+                        super::modules::to_span(span),
+                        format!("invalid `for_each` argument `{text}`: it is a list, and `for_each` takes a map or a set of strings"),
+                        "Terraform refuses this",
+                    )
+                    .with_help(format!(
+                        "`terraform plan` stops here too; write `toset({text})`{}",
+                        if text.starts_with("var.") {
+                            ", or declare the variable `set(string)`"
+                        } else {
+                            ""
+                        }
+                    ));
+                    ev.refuse(with_hops(e, file, &got.hops));
+                }
                 let mut out = Vec::new();
                 for item in items {
                     let Some(k) = item.scalar() else {
@@ -80,16 +102,8 @@ pub fn keys(
                 Err(why) => {
                     // Terraform refuses it at plan time: so does reading `.tf` directly.
                     if let Some(span) = hcl_edit::Span::span(&attr.value) {
-                        let mut e = invalid_count(file, span, &text, &why);
-                        // Where the value was set (a variable's default, a tfvars line).
-                        for hop in &got.hops {
-                            e = if hop.site.file.name() == file.name() {
-                                e.with_label(hop.site.span, hop.label.clone())
-                            } else {
-                                e.also_at(&hop.site.file, hop.site.span, hop.label.clone())
-                            };
-                        }
-                        ev.refuse(e);
+                        let e = invalid_count(file, span, &text, &why);
+                        ev.refuse(with_hops(e, file, &got.hops));
                     }
                     return Ok(Vec::new());
                 }
@@ -140,6 +154,22 @@ fn count_of(value: &Val) -> Result<f64, String> {
 }
 
 /// Terraform's "Invalid count argument", at the `count` expression.
+/// An input error labelled where its value was set (a variable's default, a tfvars line).
+fn with_hops(
+    mut e: crate::error::InputError,
+    file: &SourceFile,
+    hops: &[super::eval::Hop],
+) -> crate::error::InputError {
+    for hop in hops {
+        e = if hop.site.file.name() == file.name() {
+            e.with_label(hop.site.span, hop.label.clone())
+        } else {
+            e.also_at(&hop.site.file, hop.site.span, hop.label.clone())
+        };
+    }
+    e
+}
+
 fn invalid_count(
     file: &SourceFile,
     span: std::ops::Range<usize>,
