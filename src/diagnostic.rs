@@ -66,6 +66,10 @@ pub struct Diagnostic {
     pub region: String,
     pub image: Option<String>,
     pub instance_type: Option<String>,
+    /// Where the instances land, where known: the zone written, or its vSwitch's.
+    pub zone: Option<String>,
+    /// How the instances are bought (`postpaid`, `prepaid`, `spot`), for instance entries.
+    pub charge_type: Option<String>,
     /// The entry's name.
     pub entry: String,
     /// 1-based line where the entry starts (for suppression comments above it).
@@ -118,6 +122,8 @@ impl Diagnostic {
             cloud: String::new(),
             region: String::new(),
             image: None,
+            zone: None,
+            charge_type: None,
             instance_type: None,
             entry: String::new(),
             entry_line: 0,

@@ -16,8 +16,9 @@ use crate::error::InputError;
 use crate::source::SourceFile;
 
 /// The facts-file format version this build reads and writes. Version 2 keys facts by API
-/// (`zenlayer-zec` beside the three clouds) and adds `availability`.
-pub const FACTS_VERSION: u32 = 2;
+/// (`zenlayer-zec` beside the three clouds) and adds `availability`; version 3 adds
+/// `vswitches` (the zone of each Alibaba vSwitch the plans launch in).
+pub const FACTS_VERSION: u32 = 3;
 
 /// Everything known about the clouds, per API and region (zone, for Zenlayer).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -54,6 +55,34 @@ pub struct RegionFacts {
     /// The custom-image quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<Fetched<Quota>>,
+    /// Per vSwitch id (Alibaba): the zone it lies in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vswitches: BTreeMap<String, VSwitchFact>,
+}
+
+/// What the cloud said about one vSwitch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum VSwitchFact {
+    Found(VSwitchInfo),
+    /// The cloud lists no such vSwitch in this region.
+    NotFound,
+    /// It could not be looked up.
+    Error {
+        reason: String,
+    },
+}
+
+/// A vSwitch that exists: the zone instances launched in it land in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VSwitchInfo {
+    pub zone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<String>,
+    /// As the cloud words it (`Available`, `Pending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 /// What the cloud said about one image id in one region.
@@ -409,6 +438,24 @@ impl Facts {
         }
     }
 
+    /// The vSwitch's zone and network; `None` when the cloud says it does not exist.
+    pub fn vswitch(
+        &self,
+        api: Api,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<&VSwitchInfo>, Missing> {
+        let facts = self.region(api, region)?;
+        match facts.vswitches.get(id) {
+            Some(VSwitchFact::Found(info)) => Ok(Some(info)),
+            Some(VSwitchFact::NotFound) => Ok(None),
+            Some(VSwitchFact::Error { reason }) => Err(Missing(format!(
+                "the zone of vSwitch `{id}` could not be looked up: {reason}"
+            ))),
+            None => Err(facts.missing(format!("the facts have nothing about vSwitch `{id}`"))),
+        }
+    }
+
     pub fn quota(&self, api: Api, region: &str) -> Result<Quota, Missing> {
         let facts = self.region(api, region)?;
         match &facts.quota {
@@ -449,6 +496,10 @@ impl Facts {
                         .filter(|a| matches!(a, Fetched::Error(_)))
                         .count()
                     + usize::from(matches!(r.quota, Some(Fetched::Error(_))))
+                    + r.vswitches
+                        .values()
+                        .filter(|v| matches!(v, VSwitchFact::Error { .. }))
+                        .count()
             })
             .sum()
     }
@@ -530,7 +581,7 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = r#"{
-      "version": 2,
+      "version": 3,
       "clouds": {
         "jdcloud": {
           "cn-north-1": {
@@ -616,7 +667,7 @@ mod tests {
 
     #[test]
     fn region_error_explains_every_missing_fact() {
-        let text = r#"{"version":2,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
+        let text = r#"{"version":3,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
         let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
         let why = f.image(Api::ZenlayerVm, "FRA-A", "img-1").unwrap_err();
         assert_eq!(why.0, "no credentials");
@@ -624,15 +675,16 @@ mod tests {
 
     #[test]
     fn bad_files_point_at_the_spot() {
-        let text = "{\"version\": 2,\n \"clouds\": {\"gcp\": {}}}";
+        let text = "{\"version\": 3,\n \"clouds\": {\"gcp\": {}}}";
         let err = Facts::from_json(&SourceFile::new("f", text)).unwrap_err();
         assert_eq!(err.position().map(|p| p.line), Some(2));
+        // Version 2 has no vSwitches: a plan with one would read as "nothing about it".
         let old =
-            r#"{"version": 1, "clouds": {"jdcloud": {"r": {"instance_types": {"offered": {}}}}}}"#;
+            r#"{"version": 2, "clouds": {"jdcloud": {"r": {"instance_types": {"offered": {}}}}}}"#;
         let err = Facts::from_json(&SourceFile::new("f", old)).unwrap_err();
         assert!(
             err.message()
-                .contains("version 1, written by an older preflight"),
+                .contains("version 2, written by an older preflight"),
             "{}",
             err.message()
         );

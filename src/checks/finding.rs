@@ -44,6 +44,8 @@ impl Diagnostic {
         d.instance_type = instance
             .knows(Side::InstanceType)
             .then(|| instance.instance_type.value.clone());
+        d.zone = instance.zone.as_ref().map(|z| z.value.clone());
+        d.charge_type = Some(instance.charge().to_string());
         d.entry = instance.name.value.clone();
         d.entry_line = instance.line;
         d

@@ -39,7 +39,7 @@ pub const RULE: Rule = Rule {
     id: "instance-type-sold-out",
     summary: "the region offers the instance type, but not in stock where it is planned",
     severity: Severity::Error,
-    needs: &[Need::Availability],
+    needs: &[Need::Availability, Need::VSwitch],
     source: include_str!("instance_type_sold_out.rs"),
     check: Check::Pairing(check),
 };
@@ -56,20 +56,27 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
         .map(|(zone, _)| zone.as_str())
         .collect();
     let place = format!("{} {} `{}`", p.api(), p.api().region_word(), p.region());
-    let (message, label) = match (&p.instance.zone, p.api().cloud()) {
-        (Some(zone), _) => match zones.get(&zone.value) {
+    // A vSwitch whose zone could not be read: `unverified` says so, unless the region has it
+    // nowhere (then any zone is wrong).
+    let planned = match p.zone() {
+        Ok(planned) => planned,
+        Err(_) if !in_stock.is_empty() => return None,
+        Err(_) => None,
+    };
+    let (message, label) = match (&planned, p.api().cloud()) {
+        (Some(zone), _) => match zones.get(zone.value) {
             Some(true) => return None,
             Some(false) => (
                 format!(
-                    "instance type `{wanted}` is sold out in zone `{}` of {place} ({charge})",
-                    zone.value
+                    "instance type `{wanted}` is sold out in {} of {place} ({charge})",
+                    zone.describe()
                 ),
                 "sold out in the planned zone",
             ),
             None => (
                 format!(
-                    "instance type `{wanted}` is not sold in zone `{}` of {place} ({charge})",
-                    zone.value
+                    "instance type `{wanted}` is not sold in {} of {place} ({charge})",
+                    zone.describe()
                 ),
                 "not sold in the planned zone",
             ),
@@ -88,17 +95,17 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
     let help = if in_stock.is_empty() {
         "no zone has it in stock now: pick another type, or try again later".to_string()
     } else {
-        format!(
-            "plan it in a zone that has it in stock: {}",
-            quoted_list(&in_stock)
-        )
+        let how = match planned.as_ref().and_then(|z| z.vswitch) {
+            Some(_) => "launch it in a vSwitch of a zone that has it in stock",
+            None => "plan it in a zone that has it in stock",
+        };
+        format!("{how}: {}", quoted_list(&in_stock))
     };
     let mut d = p
         .diagnostic(&RULE, p.instance.instance_type.span, message, label)
         .with_help(help);
-    if let Some(zone) = &p.instance.zone {
-        d.related
-            .push((zone.span, "planned in this zone".to_string()));
+    if let Some(zone) = &planned {
+        d.related.push((zone.span, zone.label()));
     }
     Some(d)
 }
@@ -107,7 +114,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
 mod tests {
     use crate::checks::test_support::{facts, plan};
 
-    const FACTS: &str = r#"{"version":2,"clouds":{"aliyun":{"cn-hangzhou":{
+    const FACTS: &str = r#"{"version":3,"clouds":{"aliyun":{"cn-hangzhou":{
         "availability":{"postpaid":{"types":{
           "ecs.g7.large":{"cn-hangzhou-h":true,"cn-hangzhou-i":false},
           "ecs.g6.large":{"cn-hangzhou-h":false,"cn-hangzhou-i":false},

@@ -22,6 +22,8 @@ mod rule;
 mod rule_files;
 mod system_disk_too_small;
 mod unverified;
+mod vswitch_not_found;
+mod vswitch_zone_mismatch;
 
 pub use pairing::{Pairing, RegionImages, family};
 pub use rule::{BUILTIN, Check, Need, Rule, UNVERIFIED, builtin, ids};

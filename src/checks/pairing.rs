@@ -9,6 +9,33 @@ use crate::plan::{ImageCreate, Instance, Plan, Side};
 
 use super::Rule;
 
+/// The zone an entry's instances land in, and what says so.
+pub struct PlannedZone<'a> {
+    pub value: &'a str,
+    /// Where it is written: the zone, or the vSwitch it comes from.
+    pub span: miette::SourceSpan,
+    /// The vSwitch whose zone it is.
+    pub vswitch: Option<&'a str>,
+}
+
+impl PlannedZone<'_> {
+    /// "zone `cn-hangzhou-i`", or "zone `cn-hangzhou-i` (vSwitch `vsw-1`'s)".
+    pub fn describe(&self) -> String {
+        match self.vswitch {
+            Some(v) => format!("zone `{}` (vSwitch `{v}`'s)", self.value),
+            None => format!("zone `{}`", self.value),
+        }
+    }
+
+    /// The label at where it is written.
+    pub fn label(&self) -> String {
+        match self.vswitch {
+            Some(_) => format!("its vSwitch is in `{}`", self.value),
+            None => "planned in this zone".to_string(),
+        }
+    }
+}
+
 /// One instance entry with the facts about it.
 pub struct Pairing<'a> {
     pub plan: &'a Plan,
@@ -52,6 +79,28 @@ impl Pairing<'_> {
         }
     }
 
+    /// Where the instances land: the zone of the entry's vSwitch (Alibaba: with a vSwitch,
+    /// `availability_zone` is ignored), else the zone the entry names. `Ok(None)` when neither
+    /// says (or the vSwitch does not exist): the region's answer applies. `Err` when the
+    /// vSwitch's zone could not be looked up.
+    pub fn zone(&self) -> Result<Option<PlannedZone<'_>>, crate::facts::Missing> {
+        if let Some(vswitch) = &self.instance.vswitch {
+            return Ok(self
+                .facts
+                .vswitch(self.api(), self.region(), &vswitch.value)?
+                .map(|info| PlannedZone {
+                    value: &info.zone,
+                    span: vswitch.span,
+                    vswitch: Some(&vswitch.value),
+                }));
+        }
+        Ok(self.instance.zone.as_ref().map(|zone| PlannedZone {
+            value: &zone.value,
+            span: zone.span,
+            vswitch: None,
+        }))
+    }
+
     /// The image's constraint, when the cloud has them and the facts know it.
     pub fn constraint(&self) -> Option<&Constraint> {
         if !self.api().knows_image_constraints() {
@@ -70,7 +119,13 @@ impl Pairing<'_> {
         message: String,
         label: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::for_instance(rule.id, rule.severity, self.instance, span, message, label)
+        let mut d =
+            Diagnostic::for_instance(rule.id, rule.severity, self.instance, span, message, label);
+        // Where the instances land: with a vSwitch, its zone.
+        if let Ok(Some(zone)) = self.zone() {
+            d.zone = Some(zone.value.to_string());
+        }
+        d
     }
 
     /// A fix that writes `value` where the entry's value at `span` is written, when that is

@@ -4,7 +4,8 @@
 use super::{
     Pairing, RegionImages, architecture_mismatch, image_not_found, image_quota_exceeded,
     image_unavailable, instance_type_excluded, instance_type_not_included, instance_type_sold_out,
-    instance_type_unknown, system_disk_too_small, unverified,
+    instance_type_unknown, system_disk_too_small, unverified, vswitch_not_found,
+    vswitch_zone_mismatch,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::Side;
@@ -22,6 +23,8 @@ pub enum Need {
     Availability,
     /// The region's custom-image quota (only clouds that can say).
     Quota,
+    /// The zone of the entry's vSwitch (Alibaba), where it names one.
+    VSwitch,
 }
 
 impl Need {
@@ -31,7 +34,7 @@ impl Need {
             Need::Image => &[Side::Image],
             Need::Constraint => &[Side::Image, Side::InstanceType],
             Need::InstanceType | Need::Availability => &[Side::InstanceType],
-            Need::Quota => &[],
+            Need::Quota | Need::VSwitch => &[],
         }
     }
 }
@@ -82,6 +85,8 @@ pub const BUILTIN: &[&Rule] = &[
     &system_disk_too_small::RULE,
     &instance_type_unknown::RULE,
     &instance_type_sold_out::RULE,
+    &vswitch_not_found::RULE,
+    &vswitch_zone_mismatch::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,
     &unverified::RULE,

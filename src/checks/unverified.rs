@@ -85,6 +85,12 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     {
         type_reasons.push(why);
     }
+    if needs.contains(&Need::VSwitch)
+        && let Some(vswitch) = &instance.vswitch
+        && let Err(why) = p.facts.vswitch(api, region, &vswitch.value)
+    {
+        type_reasons.push(why);
+    }
     // A side Terraform decides only later: said once, with where it comes from.
     let unknown: Vec<_> = instance.unknown.iter().filter(|u| needed(u.side)).collect();
     if image_reasons.is_empty() && type_reasons.is_empty() && unknown.is_empty() {
@@ -181,7 +187,7 @@ mod tests {
 
     #[test]
     fn missing_region_makes_every_pairing_unverified() {
-        let got = findings("unverified", PLAN, r#"{"version":2}"#);
+        let got = findings("unverified", PLAN, r#"{"version":3}"#);
         assert_eq!(got.len(), 1);
         assert!(
             got[0].2.contains("nothing about jdcloud region `r`"),
@@ -193,7 +199,7 @@ mod tests {
     #[test]
     fn only_facts_that_enabled_rules_need_count() {
         // The constraint is missing, but no enabled rule needs it.
-        let json = r#"{"version":2,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
+        let json = r#"{"version":3,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
         let plans = [plan(PLAN)];
         let f = facts(json);
         let only_unverified = crate::checks::run(&plans, &f, &Default::default(), &|id| {
@@ -209,7 +215,7 @@ mod tests {
 
     #[test]
     fn region_error_is_said_once() {
-        let json = r#"{"version":2,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
+        let json = r#"{"version":3,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
         let got = findings("unverified", PLAN, json);
         assert!(
             got[0].2.ends_with("could not check `a`: no credentials"),
@@ -221,7 +227,7 @@ mod tests {
     #[test]
     fn zenlayer_pairings_do_not_need_constraints() {
         let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: i, instance_type: t}\n";
-        let json = r#"{"version":2,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
+        let json = r#"{"version":3,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
         let plans = [plan(plan_text)];
         let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);

@@ -138,6 +138,15 @@ impl FetchConfig {
         })
     }
 
+    /// The endpoint configured for `cloud` (the environment, the provider's own variables,
+    /// the config file), if any: it then answers for every API of the cloud.
+    fn configured(&self, cloud: Cloud) -> Option<Endpoint> {
+        self.endpoints
+            .get(&cloud)
+            .or_else(|| self.provider_endpoints.get(&cloud))
+            .cloned()
+    }
+
     fn endpoint(&self, cloud: Cloud, region: &str) -> Endpoint {
         self.endpoints
             .get(&cloud)

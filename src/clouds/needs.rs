@@ -21,6 +21,8 @@ pub struct RegionNeeds {
     pub charge_types: BTreeSet<ChargeType>,
     /// The plans create custom images here, so the quota matters.
     pub quota: bool,
+    /// The vSwitches the plans launch in (Alibaba): their zones.
+    pub vswitches: BTreeSet<String>,
 }
 
 impl Needs {
@@ -39,6 +41,9 @@ impl Needs {
                 if i.knows(crate::plan::Side::InstanceType) {
                     r.instance_types.insert(i.instance_type.value.clone());
                     r.charge_types.insert(i.charge());
+                }
+                if let Some(vswitch) = &i.vswitch {
+                    r.vswitches.insert(vswitch.value.clone());
                 }
             }
             for image in &plan.images {

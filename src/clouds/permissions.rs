@@ -22,9 +22,14 @@ pub fn actions(cloud: Cloud) -> Vec<String> {
         .into_iter()
         .filter(|a| a.cloud() == cloud)
         .flat_map(|api| {
-            operations(api)
+            let own = operations(api)
                 .iter()
-                .map(move |op| format!("{}:{op}", service(api)))
+                .map(move |op| format!("{}:{op}", service(api)));
+            let other = super::provider::of(api)
+                .other_operations()
+                .iter()
+                .map(|(service, op)| format!("{service}:{op}"));
+            own.chain(other)
         })
         .collect()
 }
@@ -83,9 +88,11 @@ mod tests {
             serde_json::from_str(ali.split_once('\n').expect("heading").1).expect("JSON");
         assert_eq!(
             body["Statement"][0]["Action"].as_array().map(Vec::len),
-            Some(4)
+            Some(5)
         );
         assert!(ali.contains("\"ecs:DescribeAvailableResource\""));
+        // A vSwitch's zone is VPC's, named under its own service.
+        assert!(ali.contains("\"vpc:DescribeVSwitches\""), "{ali}");
         let zl = policy(Cloud::Zenlayer);
         assert!(zl.contains("DescribeZoneGpuInstanceConfigInfos"), "{zl}");
         assert!(policy(Cloud::Jdcloud).contains("\"vm:describeImageConstraintsBatch\""));

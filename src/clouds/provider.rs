@@ -39,6 +39,12 @@ pub trait Provider: Sync {
     /// The service its permissions are named under in the cloud's policy language.
     fn permission_service(&self) -> &'static str;
 
+    /// Operations of another service of the same cloud it calls, as (service, operation):
+    /// Alibaba's vSwitches are VPC's.
+    fn other_operations(&self) -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+
     /// Where its API answers for `region` when no endpoint is configured.
     fn endpoint(&self, region: &str) -> Endpoint;
 

@@ -170,7 +170,7 @@ impl<'a> Reader<'a> {
         let (mut name, mut cloud, mut region, mut image, mut instance_type) =
             (None, None, None, None, None);
         let (mut count, mut system_disk_gb) = (None, None);
-        let (mut zone, mut charge_type, mut service) = (None, None, None);
+        let (mut zone, mut vswitch, mut charge_type, mut service) = (None, None, None, None);
         while let Some(key) = self.key()? {
             match key.as_ref() {
                 "name" if name.is_none() => name = Some(self.string()?),
@@ -183,6 +183,7 @@ impl<'a> Reader<'a> {
                     system_disk_gb = Some(self.integer()?)
                 }
                 "zone" if zone.is_none() => zone = Some(self.string()?),
+                "vswitch" if vswitch.is_none() => vswitch = Some(self.string()?),
                 "charge_type" if charge_type.is_none() => charge_type = Some(self.string()?),
                 "service" if service.is_none() => service = Some(self.string()?),
                 _ => return None,
@@ -198,6 +199,7 @@ impl<'a> Reader<'a> {
                 count,
                 system_disk_gb,
                 zone,
+                vswitch,
                 charge_type,
                 service,
             },

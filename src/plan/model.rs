@@ -41,6 +41,8 @@ pub struct Instance {
     pub service: Service,
     /// The availability zone (JD Cloud, Alibaba), where the plan says.
     pub zone: Option<Value<String>>,
+    /// The vSwitch (Alibaba), where the plan says and it is known: the zone is its zone.
+    pub vswitch: Option<Value<String>>,
     /// How the instances are bought, where the plan says (else postpaid).
     pub charge_type: Option<Value<ChargeType>>,
     /// 1-based line where the entry starts.

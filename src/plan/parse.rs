@@ -175,13 +175,20 @@ impl<'a> Builder<'a> {
                 .map(|value| Value { value, span })
         });
         let zone = raw.zone.as_ref().and_then(|z| self.text(z, "zone"));
+        let vswitch = raw.vswitch.as_ref().and_then(|v| self.text(v, "vswitch"));
         let charge_type = match &raw.charge_type {
             Some(c) => Some(self.charge_type(c)?),
             None => self.default_charge.clone(),
         };
         let cloud = cloud?;
         let service = self.entry_service(cloud.value, raw.service.as_ref())?;
-        self.fits_the_service(cloud.value, service, zone.as_ref(), charge_type.as_ref())?;
+        self.fits_the_service(
+            cloud.value,
+            service,
+            zone.as_ref(),
+            vswitch.as_ref(),
+            charge_type.as_ref(),
+        )?;
         Some(Instance {
             name: name?,
             cloud,
@@ -192,6 +199,7 @@ impl<'a> Builder<'a> {
             system_disk_gb,
             service,
             zone,
+            vswitch,
             charge_type,
             line,
             file: self.source.clone(),
@@ -360,16 +368,34 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Refuses what the service cannot do: a zone for Zenlayer (its region is the zone), spot
-    /// instances on Zenlayer, anything but postpaid on Zenlayer Elastic Compute.
+    /// Refuses what the service cannot do: a zone for Zenlayer (its region is the zone), a
+    /// vSwitch anywhere but Alibaba, spot instances on Zenlayer, anything but postpaid on
+    /// Zenlayer Elastic Compute.
     fn fits_the_service(
         &mut self,
         cloud: Cloud,
         service: Service,
         zone: Option<&Value<String>>,
+        vswitch: Option<&Value<String>>,
         charge: Option<&Value<ChargeType>>,
     ) -> Option<()> {
         let mut fits = true;
+        if let Some(vswitch) = vswitch.filter(|_| cloud != Cloud::Aliyun) {
+            self.errors.push(
+                InputError::at(
+                    "plan::bad-value",
+                    self.source,
+                    vswitch.span,
+                    format!(
+                        "`vswitch` is Alibaba's; {} instances do not take one",
+                        cloud.display_name()
+                    ),
+                    "not for this cloud",
+                )
+                .with_help("remove `vswitch`, or set `cloud: aliyun` if the entry is Alibaba's"),
+            );
+            fits = false;
+        }
         if let (Cloud::Zenlayer, Some(zone)) = (cloud, zone) {
             self.errors.push(
                 InputError::at(

@@ -249,6 +249,9 @@ pub struct RawInstance {
     /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
     /// region already is the zone.
     pub zone: Option<Sp<Id>>,
+    /// The vSwitch the instances launch in (Alibaba): its zone is where they land, whatever
+    /// `zone` says, and is checked for stock.
+    pub vswitch: Option<Sp<Id>>,
     /// How the instances are bought: postpaid (the default), prepaid or spot.
     #[schemars(with = "Option<ChargeTypeName>")]
     pub charge_type: Option<Sp<Id>>,
@@ -296,7 +299,7 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
     for i in plan.instances.iter().flat_map(|l| l.get()) {
         let v = i.get();
         out.push_str(&format!(
-            "instance @{:?} {} {} {} {} {} {} {} {} {} {}\n",
+            "instance @{:?} {} {} {} {} {} {} {} {} {} {} {}\n",
             i.span(file),
             sp(&Some(v.name.clone()), file),
             sp(&v.cloud, file),
@@ -306,6 +309,7 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
             sp(&v.count, file),
             sp(&v.system_disk_gb, file),
             sp(&v.zone, file),
+            sp(&v.vswitch, file),
             sp(&v.charge_type, file),
             sp(&v.service, file)
         ));

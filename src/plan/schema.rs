@@ -56,6 +56,17 @@ fn rules() -> Vec<Value> {
             when(&lacks("cloud"), &no_service),
         ),
     ));
+    // `vswitch` is for Alibaba instances only, by their own cloud or the defaults'.
+    let no_vswitch = json!({"properties": {"vswitch": {"type": "null"}}});
+    let not_aliyun = json!({"not": {"const": "aliyun"}});
+    let own_other = json!({"required": ["cloud"], "properties": {"cloud": not_aliyun}});
+    rules.push(json!({"properties": {"instances": {"items": when(&own_other, &no_vswitch)}}}));
+    rules.push(when(
+        &json!({"required": ["defaults"], "properties": {"defaults": {
+            "type": "object", "required": ["cloud"], "properties": {"cloud": not_aliyun}
+        }}}),
+        &json!({"properties": {"instances": {"items": when(&lacks("cloud"), &no_vswitch)}}}),
+    ));
     // A Zenlayer instance has no `zone` (its region is the zone), and is bought as its
     // service sells: VM instances are not spot, ZEC instances postpaid only. Which service
     // and charge apply comes from the entry, else the defaults.

@@ -20,7 +20,7 @@ fn diagnostic_has(d: &Diagnostic) -> bool {
     [&d.message, &d.label, &d.entry, &d.rule, &d.cloud, &d.region]
         .into_iter()
         .any(|s| has(s))
-        || [&d.help, &d.image, &d.instance_type]
+        || [&d.help, &d.image, &d.instance_type, &d.zone]
             .into_iter()
             .any(|s| s.as_deref().is_some_and(has))
         || d.related.iter().any(|(_, l)| has(l))
@@ -40,7 +40,7 @@ fn diagnostic(d: &Diagnostic) -> Diagnostic {
     ] {
         *s = own(s);
     }
-    for s in [&mut e.help, &mut e.image, &mut e.instance_type]
+    for s in [&mut e.help, &mut e.image, &mut e.instance_type, &mut e.zone]
         .into_iter()
         .flatten()
     {

@@ -31,6 +31,10 @@ struct JsonDiagnostic<'a> {
     region: &'a str,
     image: Option<&'a str>,
     instance_type: Option<&'a str>,
+    /// Where the instances land (the zone written, or its vSwitch's); null when not known.
+    zone: Option<&'a str>,
+    /// `postpaid`, `prepaid` or `spot` for instance entries; null otherwise.
+    charge_type: Option<&'a str>,
     entry: &'a str,
     help: Option<&'a str>,
     /// Where a value the finding is about was set, in another file (a Terraform variable's
@@ -107,6 +111,8 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             region: &d.region,
             image: d.image.as_deref(),
             instance_type: d.instance_type.as_deref(),
+            zone: d.zone.as_deref(),
+            charge_type: d.charge_type.as_deref(),
             entry: &d.entry,
             help: d.help.as_deref(),
             related: d

@@ -20,6 +20,8 @@ pub struct Builder<'a> {
     env_regions: Vec<(Cloud, &'static str, String)>,
     /// Resources of a kind that launches instances but that preflight does not read.
     not_read: Vec<String>,
+    /// Resources whose vSwitch is known only later: their stock is judged for the region.
+    vswitch_later: Vec<String>,
     /// How many resources preflight read.
     pub read: usize,
     /// What to do about a value known only later: plan JSON and `.tf` differ.
@@ -43,6 +45,7 @@ impl<'a> Builder<'a> {
             env,
             env_regions: Vec::new(),
             not_read: Vec::new(),
+            vswitch_later: Vec::new(),
             read: 0,
             later_help: LATER_HELP,
             nothing_planned: false,
@@ -235,6 +238,17 @@ impl<'a> Builder<'a> {
             Attr::Known { value, span, .. } if !value.is_empty() => Some(at(value.clone(), *span)),
             _ => None,
         };
+        // The vSwitch decides the zone; one known only later leaves the region's answer.
+        let vswitch = match &r.attrs.vswitch {
+            Attr::Known { value, span, .. } if !value.is_empty() => Some(at(value.clone(), *span)),
+            Attr::Unknown { .. } => {
+                if !self.vswitch_later.contains(&r.address) {
+                    self.vswitch_later.push(r.address.clone());
+                }
+                None
+            }
+            _ => None,
+        };
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -246,6 +260,7 @@ impl<'a> Builder<'a> {
             system_disk_gb,
             service: r.ty.api.service(),
             zone,
+            vswitch,
             charge_type,
             line,
             file: r.file.clone(),
@@ -340,6 +355,13 @@ impl<'a> Builder<'a> {
                 "{}: not checked, as preflight does not read their kind: {}",
                 self.plan.path(),
                 self.not_read.join(", ")
+            ));
+        }
+        if !self.vswitch_later.is_empty() {
+            self.plan.notices.push(format!(
+                "{}: the vSwitch of {} is known only once it exists, so where it is in stock is judged for the region as a whole, not the vSwitch's zone",
+                self.plan.path(),
+                self.vswitch_later.join(", ")
             ));
         }
         if self.nothing_planned {

@@ -57,6 +57,7 @@ pub fn locate(
         (&mut attrs.charge, paths.charge),
         (&mut attrs.spot, paths.spot),
         (&mut attrs.amount, paths.amount),
+        (&mut attrs.vswitch, paths.vswitch),
     ] {
         if path.is_empty() {
             continue;

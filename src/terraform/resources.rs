@@ -22,6 +22,8 @@ pub struct Launches {
     pub charge: ChargeFrom,
     /// How many instances one resource makes (an instance set's `amount`).
     pub amount: Option<&'static str>,
+    /// The vSwitch attribute (Alibaba): the zone is the vSwitch's.
+    pub vswitch: Option<&'static str>,
 }
 
 /// What a resource type is to preflight.
@@ -91,6 +93,7 @@ pub struct InstanceAttrs<A> {
     pub charge: A,
     pub spot: A,
     pub amount: A,
+    pub vswitch: A,
 }
 
 /// Where an instance's region (for Zenlayer its zone) comes from.
@@ -176,6 +179,7 @@ impl ResourceType {
                 charge: Vec::new(),
                 spot: Vec::new(),
                 amount: Vec::new(),
+                vswitch: Vec::new(),
             };
         }
         let Some(l) = self.launches() else {
@@ -189,6 +193,7 @@ impl ResourceType {
                 charge: Vec::new(),
                 spot: Vec::new(),
                 amount: Vec::new(),
+                vswitch: Vec::new(),
             };
         };
         let (charge, spot) = self.charge_keys();
@@ -202,6 +207,7 @@ impl ResourceType {
             charge: one(Some(charge)),
             spot: one(Some(spot)),
             amount: one(l.amount),
+            vswitch: one(l.vswitch),
         }
     }
 
@@ -230,6 +236,7 @@ impl ResourceType {
             charge: read(p.charge),
             spot: read(p.spot),
             amount: read(p.amount),
+            vswitch: read(p.vswitch),
         }
     }
 }
@@ -273,6 +280,7 @@ const ZENLAYER_VM: Kind = Kind::Instance(Launches {
     zone: None,
     charge: ChargeFrom::Zenlayer("instance_charge_type"),
     amount: None,
+    vswitch: None,
 });
 
 /// Alibaba's launch template; the other Alibaba resources differ from it in a field or two.
@@ -285,6 +293,7 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     zone: Some("zone_id"),
     charge: ALIBABA_CHARGE,
     amount: None,
+    vswitch: Some("vswitch_id"),
 };
 
 const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
@@ -299,7 +308,7 @@ pub const TYPES: &[ResourceType] = &[
         api: Api::Aliyun,
         kind: Kind::Instance(Launches {
             disk: &["system_disk_size"],
-            // Given only `vswitch_id`, the zone is unknown and the region's answer applies.
+            // With `vswitch_id`, the zone is the vSwitch's: `availability_zone` "is ignored".
             zone: Some("availability_zone"),
             ..ALIBABA_TEMPLATE
         }),
@@ -333,6 +342,7 @@ pub const TYPES: &[ResourceType] = &[
             disk: &["system_disk_size"],
             // The scaling group's vSwitches decide the zones.
             zone: None,
+            vswitch: None,
             charge: ChargeFrom::Alibaba {
                 charge: None,
                 spot: "spot_strategy",
@@ -368,6 +378,7 @@ pub const TYPES: &[ResourceType] = &[
             zone: Some("az"),
             charge: ChargeFrom::Postpaid,
             amount: None,
+            vswitch: None,
         }),
     },
     ResourceType {
@@ -382,6 +393,7 @@ pub const TYPES: &[ResourceType] = &[
             zone: None,
             charge: ChargeFrom::Postpaid,
             amount: None,
+            vswitch: None,
         }),
     },
     ResourceType {
@@ -416,6 +428,7 @@ pub const TYPES: &[ResourceType] = &[
             zone: None,
             charge: ChargeFrom::Postpaid,
             amount: None,
+            vswitch: None,
         }),
     },
     ResourceType {

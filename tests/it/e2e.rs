@@ -1,7 +1,7 @@
 //! End to end: the real binary, signed requests, against the fake cloud on loopback.
 
 use crate::support::fake_cloud::{ALI_SK, FakeCloud, Fault, JD_SK, ZL_SK};
-use crate::support::run::{Run, run_with};
+use crate::support::run::{Run, pairs, run_with};
 
 /// A plan that trips every rule across the three clouds.
 const PLAN: &str = "\
@@ -92,15 +92,6 @@ async fn run(plan: &str, env: Vec<(String, String)>, args: &[&str]) -> Run {
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = list
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
     v.sort();
     v
 }

@@ -3,7 +3,7 @@
 //! in the SDKs' shapes and can be switched to either reading where the sources disagree.
 
 use crate::support::fake_cloud::FakeCloud;
-use crate::support::run::{Run, run_with};
+use crate::support::run::{Run, pairs, run_with};
 
 const JSON: &[&str] = &["validate", "plan.yaml", "--format", "json"];
 
@@ -11,28 +11,8 @@ async fn check(fake: &FakeCloud, plan: &str) -> Run {
     run_with(&[("plan.yaml", plan)], fake.env(), JSON).await
 }
 
-fn findings(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = list
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-    v.sort();
-    v
-}
-
-fn count(fake: &FakeCloud, op: &str) -> usize {
-    fake.requests().iter().filter(|r| *r == op).count()
-}
-
 fn message(run: &Run, entry: &str, rule: &str) -> (String, String) {
-    let json = run.json();
-    let d = json["diagnostics"]
-        .as_array()
-        .expect("diagnostics")
-        .iter()
-        .find(|d| d["entry"] == entry && d["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} for {entry}: {}", run.stdout))
-        .clone();
+    let d = run.diagnostic(entry, rule);
     (
         d["message"].as_str().unwrap_or("").to_string(),
         d["help"].as_str().unwrap_or("").to_string(),
@@ -75,7 +55,7 @@ async fn five_alibaba_images_exist_whether_or_not_the_cloud_takes_a_list_of_ids(
         assert_eq!(r.findings(), Vec::new(), "{case}: {}", r.stdout);
         assert_eq!(r.code, 0);
         // A list first; only what it did not return is asked alone.
-        let asked = count(&fake, "aliyun.DescribeImages");
+        let asked = fake.count("aliyun.DescribeImages");
         assert_eq!(asked, if ignored || refused { 6 } else { 1 }, "{case}");
     }
 }
@@ -92,12 +72,12 @@ async fn marketplace_and_community_images_are_found_under_either_reading_of_the_
         let r = check(&fake, &plan).await;
         assert_eq!(
             r.findings(),
-            findings(&[("gone", "image-not-found")]),
+            pairs(&[("gone", "image-not-found")]),
             "lenient {lenient}: {}",
             r.stdout
         );
         // Missing only after it was asked alone, as Marketplace and as community image.
-        let asked = count(&fake, "aliyun.DescribeImages");
+        let asked = fake.count("aliyun.DescribeImages");
         let expected = if lenient { 1 + 3 } else { 1 + 3 + 2 + 3 };
         assert_eq!(asked, expected, "lenient {lenient}");
     }
@@ -108,7 +88,7 @@ async fn an_available_image_that_is_not_usable_is_unavailable() {
     let (fake, plan) = alibaba(2).await;
     fake.ali_unusable("cn-hangzhou", "m-image1");
     let r = check(&fake, &plan).await;
-    assert_eq!(r.findings(), findings(&[("vm1", "image-unavailable")]));
+    assert_eq!(r.findings(), pairs(&[("vm1", "image-unavailable")]));
     assert!(
         message(&r, "vm1", "image-unavailable")
             .0
@@ -148,7 +128,7 @@ async fn alibaba_types_not_sold_in_the_region_or_sold_out_in_the_zone_are_flagge
     let r = check(&fake, plan).await;
     assert_eq!(
         r.findings(),
-        findings(&[
+        pairs(&[
             ("catalogue-only", "instance-type-unknown"),
             ("sold-out", "instance-type-sold-out"),
         ]),
@@ -161,7 +141,7 @@ async fn alibaba_types_not_sold_in_the_region_or_sold_out_in_the_zone_are_flagge
     assert!(said.contains("sold out in zone `cn-hangzhou-i`"), "{said}");
     assert!(help.contains("`cn-hangzhou-h`"), "{help}");
     assert_eq!(
-        count(&fake, "aliyun.DescribeAvailableResource"),
+        fake.count("aliyun.DescribeAvailableResource"),
         1,
         "once per charge type"
     );
@@ -192,7 +172,7 @@ async fn a_prepaid_only_alibaba_type_passes_prepaid_and_fails_postpaid() {
     let r = check(&fake, plan).await;
     assert_eq!(
         r.findings(),
-        findings(&[("pay-as-you-go", "instance-type-unknown")]),
+        pairs(&[("pay-as-you-go", "instance-type-unknown")]),
         "{}",
         r.stdout
     );
@@ -200,7 +180,7 @@ async fn a_prepaid_only_alibaba_type_passes_prepaid_and_fails_postpaid() {
     assert!(said.contains("for postpaid instances"), "{said}");
     assert!(help.contains("sold here for prepaid"), "{help}");
     assert_eq!(
-        count(&fake, "aliyun.DescribeAvailableResource"),
+        fake.count("aliyun.DescribeAvailableResource"),
         2,
         "one call per charge type used"
     );
@@ -223,7 +203,7 @@ async fn jd_granted_types_are_offered_and_zone_stock_decides() {
     let r = check(&fake, plan).await;
     assert_eq!(
         r.findings(),
-        findings(&[
+        pairs(&[
             ("nowhere", "instance-type-sold-out"),
             ("zone-b", "instance-type-sold-out"),
         ]),
@@ -250,7 +230,7 @@ async fn a_zenlayer_prepaid_only_type_passes_prepaid_and_fails_postpaid() {
     let r = check(&fake, plan).await;
     assert_eq!(
         r.findings(),
-        findings(&[("postpaid", "instance-type-unknown")]),
+        pairs(&[("postpaid", "instance-type-unknown")]),
         "{}",
         r.stdout
     );
@@ -260,7 +240,7 @@ async fn a_zenlayer_prepaid_only_type_passes_prepaid_and_fails_postpaid() {
             .contains("prepaid")
     );
     assert_eq!(
-        count(&fake, "zenlayer.DescribeZoneInstanceConfigInfos"),
+        fake.count("zenlayer.DescribeZoneInstanceConfigInfos"),
         2,
         "once per charge type used"
     );
@@ -289,7 +269,7 @@ async fn zec_instances_are_checked_against_zec() {
     let r = check(&fake, plan).await;
     assert_eq!(
         r.findings(),
-        findings(&[
+        pairs(&[
             ("missing", "image-not-found"),
             ("no-stock", "instance-type-sold-out"),
             ("small-disk", "system-disk-too-small"),
@@ -342,7 +322,7 @@ async fn an_unknown_region_is_unverified_not_missing_images() {
     let r = check(&fake, plan).await;
     assert_eq!(
         r.findings(),
-        findings(&[
+        pairs(&[
             ("ali-bad", "unverified"),
             ("jd-bad", "unverified"),
             ("jd-bad-2", "unverified"),

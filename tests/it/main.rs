@@ -14,6 +14,7 @@ mod fidelity;
 mod formats;
 mod golden;
 mod hostile;
+mod launch;
 mod lsp;
 mod parse_props;
 mod response_props;

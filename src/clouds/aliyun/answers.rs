@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::facts::{Arch, Availability, Constraint, ImageInfo, InstanceTypeInfo};
+use crate::facts::{Arch, Availability, Constraint, ImageInfo, InstanceTypeInfo, VSwitchInfo};
 
 /// `DescribeImages`: `Images.Image[]` by `ImageId`.
 pub fn images(json: &Value) -> Result<BTreeMap<String, Value>, String> {
@@ -117,6 +117,30 @@ pub fn available(json: &Value) -> Result<Availability, String> {
     Ok(Availability { types })
 }
 
+/// VPC `DescribeVSwitches` (`alibabacloud-vpc20160428`): `VSwitches.VSwitch[]{VSwitchId,
+/// ZoneId, VpcId, Status}`. The entry of `id`, `None` when the listing does not have it; an
+/// entry without a zone is no answer.
+pub fn vswitch(json: &Value, id: &str) -> Result<Option<VSwitchInfo>, String> {
+    let list = json["VSwitches"]["VSwitch"]
+        .as_array()
+        .ok_or_else(|| "Alibaba Cloud's answer has an unexpected shape".to_string())?;
+    let Some(entry) = list.iter().find(|v| v["VSwitchId"].as_str() == Some(id)) else {
+        return Ok(None);
+    };
+    let text = |key: &str| {
+        entry[key]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let zone = text("ZoneId").ok_or_else(|| format!("the answer gives vSwitch `{id}` no zone"))?;
+    Ok(Some(VSwitchInfo {
+        zone,
+        vpc: text("VpcId"),
+        status: text("Status"),
+    }))
+}
+
 /// Every parser over one answer, as the fuzzer and property tests run them.
 pub fn parse_all(json: &Value) {
     if let Ok(found) = images(json) {
@@ -127,6 +151,7 @@ pub fn parse_all(json: &Value) {
     let _ = supported(json);
     let _ = catalogue(json);
     let _ = available(json);
+    let _ = vswitch(json, "vsw-1");
 }
 
 #[cfg(test)]
@@ -163,5 +188,20 @@ mod tests {
         let g6 = sold.types["ecs.g6.large"].as_ref().expect("zones");
         assert!(!g6["cn-hangzhou-h"]);
         assert!(available(&json!({"AvailableZones": {}})).is_err());
+    }
+
+    #[test]
+    fn a_vswitch_is_its_listing_entry_and_an_empty_listing_is_none() {
+        let answer = json!({"TotalCount": 1, "VSwitches": {"VSwitch": [
+            {"VSwitchId": "vsw-1", "ZoneId": "cn-hangzhou-i", "VpcId": "vpc-1", "Status": "Available"}]}});
+        let info = vswitch(&answer, "vsw-1").expect("reads").expect("found");
+        assert_eq!(info.zone, "cn-hangzhou-i");
+        assert_eq!(info.vpc.as_deref(), Some("vpc-1"));
+        assert_eq!(vswitch(&answer, "vsw-2"), Ok(None));
+        let empty = json!({"TotalCount": 0, "VSwitches": {"VSwitch": []}});
+        assert_eq!(vswitch(&empty, "vsw-1"), Ok(None));
+        assert!(vswitch(&json!({}), "vsw-1").is_err());
+        let no_zone = json!({"VSwitches": {"VSwitch": [{"VSwitchId": "vsw-1"}]}});
+        assert!(vswitch(&no_zone, "vsw-1").is_err());
     }
 }

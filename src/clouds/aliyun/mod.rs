@@ -11,6 +11,10 @@
 //! - `DescribeAvailableResource` once per charge type the plans use, for every zone of the
 //!   region: what the region sells, and where it is in stock.
 //!
+//! - VPC's `DescribeVSwitches` (`vpc.{region}.aliyuncs.com`, version 2016-04-28) once per
+//!   vSwitch the plans launch in: its `ZoneId` is where the instances land. The SDK models
+//!   `VSwitchId` as one id, so one call each.
+//!
 //! Alibaba has no custom-image quota API we know of, so quota is never asked.
 //! `request` sends and classifies, `answers` reads the answers (pure), `sign` signs.
 
@@ -25,7 +29,7 @@ use serde_json::Value;
 
 use request::{
     DESCRIBE_AVAILABLE_RESOURCE, DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES, DESCRIBE_IMAGES,
-    DESCRIBE_INSTANCE_TYPES, call, call_with, classify_batch,
+    DESCRIBE_INSTANCE_TYPES, DESCRIBE_VSWITCHES, call, call_with, classify_batch, classify_vswitch,
 };
 
 use crate::cloud::{Api, ChargeType};
@@ -35,7 +39,9 @@ use crate::clouds::slots::Priority;
 use crate::clouds::{
     Client, Endpoint, MAX_PAGES, RegionNeeds, all, chunks, per_charge, per_region,
 };
-use crate::facts::{Availability, Constraint, Fetched, ImageFact, InstanceTypes, RegionFacts};
+use crate::facts::{
+    Availability, Constraint, Fetched, ImageFact, InstanceTypes, RegionFacts, VSwitchFact,
+};
 
 /// Alibaba Cloud's ECS API as a provider.
 pub struct Ecs;
@@ -51,6 +57,10 @@ impl Provider for Ecs {
 
     fn permission_service(&self) -> &'static str {
         "ecs"
+    }
+
+    fn other_operations(&self) -> &'static [(&'static str, &'static str)] {
+        &[("vpc", request::DESCRIBE_VSWITCHES)]
     }
 
     fn endpoint(&self, region: &str) -> Endpoint {
@@ -78,13 +88,25 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
     let availability = per_charge(client, region, needs, |client, region, charge| async move {
         available(&client, &region, charge).await
     });
-    let (images, supports, types, availability) =
-        tokio::join!(images, supports, types, availability);
+    let vswitches = all(needs
+        .vswitches
+        .iter()
+        .map(|id| {
+            let (client, region, id) = (Arc::clone(client), region.to_string(), id.clone());
+            async move {
+                let fact = vswitch(&client, &region, &id).await;
+                (id, fact)
+            }
+        })
+        .collect());
+    let (images, supports, types, availability, vswitches) =
+        tokio::join!(images, supports, types, availability, vswitches);
     let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();
 
     let mut facts = RegionFacts {
         instance_types: Some(types),
         availability: availability.into_iter().collect(),
+        vswitches: vswitches.into_iter().collect(),
         ..RegionFacts::default()
     };
     for (id, found) in images {
@@ -322,6 +344,38 @@ async fn catalogue_pages(
         }
     }
     Ok(types)
+}
+
+/// One vSwitch's zone: VPC `DescribeVSwitches` filtered by its id. An empty listing, or a
+/// not-found code, says it does not exist in the region.
+async fn vswitch(client: &Client, region: &str, id: &str) -> VSwitchFact {
+    let query = vec![
+        ("RegionId".to_string(), region.to_string()),
+        ("VSwitchId".to_string(), id.to_string()),
+        ("PageSize".to_string(), "50".to_string()),
+    ];
+    match call_with(
+        client,
+        region,
+        DESCRIBE_VSWITCHES,
+        Priority::Shared,
+        &query,
+        classify_vswitch,
+    )
+    .await
+    {
+        Ok(Answer::Json(json)) => match answers::vswitch(&json, id) {
+            Ok(Some(info)) => VSwitchFact::Found(info),
+            Ok(None) => VSwitchFact::NotFound,
+            Err(reason) => VSwitchFact::Error {
+                reason: format!("DescribeVSwitches: {reason}"),
+            },
+        },
+        Ok(Answer::NotFound(_)) => VSwitchFact::NotFound,
+        Err(reason) => VSwitchFact::Error {
+            reason: format!("DescribeVSwitches: {reason}"),
+        },
+    }
 }
 
 /// What the region sells for one charge type, in every zone: one `DescribeAvailableResource`

@@ -25,6 +25,51 @@ pub const DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES: &str = "DescribeImageSupportIns
 pub const DESCRIBE_INSTANCE_TYPES: &str = "DescribeInstanceTypes";
 pub const DESCRIBE_AVAILABLE_RESOURCE: &str = "DescribeAvailableResource";
 
+/// The VPC product's actions (version 2016-04-28, same signature, its own host): a vSwitch's
+/// zone. RAM names them `vpc:…`.
+pub const VPC_OPERATIONS: &[&str] = &[DESCRIBE_VSWITCHES];
+pub const DESCRIBE_VSWITCHES: &str = "DescribeVSwitches";
+pub const VPC_VERSION: &str = "2016-04-28";
+
+/// The VPC endpoint of a region: `vpc.{region}.aliyuncs.com`, except where the official
+/// SDK's endpoint table (`alibabacloud_vpc20160428` `client.py`) names the central endpoint.
+pub fn vpc_host(region: &str) -> String {
+    const CENTRAL: &[&str] = &[
+        "cn-hangzhou",
+        "cn-shanghai-finance-1",
+        "cn-shenzhen-finance-1",
+        "cn-north-2-gov-1",
+        "ap-northeast-2-pop",
+        "cn-beijing-finance-pop",
+        "cn-beijing-gov-1",
+        "cn-fujian",
+        "cn-hangzhou-finance",
+        "cn-hongkong-finance-pop",
+        "cn-wuhan",
+        "cn-zhangbei",
+        "rus-west-1-pop",
+    ];
+    if CENTRAL.contains(&region) {
+        "vpc.aliyuncs.com".to_string()
+    } else if region == "cn-edge-1" {
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com".to_string()
+    } else {
+        format!("vpc.{region}.aliyuncs.com")
+    }
+}
+
+/// A vSwitch id VPC says it does not know is a not-found, as an empty listing is.
+pub fn classify_vswitch(r: &Response) -> Class {
+    let json: Option<Value> = serde_json::from_slice(&r.body).ok();
+    let code = text_field(json.as_ref(), "Code");
+    if code.eq_ignore_ascii_case("InvalidVSwitchId.NotExist")
+        || code.eq_ignore_ascii_case("InvalidVSwitchId.NotFound")
+    {
+        return Class::NotFound(text_field(json.as_ref(), "Message"));
+    }
+    classify(r)
+}
+
 /// The ECS endpoint of a region: `ecs.{region}.aliyuncs.com`, except where the official SDK's
 /// endpoint table says otherwise (the central endpoint, the finance and government regions).
 pub fn host(region: &str) -> String {
@@ -83,7 +128,14 @@ pub(super) async fn call_with(
     query: &[(String, String)],
     classify: fn(&Response) -> Class,
 ) -> Result<Answer, String> {
-    let endpoint = client.config.endpoint(Cloud::Aliyun, region);
+    // VPC's actions go to VPC's host, unless an endpoint is configured for the cloud.
+    let vpc = VPC_OPERATIONS.contains(&action);
+    let endpoint = match client.config.configured(Cloud::Aliyun) {
+        Some(endpoint) => endpoint,
+        None if vpc => crate::clouds::provider::https(vpc_host(region)),
+        None => client.config.endpoint(Cloud::Aliyun, region),
+    };
+    let version = if vpc { VPC_VERSION } else { VERSION };
     let query_text = query_string(query);
     let body_hash = sha256_hex(b"");
     let build = || {
@@ -92,7 +144,7 @@ pub(super) async fn call_with(
         let mut headers: Vec<(&str, &str)> = vec![
             ("host", &endpoint.authority),
             ("x-acs-action", action),
-            ("x-acs-version", VERSION),
+            ("x-acs-version", version),
             ("x-acs-date", &date),
             ("x-acs-signature-nonce", &nonce),
             ("x-acs-content-sha256", &body_hash),
@@ -182,6 +234,12 @@ mod tests {
         );
         assert_eq!(host("cn-hangzhou-finance"), "ecs.aliyuncs.com");
         assert_eq!(host("cn-north-2-gov-1"), "ecs.aliyuncs.com");
+        assert_eq!(vpc_host("cn-beijing"), "vpc.cn-beijing.aliyuncs.com");
+        assert_eq!(vpc_host("cn-hangzhou"), "vpc.aliyuncs.com");
+        assert_eq!(
+            vpc_host("cn-edge-1"),
+            "vpc-nebula.cn-qingdao-nebula.aliyuncs.com"
+        );
     }
 
     #[test]

@@ -73,6 +73,11 @@ struct World {
     /// Alibaba's empty `ImageOwnerAlias` returns every image, Marketplace and community too
     /// (a lenient reading; the SDK's is that it returns system, self and shared only).
     ali_lenient_owner: bool,
+    /// Alibaba VPC `DescribeVSwitches`: region → vSwitch id → (zone, VPC id).
+    ali_vswitches: BTreeMap<String, BTreeMap<String, (String, String)>>,
+    /// VPC answers an unknown vSwitch id with `InvalidVSwitchId.NotFound` (HTTP 404) instead of
+    /// an empty listing (the SDK's model leaves it open).
+    ali_vswitch_not_found_code: bool,
     /// Zenlayer VM: zone → type → the charge types it is sold for.
     zl_charges: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     /// ZEC: zone → (call, type JSON).
@@ -416,6 +421,20 @@ impl FakeCloud {
     }
 
     /// DescribeImages takes one id: a comma list finds nothing.
+    /// A vSwitch in `zone` of `region`, as VPC's `DescribeVSwitches` lists it.
+    pub fn ali_vswitch(&self, region: &str, id: &str, zone: &str) {
+        self.with(|w| {
+            w.ali_vswitches
+                .entry(region.to_string())
+                .or_default()
+                .insert(id.to_string(), (zone.to_string(), format!("vpc-{region}")))
+        });
+    }
+
+    pub fn set_ali_vswitch_not_found_code(&self, on: bool) {
+        self.with(|w| w.ali_vswitch_not_found_code = on);
+    }
+
     pub fn set_ali_single_image_id(&self, on: bool) {
         self.with(|w| w.ali_single_image_id = on);
     }
@@ -544,6 +563,11 @@ impl FakeCloud {
     /// The operations received, in order.
     pub fn requests(&self) -> Vec<String> {
         self.with(|w| w.log.clone())
+    }
+
+    /// How many requests of `op` (`aliyun.DescribeVSwitches`) arrived.
+    pub fn count(&self, op: &str) -> usize {
+        self.with(|w| w.log.iter().filter(|r| *r == op).count())
     }
 
     pub fn bad_signatures(&self) -> usize {
@@ -774,7 +798,24 @@ impl FakeCloud {
                 if w.unknown_regions.contains(&key) {
                     return (404, json!({"RequestId": "fake", "HostId": "ecs", "Code": "InvalidRegionId.NotFound", "Message": "The specified RegionId does not exist."}).to_string(), vec![]);
                 }
-                match req.header("x-acs-action").unwrap_or_default().as_str() {
+                let action = req.header("x-acs-action").unwrap_or_default();
+                // VPC's action is versioned 2016-04-28, ECS's 2014-05-26: a wrong one is refused.
+                let version = if action == "DescribeVSwitches" { "2016-04-28" } else { "2014-05-26" };
+                if req.header("x-acs-version").as_deref() != Some(version) {
+                    return (400, json!({"RequestId": "fake", "Code": "InvalidVersion", "Message": format!("{action} is version {version}")}).to_string(), vec![]);
+                }
+                match action.as_str() {
+                    "DescribeVSwitches" => {
+                        let id = get("VSwitchId");
+                        let found = w.ali_vswitches.get(&key.1).and_then(|v| v.get(&id)).cloned();
+                        match found {
+                            Some((zone, vpc)) => ok(json!({"RequestId": "fake", "TotalCount": 1, "PageNumber": 1, "PageSize": 50,
+                                "VSwitches": {"VSwitch": [{"VSwitchId": id, "ZoneId": zone, "VpcId": vpc, "Status": "Available",
+                                    "CidrBlock": "172.16.0.0/24", "AvailableIpAddressCount": 250, "IsDefault": false}]}})),
+                            None if w.ali_vswitch_not_found_code => (404, json!({"RequestId": "fake", "Code": "InvalidVSwitchId.NotFound", "Message": "Specified virtual switch does not exist."}).to_string(), vec![]),
+                            None => ok(json!({"RequestId": "fake", "TotalCount": 0, "PageNumber": 1, "PageSize": 50, "VSwitches": {"VSwitch": []}})),
+                        }
+                    }
                     "DescribeImages" => {
                         let images = w.images.get(&key).cloned().unwrap_or_default();
                         let asked = get("ImageId");

@@ -44,6 +44,17 @@ impl Run {
         v
     }
 
+    /// The finding of `rule` about `entry`, as the JSON report has it.
+    pub fn diagnostic(&self, entry: &str, rule: &str) -> Value {
+        self.json()["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["entry"] == entry && d["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} for {entry}: {}", self.stdout))
+            .clone()
+    }
+
     /// The `unverified` message of an entry, or empty.
     pub fn reason(&self, entry: &str) -> String {
         self.json()["diagnostics"]
@@ -55,6 +66,16 @@ impl Run {
             .unwrap_or("")
             .to_string()
     }
+}
+
+/// (entry, rule) pairs, sorted as `Run::findings` sorts them.
+pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    v.sort();
+    v
 }
 
 /// A fresh, empty directory under the system's temporary directory.
