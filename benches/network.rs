@@ -32,6 +32,8 @@ const REGIONS: [(&str, &str); 6] = [
 ];
 const IMAGES_PER_REGION: usize = 50;
 const TYPES: usize = 6;
+/// Alibaba entries launch in these many vSwitches per region (one zone each).
+const VSWITCHES: usize = 4;
 
 fn type_name(cloud: &str, i: usize) -> String {
     match cloud {
@@ -46,9 +48,14 @@ fn plan() -> String {
     for i in 0..2_000 {
         let (cloud, region) = REGIONS[i % REGIONS.len()];
         let image = (i / REGIONS.len()) % IMAGES_PER_REGION;
+        let vswitch = if cloud == "aliyun" {
+            format!(", vswitch: vsw-{region}-{}", i % VSWITCHES)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             text,
-            "  - {{name: vm-{i}, cloud: {cloud}, region: {region}, image: img-{region}-{image}, instance_type: {}}}",
+            "  - {{name: vm-{i}, cloud: {cloud}, region: {region}, image: img-{region}-{image}, instance_type: {}{vswitch}}}",
             type_name(cloud, i % TYPES)
         );
     }
@@ -75,6 +82,7 @@ fn minimum(needs: &Needs) -> usize {
                     + r.images.len()
                     + per(r.instance_types.len(), 10)
                     + r.charge_types.len()
+                    + r.vswitches.len()
             }
             Api::ZenlayerVm => {
                 zenlayer_quota |= r.quota;
@@ -112,6 +120,11 @@ fn main() {
                     fake.ali_image(region, &id, "Available", "x86_64", 20, &refs);
                 }
                 _ => fake.zl_image(region, &id, "AVAILABLE"),
+            }
+        }
+        if cloud == "aliyun" {
+            for k in 0..VSWITCHES {
+                fake.ali_vswitch(region, &format!("vsw-{region}-{k}"), &format!("{region}-h"));
             }
         }
         for t in 0..TYPES {

@@ -113,6 +113,13 @@ pub struct ImageInfo {
     /// Which instance types it allows. Absent: not fetched (or the cloud cannot say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint: Option<Constraint>,
+    /// Alibaba `Features.NvmeSupport`: `supported` or `unsupported`; absent when the answer
+    /// does not say (Alibaba then treats the image as not supporting NVMe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvme: Option<String>,
+    /// Alibaba `BootMode` (`BIOS`, `UEFI`, `UEFI-Preferred`), JD `bootMode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_mode: Option<String>,
 }
 
 /// An image's instance-type constraint, in the clouds' own includes/excludes terms.
@@ -195,6 +202,12 @@ pub struct InstanceTypes {
 pub struct InstanceTypeInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<Arch>,
+    /// Alibaba `NvmeSupport`: `required` (cloud disks attach over NVMe) or `unsupported`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvme: Option<String>,
+    /// Alibaba `SupportedBootModes` (`BIOS`, `UEFI`); absent when the answer has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_modes: Option<Vec<String>>,
 }
 
 /// The instance types a region sells for one charge type: every type it sells, with where it

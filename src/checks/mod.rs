@@ -8,6 +8,7 @@
 //! file runs them all (`run`).
 
 mod architecture_mismatch;
+mod boot_mode_mismatch;
 pub mod catalog;
 mod finding;
 mod image_not_found;
@@ -17,6 +18,7 @@ mod instance_type_excluded;
 mod instance_type_not_included;
 mod instance_type_sold_out;
 mod instance_type_unknown;
+mod nvme_unsupported;
 mod pairing;
 mod rule;
 mod rule_files;

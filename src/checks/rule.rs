@@ -2,10 +2,10 @@
 //! the list of them (`BUILTIN`), in the order `preflight rules` lists them.
 
 use super::{
-    Pairing, RegionImages, architecture_mismatch, image_not_found, image_quota_exceeded,
-    image_unavailable, instance_type_excluded, instance_type_not_included, instance_type_sold_out,
-    instance_type_unknown, system_disk_too_small, unverified, vswitch_not_found,
-    vswitch_zone_mismatch,
+    Pairing, RegionImages, architecture_mismatch, boot_mode_mismatch, image_not_found,
+    image_quota_exceeded, image_unavailable, instance_type_excluded, instance_type_not_included,
+    instance_type_sold_out, instance_type_unknown, nvme_unsupported, system_disk_too_small,
+    unverified, vswitch_not_found, vswitch_zone_mismatch,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::Side;
@@ -87,6 +87,8 @@ pub const BUILTIN: &[&Rule] = &[
     &instance_type_sold_out::RULE,
     &vswitch_not_found::RULE,
     &vswitch_zone_mismatch::RULE,
+    &nvme_unsupported::RULE,
+    &boot_mode_mismatch::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,
     &unverified::RULE,

@@ -199,3 +199,67 @@ async fn the_vswitch_decides_the_zone_in_terraform() {
         human.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nvme_and_boot_modes_come_from_the_answers_already_fetched() {
+    let fake = FakeCloud::start().await;
+    let types = ["ecs.g8i.large", "ecs.g6.large"];
+    for t in types {
+        fake.ali_type("cn-hangzhou", t, "X86");
+    }
+    fake.ali_type_features("ecs.g8i.large", "required", &["BIOS", "UEFI"]);
+    fake.ali_type_features("ecs.g6.large", "unsupported", &["BIOS"]);
+    for (id, nvme, boot) in [
+        ("m-imported", "unsupported", "BIOS"),
+        ("m-modern", "supported", "UEFI-Preferred"),
+        ("m-uefi", "supported", "UEFI"),
+    ] {
+        fake.ali_image("cn-hangzhou", id, "Available", "x86_64", 20, &types);
+        fake.ali_image_features("cn-hangzhou", id, nvme, boot);
+    }
+    let plan = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n\
+        - {name: no-nvme, image: m-imported, instance_type: ecs.g8i.large}\n\
+        - {name: nvme, image: m-modern, instance_type: ecs.g8i.large}\n\
+        - {name: old-type, image: m-imported, instance_type: ecs.g6.large}\n\
+        - {name: uefi-on-bios, image: m-uefi, instance_type: ecs.g6.large}\n\
+        - {name: dual, image: m-modern, instance_type: ecs.g6.large}\n";
+    let run = run_with(
+        &[("plan.yaml", plan)],
+        fake.env(),
+        &["validate", "plan.yaml", "--format", "json"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("no-nvme", "nvme-unsupported"),
+            ("uefi-on-bios", "boot-mode-mismatch"),
+        ]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.diagnostic("no-nvme", "nvme-unsupported")["line"], 3);
+    // Nothing more was asked than before: the same answers carry both facts.
+    assert_eq!(fake.count("aliyun.DescribeInstanceTypes"), 1);
+    // The same in Terraform, at `instance_type`; the control beside it passes.
+    let tf = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
+        resource \"alicloud_instance\" \"no_nvme\" {\n  image_id      = \"m-imported\"\n  instance_type = \"ecs.g8i.large\"\n}\n\n\
+        resource \"alicloud_instance\" \"nvme\" {\n  image_id      = \"m-modern\"\n  instance_type = \"ecs.g8i.large\"\n}\n";
+    let run_tf = run_with(
+        &[("main.tf", tf)],
+        fake.env(),
+        &["validate", "main.tf", "--format", "json"],
+    )
+    .await;
+    assert_eq!(
+        run_tf.findings(),
+        pairs(&[("alicloud_instance.no_nvme", "nvme-unsupported")]),
+        "{}",
+        run_tf.stdout
+    );
+    assert_eq!(
+        run_tf.diagnostic("alicloud_instance.no_nvme", "nvme-unsupported")["line"],
+        7
+    );
+}

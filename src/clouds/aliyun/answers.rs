@@ -36,7 +36,14 @@ pub fn image_info(image: &Value, constraint: Option<Constraint>) -> ImageInfo {
         architecture: Arch::parse(&image["Architecture"]),
         min_system_disk_gb: image["Size"].as_u64().and_then(|n| u32::try_from(n).ok()),
         constraint,
+        nvme: text(&image["Features"]["NvmeSupport"]),
+        boot_mode: text(&image["BootMode"]),
     }
+}
+
+/// A non-empty string field.
+fn text(value: &Value) -> Option<String> {
+    value.as_str().filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// `DescribeImageSupportInstanceTypes`: the image's includes list.
@@ -68,6 +75,11 @@ pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String
                 t["InstanceTypeId"].as_str()?.to_string(),
                 InstanceTypeInfo {
                     architecture: Arch::parse(&t["CpuArchitecture"]),
+                    nvme: text(&t["NvmeSupport"]),
+                    boot_modes: t["SupportedBootModes"]["SupportedBootMode"]
+                        .as_array()
+                        .map(|modes| modes.iter().filter_map(text).collect())
+                        .filter(|modes: &Vec<String>| !modes.is_empty()),
                 },
             ))
         })

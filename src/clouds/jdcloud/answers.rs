@@ -72,6 +72,9 @@ pub fn image_fact(id: &str, images: &Batch, constraints: &Batch) -> ImageFact {
             .as_u64()
             .and_then(|n| u32::try_from(n).ok()),
         constraint: Some(constraint),
+        nvme: None,
+        // "启动模式，默认bios": JD's types say no boot mode, so nothing compares it yet.
+        boot_mode: entry["bootMode"].as_str().map(str::to_string),
     })
 }
 
@@ -121,6 +124,7 @@ pub fn instance_types(
             name.to_string(),
             InstanceTypeInfo {
                 architecture: Arch::parse(&t["architecture"]),
+                ..InstanceTypeInfo::default()
             },
         );
         let zones: BTreeMap<String, bool> = t["state"]

@@ -53,6 +53,8 @@ fn status(image: &Value) -> ImageInfo {
         architecture: None,
         min_system_disk_gb: None,
         constraint: None,
+        nvme: None,
+        boot_mode: None,
     }
 }
 

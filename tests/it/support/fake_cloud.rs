@@ -339,6 +339,35 @@ impl FakeCloud {
         });
     }
 
+    /// An Alibaba image's `Features.NvmeSupport` and `BootMode`, as `DescribeImages` has them.
+    pub fn ali_image_features(&self, region: &str, id: &str, nvme: &str, boot: &str) {
+        self.with(|w| {
+            if let Some(image) = w
+                .images
+                .get_mut(&("aliyun".to_string(), region.to_string()))
+                .and_then(|images| images.get_mut(id))
+            {
+                image["Features"] = json!({"NvmeSupport": nvme, "ImdsSupport": "v2"});
+                image["BootMode"] = json!(boot);
+            }
+        });
+    }
+
+    /// An Alibaba type's `NvmeSupport` and `SupportedBootModes`, as `DescribeInstanceTypes`
+    /// has them.
+    pub fn ali_type_features(&self, name: &str, nvme: &str, boot_modes: &[&str]) {
+        self.with(|w| {
+            if let Some(t) = w
+                .types
+                .get_mut(&("aliyun".to_string(), String::new()))
+                .and_then(|types| types.get_mut(name))
+            {
+                t["NvmeSupport"] = json!(nvme);
+                t["SupportedBootModes"] = json!({"SupportedBootMode": boot_modes});
+            }
+        });
+    }
+
     /// A type in Alibaba's global catalogue, sold in `region` (zone `{region}-h`) every way.
     pub fn ali_type(&self, region: &str, name: &str, arch: &str) {
         self.ali_catalogue_only(name, arch);
