@@ -58,6 +58,8 @@ pub fn facts() -> Facts {
                     architecture: None,
                     min_system_disk_gb: Some(20),
                     constraint: Some(Constraint::Excludes(["c.z3.large".to_string()].into())),
+                    nvme: None,
+                    boot_mode: None,
                 }),
             );
         }
