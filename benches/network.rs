@@ -75,7 +75,7 @@ fn minimum(needs: &Needs) -> usize {
             Api::Jdcloud => {
                 2 * per(r.images.len(), 100)
                     + per(r.instance_types.len(), 100) * (usize::from(spot) + usize::from(regular))
-                    + usize::from(r.quota)
+                    + usize::from(r.quota || r.account)
             }
             Api::Aliyun => {
                 per(r.images.len(), 100)
@@ -83,6 +83,7 @@ fn minimum(needs: &Needs) -> usize {
                     + per(r.instance_types.len(), 10)
                     + r.charge_types.len()
                     + r.vswitches.len()
+                    + usize::from(r.account)
             }
             Api::ZenlayerVm => {
                 zenlayer_quota |= r.quota;

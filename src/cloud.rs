@@ -166,6 +166,12 @@ impl Api {
     pub fn knows_image_quota(self) -> bool {
         matches!(self, Api::Jdcloud | Api::ZenlayerVm)
     }
+
+    /// Whether the API says the account's instance or vCPU quotas (Alibaba's
+    /// `DescribeAccountAttributes`, JD's `describeQuotas`); Zenlayer's has none.
+    pub fn knows_launch_quotas(self) -> bool {
+        matches!(self, Api::Jdcloud | Api::Aliyun)
+    }
 }
 
 impl fmt::Display for Api {

@@ -55,9 +55,59 @@ pub struct RegionFacts {
     /// The custom-image quota.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<Fetched<Quota>>,
+    /// What the account may launch here: Alibaba's `DescribeAccountAttributes` (network
+    /// types, vCPU quotas), JD's instance and vCPU quotas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Fetched<Account>>,
     /// Per vSwitch id (Alibaba): the zone it lies in.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vswitches: BTreeMap<String, VSwitchFact>,
+}
+
+/// What the account may launch in a region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// Alibaba `instance-network-type`: the networks new instances may use (`vpc`,
+    /// `classic`); absent when the answer has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_types: Option<BTreeSet<String>>,
+    /// Launch quotas by name: Alibaba `postpaid-vcpu` and `spot-vcpu`, JD `instance` and
+    /// `instance_cpu`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quotas: BTreeMap<String, Quota>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountForm {
+    network_types: Option<BTreeSet<String>>,
+    quotas: Option<BTreeMap<String, Quota>>,
+    error: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Fetched<Account> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match AccountForm::deserialize(d)? {
+            AccountForm {
+                network_types: None,
+                quotas: None,
+                error: Some(e),
+            } => Ok(Fetched::Error(e)),
+            AccountForm {
+                network_types,
+                quotas,
+                error: None,
+            } => Ok(Fetched::Known(Account {
+                network_types,
+                quotas: quotas.unwrap_or_default(),
+            })),
+            _ => Err(D::Error::custom(
+                "an account is `network_types` and `quotas`, or only `error`",
+            )),
+        }
+    }
 }
 
 /// What the cloud said about one vSwitch.
@@ -208,6 +258,9 @@ pub struct InstanceTypeInfo {
     /// Alibaba `SupportedBootModes` (`BIOS`, `UEFI`); absent when the answer has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot_modes: Option<Vec<String>>,
+    /// vCPUs of one instance (Alibaba `CpuCoreCount`, JD `cpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcpus: Option<u32>,
 }
 
 /// The instance types a region sells for one charge type: every type it sells, with where it
@@ -451,6 +504,20 @@ impl Facts {
         }
     }
 
+    /// What the account may launch in the region.
+    pub fn account(&self, api: Api, region: &str) -> Result<&Account, Missing> {
+        let facts = self.region(api, region)?;
+        match &facts.account {
+            Some(Fetched::Known(a)) => Ok(a),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "what the account may launch in `{region}` could not be fetched: {reason}"
+            ))),
+            None => Err(facts.missing(format!(
+                "the facts do not say what the account may launch in `{region}`"
+            ))),
+        }
+    }
+
     /// The vSwitch's zone and network; `None` when the cloud says it does not exist.
     pub fn vswitch(
         &self,
@@ -509,6 +576,7 @@ impl Facts {
                         .filter(|a| matches!(a, Fetched::Error(_)))
                         .count()
                     + usize::from(matches!(r.quota, Some(Fetched::Error(_))))
+                    + usize::from(matches!(r.account, Some(Fetched::Error(_))))
                     + r.vswitches
                         .values()
                         .filter(|v| matches!(v, VSwitchFact::Error { .. }))

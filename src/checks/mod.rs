@@ -10,10 +10,12 @@
 mod architecture_mismatch;
 mod boot_mode_mismatch;
 pub mod catalog;
+mod classic_network_unavailable;
 mod finding;
 mod image_not_found;
 mod image_quota_exceeded;
 mod image_unavailable;
+mod instance_quota_exceeded;
 mod instance_type_excluded;
 mod instance_type_not_included;
 mod instance_type_sold_out;
@@ -27,7 +29,7 @@ mod unverified;
 mod vswitch_not_found;
 mod vswitch_zone_mismatch;
 
-pub use pairing::{Pairing, RegionImages, family};
+pub use pairing::{LaunchQuota, Pairing, RegionImages, RegionLaunches, Takes, family};
 pub use rule::{BUILTIN, Check, Need, Rule, UNVERIFIED, builtin, ids};
 
 use std::collections::BTreeMap;
@@ -108,10 +110,44 @@ pub fn run(
         }
     }
 
+    for region in group_launches(plans, facts) {
+        for rule in &rules {
+            if let Check::Launches(check) = rule.check {
+                out.diagnostics.extend(check(&region));
+            }
+        }
+        if check_unverified && let Some(d) = unverified::check_launches(&region, &needs) {
+            out.diagnostics.push(d);
+        }
+    }
+
     out.notices = notices(plans, &needs);
     out.notices
         .extend(plans.iter().flat_map(|p| p.notices.iter().cloned()));
     out
+}
+
+/// Per API and region, every entry that adds instances with a known type, in plan order.
+fn group_launches<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionLaunches<'a>> {
+    let mut groups: BTreeMap<(Api, &str), Vec<&crate::plan::Instance>> = BTreeMap::new();
+    for instance in plans.iter().flat_map(|p| &p.instances) {
+        if instance.adds_instances && instance.knows(crate::plan::Side::InstanceType) {
+            groups
+                .entry((instance.api(), instance.region.value.as_str()))
+                .or_default()
+                .push(instance);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((api, region), entries)| RegionLaunches {
+            api,
+            region,
+            entries,
+            facts,
+        })
+        .filter(|r| r.api.knows_launch_quotas())
+        .collect()
 }
 
 fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionImages<'a>> {

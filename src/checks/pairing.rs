@@ -221,6 +221,99 @@ pub fn family(instance_type: &str) -> &str {
         .map_or(instance_type, |(f, _)| f)
 }
 
+/// The instances every plan launches in one region (those that add instances to the
+/// account), in plan order: what the launch quotas are checked against.
+pub struct RegionLaunches<'a> {
+    pub api: Api,
+    pub region: &'a str,
+    pub entries: Vec<&'a Instance>,
+    pub facts: &'a Facts,
+}
+
+/// What one instance of an entry takes of a launch quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    Counts(u64),
+    /// Nothing the quota counts: a type the region does not offer, or one the facts do not
+    /// know (its own findings say so).
+    Nothing,
+    /// An offered type whose vCPUs the facts do not say.
+    Unknown,
+}
+
+/// One launch quota: its key in the facts, what it counts (for messages), which entries it
+/// covers, and what one instance of an entry takes of it.
+pub struct LaunchQuota {
+    pub key: &'static str,
+    pub what: &'static str,
+    pub charges: &'static [ChargeType],
+    /// vCPUs per instance (else one per instance).
+    pub vcpus: bool,
+}
+
+impl RegionLaunches<'_> {
+    /// The launch quotas the region's API has: Alibaba's vCPUs of pay-as-you-go and of spot
+    /// instances (subscriptions are not under them), JD's instances and vCPUs.
+    pub fn quotas(&self) -> &'static [LaunchQuota] {
+        const ALIBABA: &[LaunchQuota] = &[
+            LaunchQuota {
+                key: "postpaid-vcpu",
+                what: "pay-as-you-go vCPU",
+                charges: &[ChargeType::Postpaid],
+                vcpus: true,
+            },
+            LaunchQuota {
+                key: "spot-vcpu",
+                what: "spot vCPU",
+                charges: &[ChargeType::Spot],
+                vcpus: true,
+            },
+        ];
+        const JD: &[LaunchQuota] = &[
+            LaunchQuota {
+                key: "instance",
+                what: "instance",
+                charges: &[ChargeType::Postpaid, ChargeType::Prepaid, ChargeType::Spot],
+                vcpus: false,
+            },
+            LaunchQuota {
+                key: "instance_cpu",
+                what: "vCPU",
+                charges: &[ChargeType::Postpaid, ChargeType::Prepaid, ChargeType::Spot],
+                vcpus: true,
+            },
+        ];
+        match self.api {
+            Api::Aliyun => ALIBABA,
+            Api::Jdcloud => JD,
+            _ => &[],
+        }
+    }
+
+    /// The entries a quota covers.
+    pub fn covered<'b>(&'b self, quota: &'b LaunchQuota) -> impl Iterator<Item = &'b Instance> {
+        self.entries
+            .iter()
+            .copied()
+            .filter(|e| quota.charges.contains(&e.charge()))
+    }
+
+    /// What one instance of `entry` takes of `quota`.
+    pub fn each(&self, quota: &LaunchQuota, entry: &Instance) -> Takes {
+        let Ok(Some(info)) =
+            self.facts
+                .instance_type(self.api, self.region, &entry.instance_type.value)
+        else {
+            return Takes::Nothing;
+        };
+        if !quota.vcpus {
+            return Takes::Counts(1);
+        }
+        info.vcpus
+            .map_or(Takes::Unknown, |n| Takes::Counts(u64::from(n)))
+    }
+}
+
 /// The custom images every plan creates in one region, in plan order.
 pub struct RegionImages<'a> {
     pub api: Api,

@@ -2,8 +2,9 @@
 //! the list of them (`BUILTIN`), in the order `preflight rules` lists them.
 
 use super::{
-    Pairing, RegionImages, architecture_mismatch, boot_mode_mismatch, image_not_found,
-    image_quota_exceeded, image_unavailable, instance_type_excluded, instance_type_not_included,
+    Pairing, RegionImages, RegionLaunches, architecture_mismatch, boot_mode_mismatch,
+    classic_network_unavailable, image_not_found, image_quota_exceeded, image_unavailable,
+    instance_quota_exceeded, instance_type_excluded, instance_type_not_included,
     instance_type_sold_out, instance_type_unknown, nvme_unsupported, system_disk_too_small,
     unverified, vswitch_not_found, vswitch_zone_mismatch,
 };
@@ -25,6 +26,8 @@ pub enum Need {
     Quota,
     /// The zone of the entry's vSwitch (Alibaba), where it names one.
     VSwitch,
+    /// What the account may launch in the region: network types, instance and vCPU quotas.
+    Account,
 }
 
 impl Need {
@@ -34,7 +37,7 @@ impl Need {
             Need::Image => &[Side::Image],
             Need::Constraint => &[Side::Image, Side::InstanceType],
             Need::InstanceType | Need::Availability => &[Side::InstanceType],
-            Need::Quota | Need::VSwitch => &[],
+            Need::Quota | Need::VSwitch | Need::Account => &[],
         }
     }
 }
@@ -46,6 +49,8 @@ pub enum Check {
     Pairing(fn(&Pairing) -> Option<Diagnostic>),
     /// The custom images all plans create in one region.
     Region(fn(&RegionImages) -> Option<Diagnostic>),
+    /// The instances all plans launch in one region.
+    Launches(fn(&RegionLaunches) -> Vec<Diagnostic>),
     /// Reports what the other enabled rules could not check.
     Unverified,
 }
@@ -89,6 +94,8 @@ pub const BUILTIN: &[&Rule] = &[
     &vswitch_zone_mismatch::RULE,
     &nvme_unsupported::RULE,
     &boot_mode_mismatch::RULE,
+    &classic_network_unavailable::RULE,
+    &instance_quota_exceeded::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,
     &unverified::RULE,

@@ -29,7 +29,7 @@
 //! then run again. To let unverified pairings pass on purpose, use `--allow-unverified`, or a
 //! `# preflight-ignore: unverified -- why` comment for one entry.
 
-use super::{Check, Need, Pairing, RegionImages, Rule};
+use super::{Check, Need, Pairing, RegionImages, RegionLaunches, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{ImageState, Missing};
 use crate::plan::{Side, Unchecked};
@@ -82,6 +82,15 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     if needs.contains(&Need::Availability)
         && knows_type
         && let Err(why) = p.facts.availability(api, region, p.charge())
+    {
+        type_reasons.push(why);
+    }
+    // What the account may launch: its network types (classic), its launch quotas. Said
+    // here, with the pairing's other reasons, so one cause is one message.
+    if needs.contains(&Need::Account)
+        && (instance.classic_network.is_some()
+            || (instance.adds_instances && knows_type && p.api().knows_launch_quotas()))
+        && let Err(why) = p.facts.account(api, region)
     {
         type_reasons.push(why);
     }
@@ -150,6 +159,51 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
             r.region,
             why.0
         ),
+        "not verified",
+    ));
+    d.needs_facts = true;
+    Some(d)
+}
+
+/// Whether the launch quotas of a region could be checked: the account's quotas fetched, each
+/// quota the entries fall under known, and the vCPUs of every type it counts. Said once per
+/// region, at the first entry it could not count.
+pub(super) fn check_launches(r: &RegionLaunches, needs: &[Need]) -> Option<Diagnostic> {
+    if !needs.contains(&Need::Account) {
+        return None;
+    }
+    // An account that could not be fetched is said at each pairing that needs it.
+    let account = r.facts.account(r.api, r.region).ok()?;
+    let place = format!("{} {} `{}`", r.api, r.api.region_word(), r.region);
+    let (at, why) = {
+        r.quotas().iter().find_map(|quota| {
+            let mut covered = r.covered(quota).peekable();
+            let head = *covered.peek()?;
+            if !account.quotas.contains_key(quota.key) {
+                return Some((
+                    head,
+                    format!("the cloud's answer has no {} quota", quota.what),
+                ));
+            }
+            r.covered(quota)
+                .find(|e| r.each(quota, e) == super::Takes::Unknown)
+                .map(|e| {
+                    (
+                        e,
+                        format!(
+                            "the facts do not say how many vCPUs `{}` has",
+                            e.instance_type.value
+                        ),
+                    )
+                })
+        })?
+    };
+    let mut d = unverified(Diagnostic::for_instance(
+        RULE.id,
+        RULE.severity,
+        at,
+        at.name.span,
+        format!("could not check the launch quotas of {place}: {why}"),
         "not verified",
     ));
     d.needs_facts = true;

@@ -23,6 +23,9 @@ pub struct RegionNeeds {
     pub quota: bool,
     /// The vSwitches the plans launch in (Alibaba): their zones.
     pub vswitches: BTreeSet<String>,
+    /// The plans launch instances here: what the account may launch matters (Alibaba's
+    /// network types and vCPU quotas, JD's instance and vCPU quotas).
+    pub account: bool,
 }
 
 impl Needs {
@@ -44,6 +47,13 @@ impl Needs {
                 }
                 if let Some(vswitch) = &i.vswitch {
                     r.vswitches.insert(vswitch.value.clone());
+                }
+                if (i.adds_instances
+                    && i.knows(crate::plan::Side::InstanceType)
+                    && i.api().knows_launch_quotas())
+                    || i.classic_network.is_some()
+                {
+                    r.account = true;
                 }
             }
             for image in &plan.images {

@@ -88,8 +88,9 @@ mod tests {
             serde_json::from_str(ali.split_once('\n').expect("heading").1).expect("JSON");
         assert_eq!(
             body["Statement"][0]["Action"].as_array().map(Vec::len),
-            Some(5)
+            Some(6)
         );
+        assert!(ali.contains("\"ecs:DescribeAccountAttributes\""));
         assert!(ali.contains("\"ecs:DescribeAvailableResource\""));
         // A vSwitch's zone is VPC's, named under its own service.
         assert!(ali.contains("\"vpc:DescribeVSwitches\""), "{ali}");

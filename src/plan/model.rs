@@ -43,6 +43,13 @@ pub struct Instance {
     pub zone: Option<Value<String>>,
     /// The vSwitch (Alibaba), where the plan says and it is known: the zone is its zone.
     pub vswitch: Option<Value<String>>,
+    /// A Terraform Alibaba instance with no `vswitch_id`: it launches in the classic network
+    /// (at its block). YAML plans never say so.
+    pub classic_network: Option<SourceSpan>,
+    /// Whether the entry adds `count` instances to the account (the launch quotas): not a
+    /// template or scaling configuration, not an instance Terraform replaces (the old one
+    /// frees its place first).
+    pub adds_instances: bool,
     /// How the instances are bought, where the plan says (else postpaid).
     pub charge_type: Option<Value<ChargeType>>,
     /// 1-based line where the entry starts.

@@ -200,6 +200,8 @@ impl<'a> Builder<'a> {
             service,
             zone,
             vswitch,
+            classic_network: None,
+            adds_instances: true,
             charge_type,
             line,
             file: self.source.clone(),

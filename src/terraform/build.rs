@@ -249,6 +249,12 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         };
+        // An instance with no vSwitch at all launches in the classic network.
+        let no_vswitch = matches!(&r.attrs.vswitch, Attr::Absent)
+            || matches!(&r.attrs.vswitch, Attr::Known { value, .. } if value.is_empty());
+        let classic_network =
+            (launches.vswitch.is_some() && launches.launches_itself && no_vswitch)
+                .then_some(r.header);
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -261,6 +267,9 @@ impl<'a> Builder<'a> {
             service: r.ty.api.service(),
             zone,
             vswitch,
+            classic_network,
+            // A replaced instance frees its place first; templates launch nothing.
+            adds_instances: launches.launches_itself && !r.deletes,
             charge_type,
             line,
             file: r.file.clone(),

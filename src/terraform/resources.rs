@@ -24,6 +24,9 @@ pub struct Launches {
     pub amount: Option<&'static str>,
     /// The vSwitch attribute (Alibaba): the zone is the vSwitch's.
     pub vswitch: Option<&'static str>,
+    /// Whether the resource launches its instances itself (not a template or a scaling
+    /// configuration): they count toward the launch quotas.
+    pub launches_itself: bool,
 }
 
 /// What a resource type is to preflight.
@@ -281,6 +284,7 @@ const ZENLAYER_VM: Kind = Kind::Instance(Launches {
     charge: ChargeFrom::Zenlayer("instance_charge_type"),
     amount: None,
     vswitch: None,
+    launches_itself: true,
 });
 
 /// Alibaba's launch template; the other Alibaba resources differ from it in a field or two.
@@ -294,6 +298,7 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     charge: ALIBABA_CHARGE,
     amount: None,
     vswitch: Some("vswitch_id"),
+    launches_itself: false,
 };
 
 const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
@@ -310,6 +315,7 @@ pub const TYPES: &[ResourceType] = &[
             disk: &["system_disk_size"],
             // With `vswitch_id`, the zone is the vSwitch's: `availability_zone` "is ignored".
             zone: Some("availability_zone"),
+            launches_itself: true,
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -318,6 +324,7 @@ pub const TYPES: &[ResourceType] = &[
         api: Api::Aliyun,
         kind: Kind::Instance(Launches {
             amount: Some("amount"),
+            launches_itself: true,
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -379,6 +386,7 @@ pub const TYPES: &[ResourceType] = &[
             charge: ChargeFrom::Postpaid,
             amount: None,
             vswitch: None,
+            launches_itself: true,
         }),
     },
     ResourceType {
@@ -394,6 +402,7 @@ pub const TYPES: &[ResourceType] = &[
             charge: ChargeFrom::Postpaid,
             amount: None,
             vswitch: None,
+            launches_itself: false,
         }),
     },
     ResourceType {
@@ -429,6 +438,7 @@ pub const TYPES: &[ResourceType] = &[
             charge: ChargeFrom::Postpaid,
             amount: None,
             vswitch: None,
+            launches_itself: true,
         }),
     },
     ResourceType {

@@ -26,6 +26,7 @@ images:
 /// Zenlayer VM 3 (images and postpaid types in FRA-A, one quota call), ZEC 4 (images and
 /// the zone's three type lists).
 const MINIMUM: &[&str] = &[
+    "aliyun.DescribeAccountAttributes",
     "aliyun.DescribeAvailableResource",
     "aliyun.DescribeImageSupportInstanceTypes",
     "aliyun.DescribeImageSupportInstanceTypes",
@@ -1080,7 +1081,7 @@ async fn sts_tokens_are_sent_and_signed() {
     assert_eq!(fake.bad_signatures(), 0);
     assert_eq!(
         fake.signed_token_requests(),
-        5,
+        6,
         "every Alibaba request signed the token"
     );
 }

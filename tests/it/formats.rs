@@ -333,9 +333,10 @@ fn many_findings(n: usize) -> (Scratch, PathBuf) {
     std::fs::write(scratch.0.join("plan.yaml"), plan).expect("plan");
     let facts = r#"{"version": 3, "clouds": {"jdcloud": {"cn-north-1": {
         "images": {"img-gone": {"state": "not_found"}},
-        "instance_types": {"complete": true, "offered": {"g.n4.xlarge": {"architecture": "x86_64"}}},
+        "instance_types": {"complete": true, "offered": {"g.n4.xlarge": {"architecture": "x86_64", "vcpus": 4}}},
         "availability": {"postpaid": {"types": {"g.n4.xlarge": null}}},
-        "quota": {"used": 0, "limit": 10}}}}}"#;
+        "quota": {"used": 0, "limit": 10},
+        "account": {"quotas": {"instance": {"used": 0, "limit": 100000}, "instance_cpu": {"used": 0, "limit": 1000000}}}}}}}"#;
     std::fs::write(scratch.0.join("facts.json"), facts).expect("facts");
     let dir = scratch.0.clone();
     (scratch, dir)

@@ -160,11 +160,19 @@ fn rule_docs_show_their_golden_case() {
     for rule in preflight::checks::BUILTIN {
         let dir = cases_dir().join(rule.id);
         let doc = rule.doc();
-        let plan = std::fs::read_to_string(dir.join("plan.yaml"))
-            .unwrap_or_else(|_| panic!("rule {} has no golden case", rule.id));
-        let yaml = fenced(&doc, "yaml").unwrap_or_else(|| panic!("{}: no yaml example", rule.id));
+        // A YAML plan, or for what only Terraform can say, a `.tf` file.
+        let (plan, lang) = match std::fs::read_to_string(dir.join("plan.yaml")) {
+            Ok(plan) => (plan, "yaml"),
+            Err(_) => (
+                std::fs::read_to_string(dir.join("main.tf"))
+                    .unwrap_or_else(|_| panic!("rule {} has no golden case", rule.id)),
+                "hcl",
+            ),
+        };
+        let example =
+            fenced(&doc, lang).unwrap_or_else(|| panic!("{}: no {lang} example", rule.id));
         assert_eq!(
-            yaml, plan,
+            example, plan,
             "{}: the doc's example plan differs from the case",
             rule.id
         );

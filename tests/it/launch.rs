@@ -2,7 +2,17 @@
 //! against the fake cloud, in YAML and in `.tf`, with a clean control beside each finding.
 
 use crate::support::fake_cloud::{FakeCloud, Fault};
-use crate::support::run::{pairs, run_with};
+use crate::support::run::{Run, pairs, run_with};
+
+/// `preflight validate NAME --format json` on one file, against the fake.
+async fn validate(fake: &FakeCloud, name: &str, text: &str) -> Run {
+    run_with(
+        &[(name, text)],
+        fake.env(),
+        &["validate", name, "--format", "json"],
+    )
+    .await
+}
 
 /// Alibaba's `cn-hangzhou`: one image, `ecs.g7.large` in stock in zone h and sold out in
 /// zone i; a vSwitch in each zone.
@@ -42,12 +52,7 @@ async fn the_vswitch_decides_the_zone_in_a_yaml_plan_under_either_not_found_read
     for code in [false, true] {
         let fake = hangzhou().await;
         fake.set_ali_vswitch_not_found_code(code);
-        let run = run_with(
-            &[("plan.yaml", YAML)],
-            fake.env(),
-            &["validate", "plan.yaml", "--format", "json"],
-        )
-        .await;
+        let run = validate(&fake, "plan.yaml", YAML).await;
         assert_eq!(run.code, 1, "{}", run.stdout);
         assert_eq!(
             run.findings(),
@@ -97,12 +102,7 @@ async fn a_vswitch_that_cannot_be_looked_up_leaves_its_pairings_unverified() {
     let plan = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n\
         - {name: in-vswitch, image: m-web, instance_type: ecs.g7.large, vswitch: vsw-in-h}\n\
         - {name: region-wide, image: m-web, instance_type: ecs.g7.large}\n";
-    let run = run_with(
-        &[("plan.yaml", plan)],
-        fake.env(),
-        &["validate", "plan.yaml", "--format", "json"],
-    )
-    .await;
+    let run = validate(&fake, "plan.yaml", plan).await;
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert_eq!(
         run.findings(),
@@ -156,12 +156,7 @@ resource "alicloud_instance" "says_h" {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_vswitch_decides_the_zone_in_terraform() {
     let fake = hangzhou().await;
-    let run = run_with(
-        &[("main.tf", TF)],
-        fake.env(),
-        &["validate", "main.tf", "--format", "json"],
-    )
-    .await;
+    let run = validate(&fake, "main.tf", TF).await;
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(
         run.findings(),
@@ -203,6 +198,8 @@ async fn the_vswitch_decides_the_zone_in_terraform() {
 #[tokio::test(flavor = "multi_thread")]
 async fn nvme_and_boot_modes_come_from_the_answers_already_fetched() {
     let fake = FakeCloud::start().await;
+    // An account that may still create classic instances: the `.tf` below has no vSwitch.
+    fake.ali_networks("cn-hangzhou", &["vpc", "classic"]);
     let types = ["ecs.g8i.large", "ecs.g6.large"];
     for t in types {
         fake.ali_type("cn-hangzhou", t, "X86");
@@ -223,12 +220,7 @@ async fn nvme_and_boot_modes_come_from_the_answers_already_fetched() {
         - {name: old-type, image: m-imported, instance_type: ecs.g6.large}\n\
         - {name: uefi-on-bios, image: m-uefi, instance_type: ecs.g6.large}\n\
         - {name: dual, image: m-modern, instance_type: ecs.g6.large}\n";
-    let run = run_with(
-        &[("plan.yaml", plan)],
-        fake.env(),
-        &["validate", "plan.yaml", "--format", "json"],
-    )
-    .await;
+    let run = validate(&fake, "plan.yaml", plan).await;
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(
         run.findings(),
@@ -246,12 +238,7 @@ async fn nvme_and_boot_modes_come_from_the_answers_already_fetched() {
     let tf = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
         resource \"alicloud_instance\" \"no_nvme\" {\n  image_id      = \"m-imported\"\n  instance_type = \"ecs.g8i.large\"\n}\n\n\
         resource \"alicloud_instance\" \"nvme\" {\n  image_id      = \"m-modern\"\n  instance_type = \"ecs.g8i.large\"\n}\n";
-    let run_tf = run_with(
-        &[("main.tf", tf)],
-        fake.env(),
-        &["validate", "main.tf", "--format", "json"],
-    )
-    .await;
+    let run_tf = validate(&fake, "main.tf", tf).await;
     assert_eq!(
         run_tf.findings(),
         pairs(&[("alicloud_instance.no_nvme", "nvme-unsupported")]),
@@ -262,4 +249,144 @@ async fn nvme_and_boot_modes_come_from_the_answers_already_fetched() {
         run_tf.diagnostic("alicloud_instance.no_nvme", "nvme-unsupported")["line"],
         7
     );
+}
+
+/// Alibaba's `cn-hangzhou` with `ecs.g7.large` (2 vCPUs in the fake's catalogue) and one
+/// image, for the quota and network tests.
+async fn hangzhou_g7() -> FakeCloud {
+    let fake = FakeCloud::start().await;
+    fake.ali_type("cn-hangzhou", "ecs.g7.large", "X86");
+    fake.ali_image(
+        "cn-hangzhou",
+        "m-web",
+        "Available",
+        "x86_64",
+        20,
+        &["ecs.g7.large"],
+    );
+    fake.ali_vswitch("cn-hangzhou", "vsw-in-h", "cn-hangzhou-h");
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vcpu_quotas_are_summed_over_every_plan_under_either_reading_of_the_answer() {
+    for in_count in [false, true] {
+        let fake = hangzhou_g7().await;
+        fake.set_ali_number_in_count(in_count);
+        fake.launch_quota("aliyun", "cn-hangzhou", "postpaid-vcpu", 90, 100);
+        let first = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n\
+            - {name: web, image: m-web, instance_type: ecs.g7.large, count: 3}\n\
+            - {name: reserved, image: m-web, instance_type: ecs.g7.large, count: 100, charge_type: prepaid}\n";
+        let second = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n\
+            - {name: workers, image: m-web, instance_type: ecs.g7.large, count: 3}\n";
+        let run = run_with(
+            &[("a.plan.yaml", first), ("b.plan.yaml", second)],
+            fake.env(),
+            &["validate", "a.plan.yaml", "b.plan.yaml", "--format", "json"],
+        )
+        .await;
+        assert_eq!(run.code, 1, "{}", run.stdout);
+        // 90 in use + 6 (web) fits; + 6 (workers) does not. Subscriptions are not counted.
+        assert_eq!(
+            run.findings(),
+            pairs(&[("workers", "instance-quota-exceeded")]),
+            "{}",
+            run.stdout
+        );
+        let d = run.diagnostic("workers", "instance-quota-exceeded");
+        let message = d["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("90 in use + 12 planned up to here (3 × 2 for `workers`) = 102 > 100"),
+            "{message}"
+        );
+        assert_eq!(
+            (d["file"].as_str(), d["line"].as_u64()),
+            (Some("b.plan.yaml"), Some(3))
+        );
+        assert_eq!(
+            fake.count("aliyun.DescribeAccountAttributes"),
+            1,
+            "once per region"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jd_instance_quotas_and_a_terraform_count_are_checked() {
+    let fake = FakeCloud::start().await;
+    fake.jd_image("cn-north-1", "img-web", "ready", "x86_64", 40, None);
+    fake.jd_type("cn-north-1", "g.n4.xlarge", "x86_64");
+    fake.launch_quota("jdcloud", "cn-north-1", "instance", 9, 10);
+    let yaml = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n\
+        - {name: one, image: img-web, instance_type: g.n4.xlarge}\n\
+        - {name: two, image: img-web, instance_type: g.n4.xlarge}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("two", "instance-quota-exceeded")]),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.diagnostic("two", "instance-quota-exceeded")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the instance quota of jdcloud region `cn-north-1`"),
+        "{}",
+        run.stdout
+    );
+    // The same in Terraform: `count = 2` at the resource; the template beside it launches
+    // nothing.
+    let tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\n\
+        resource \"jdcloud_instance\" \"web\" {\n  count         = 2\n  az            = \"cn-north-1a\"\n  instance_name = \"web\"\n  image_id      = \"img-web\"\n  instance_type = \"g.n4.xlarge\"\n  subnet_id     = \"subnet-1\"\n}\n\n\
+        resource \"jdcloud_instance_template\" \"t\" {\n  template_name = \"t\"\n  image_id      = \"img-web\"\n  instance_type = \"g.n4.xlarge\"\n}\n";
+    let run = validate(&fake, "main.tf", tf).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("jdcloud_instance.web[1]", "instance-quota-exceeded")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.diagnostic("jdcloud_instance.web[1]", "instance-quota-exceeded")["line"],
+        5
+    );
+}
+
+const CLASSIC_TF: &str = r#"provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_instance" "classic" {
+  image_id      = "m-web"
+  instance_type = "ecs.g7.large"
+}
+
+resource "alicloud_instance" "in_vpc" {
+  image_id      = "m-web"
+  instance_type = "ecs.g7.large"
+  vswitch_id    = "vsw-in-h"
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_without_a_vswitch_fails_where_the_account_has_only_vpc() {
+    let fake = hangzhou_g7().await;
+    let run = validate(&fake, "main.tf", CLASSIC_TF).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("alicloud_instance.classic", "classic-network-unavailable")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.diagnostic("alicloud_instance.classic", "classic-network-unavailable")["line"],
+        5
+    );
+    // An account that may still create classic instances: no finding.
+    let fake = hangzhou_g7().await;
+    fake.ali_networks("cn-hangzhou", &["vpc", "classic"]);
+    let run = validate(&fake, "main.tf", CLASSIC_TF).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }

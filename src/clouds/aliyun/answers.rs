@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::facts::{Arch, Availability, Constraint, ImageInfo, InstanceTypeInfo, VSwitchInfo};
+use crate::facts::{
+    Account, Arch, Availability, Constraint, ImageInfo, InstanceTypeInfo, Quota, VSwitchInfo,
+};
 
 /// `DescribeImages`: `Images.Image[]` by `ImageId`.
 pub fn images(json: &Value) -> Result<BTreeMap<String, Value>, String> {
@@ -80,6 +82,9 @@ pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String
                         .as_array()
                         .map(|modes| modes.iter().filter_map(text).collect())
                         .filter(|modes: &Vec<String>| !modes.is_empty()),
+                    vcpus: t["CpuCoreCount"]
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok()),
                 },
             ))
         })
@@ -153,6 +158,64 @@ pub fn vswitch(json: &Value, id: &str) -> Result<Option<VSwitchInfo>, String> {
     }))
 }
 
+/// The attributes `DescribeAccountAttributes` is asked for.
+pub const ACCOUNT_ATTRIBUTES: [&str; 5] = [
+    "instance-network-type",
+    "max-postpaid-instance-vcpu-count",
+    "used-postpaid-instance-vcpu-count",
+    "max-spot-instance-vcpu-count",
+    "used-spot-instance-vcpu-count",
+];
+
+/// `DescribeAccountAttributes`: `AccountAttributeItems.AccountAttributeItem[]{AttributeName,
+/// AttributeValues.ValueItem[]{Value, Count, …}}`. The networks new instances may use, and
+/// the vCPU quotas of pay-as-you-go and spot instances (`postpaid-vcpu`, `spot-vcpu`). The
+/// model gives no field text: a number is read from `Value`, else from `Count`; a quota whose
+/// `max` or `used` is missing is left out (and its pairings are then unverified).
+pub fn account(json: &Value) -> Result<Account, String> {
+    let items = json["AccountAttributeItems"]["AccountAttributeItem"]
+        .as_array()
+        .ok_or_else(|| "Alibaba Cloud's answer has an unexpected shape".to_string())?;
+    let values = |name: &str| -> Vec<&Value> {
+        items
+            .iter()
+            .filter(|i| i["AttributeName"].as_str() == Some(name))
+            .flat_map(|i| {
+                i["AttributeValues"]["ValueItem"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .collect()
+    };
+    let number = |name: &str| -> Option<u32> {
+        let item = values(name).into_iter().next()?;
+        let from_value = item["Value"]
+            .as_str()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .or_else(|| item["Value"].as_u64().and_then(|n| u32::try_from(n).ok()));
+        from_value.or_else(|| item["Count"].as_u64().and_then(|n| u32::try_from(n).ok()))
+    };
+    let networks: Vec<String> = values("instance-network-type")
+        .into_iter()
+        .filter_map(|v| v["Value"].as_str())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+        .collect();
+    let mut quotas = std::collections::BTreeMap::new();
+    for charge in ["postpaid", "spot"] {
+        let limit = number(&format!("max-{charge}-instance-vcpu-count"));
+        let used = number(&format!("used-{charge}-instance-vcpu-count"));
+        if let (Some(limit), Some(used)) = (limit, used) {
+            quotas.insert(format!("{charge}-vcpu"), Quota { used, limit });
+        }
+    }
+    Ok(Account {
+        network_types: (!networks.is_empty()).then(|| networks.into_iter().collect()),
+        quotas,
+    })
+}
+
 /// Every parser over one answer, as the fuzzer and property tests run them.
 pub fn parse_all(json: &Value) {
     if let Ok(found) = images(json) {
@@ -164,6 +227,7 @@ pub fn parse_all(json: &Value) {
     let _ = catalogue(json);
     let _ = available(json);
     let _ = vswitch(json, "vsw-1");
+    let _ = account(json);
 }
 
 #[cfg(test)]
@@ -200,6 +264,28 @@ mod tests {
         let g6 = sold.types["ecs.g6.large"].as_ref().expect("zones");
         assert!(!g6["cn-hangzhou-h"]);
         assert!(available(&json!({"AvailableZones": {}})).is_err());
+    }
+
+    #[test]
+    fn account_attributes_read_numbers_from_value_or_count() {
+        let item = |name: &str, values: serde_json::Value| json!({"AttributeName": name, "AttributeValues": {"ValueItem": values}});
+        let answer = json!({"AccountAttributeItems": {"AccountAttributeItem": [
+            item("instance-network-type", json!([{"Value": "vpc"}])),
+            item("max-postpaid-instance-vcpu-count", json!([{"Value": "500", "Count": 0}])),
+            item("used-postpaid-instance-vcpu-count", json!([{"Value": "", "Count": 480}])),
+            item("max-spot-instance-vcpu-count", json!([{"Value": "800"}]))]}});
+        let got = account(&answer).expect("reads");
+        assert_eq!(got.network_types, Some(["vpc".to_string()].into()));
+        assert_eq!(
+            got.quotas["postpaid-vcpu"],
+            Quota {
+                used: 480,
+                limit: 500
+            }
+        );
+        // Spot has no `used`: no quota, so its pairings are unverified, never passed.
+        assert!(!got.quotas.contains_key("spot-vcpu"));
+        assert!(account(&json!({})).is_err());
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //!   vSwitch the plans launch in: its `ZoneId` is where the instances land. The SDK models
 //!   `VSwitchId` as one id, so one call each.
 //!
+//! - `DescribeAccountAttributes` once, where the plans launch instances: the networks new
+//!   instances may use, and the vCPU quotas of pay-as-you-go and spot instances.
+//!
 //! Alibaba has no custom-image quota API we know of, so quota is never asked.
 //! `request` sends and classifies, `answers` reads the answers (pure), `sign` signs.
 
@@ -28,8 +31,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use request::{
-    DESCRIBE_AVAILABLE_RESOURCE, DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES, DESCRIBE_IMAGES,
-    DESCRIBE_INSTANCE_TYPES, DESCRIBE_VSWITCHES, call, call_with, classify_batch, classify_vswitch,
+    DESCRIBE_ACCOUNT_ATTRIBUTES, DESCRIBE_AVAILABLE_RESOURCE,
+    DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES, DESCRIBE_IMAGES, DESCRIBE_INSTANCE_TYPES,
+    DESCRIBE_VSWITCHES, call, call_with, classify_batch, classify_vswitch,
 };
 
 use crate::cloud::{Api, ChargeType};
@@ -99,14 +103,22 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             }
         })
         .collect());
-    let (images, supports, types, availability, vswitches) =
-        tokio::join!(images, supports, types, availability, vswitches);
+    let account = async {
+        if needs.account {
+            Some(account(client, region).await)
+        } else {
+            None
+        }
+    };
+    let (images, supports, types, availability, vswitches, account) =
+        tokio::join!(images, supports, types, availability, vswitches, account);
     let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();
 
     let mut facts = RegionFacts {
         instance_types: Some(types),
         availability: availability.into_iter().collect(),
         vswitches: vswitches.into_iter().collect(),
+        account,
         ..RegionFacts::default()
     };
     for (id, found) in images {
@@ -344,6 +356,31 @@ async fn catalogue_pages(
         }
     }
     Ok(types)
+}
+
+/// What the account may launch in the region: one `DescribeAccountAttributes` for the
+/// network types and the vCPU quotas.
+async fn account(client: &Client, region: &str) -> Fetched<crate::facts::Account> {
+    let mut query = vec![("RegionId".to_string(), region.to_string())];
+    for (i, name) in answers::ACCOUNT_ATTRIBUTES.iter().enumerate() {
+        query.push((format!("AttributeName.{}", i + 1), name.to_string()));
+    }
+    match call(
+        client,
+        region,
+        DESCRIBE_ACCOUNT_ATTRIBUTES,
+        Priority::Shared,
+        &query,
+    )
+    .await
+    {
+        Ok(Answer::Json(json)) => match answers::account(&json) {
+            Ok(a) => Fetched::Known(a),
+            Err(reason) => Fetched::Error(format!("DescribeAccountAttributes: {reason}")),
+        },
+        Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAccountAttributes: {m}")),
+        Err(reason) => Fetched::Error(format!("DescribeAccountAttributes: {reason}")),
+    }
 }
 
 /// One vSwitch's zone: VPC `DescribeVSwitches` filtered by its id. An empty listing, or a

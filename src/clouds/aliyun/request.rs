@@ -19,11 +19,13 @@ pub const OPERATIONS: &[&str] = &[
     DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES,
     DESCRIBE_INSTANCE_TYPES,
     DESCRIBE_AVAILABLE_RESOURCE,
+    DESCRIBE_ACCOUNT_ATTRIBUTES,
 ];
 pub const DESCRIBE_IMAGES: &str = "DescribeImages";
 pub const DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES: &str = "DescribeImageSupportInstanceTypes";
 pub const DESCRIBE_INSTANCE_TYPES: &str = "DescribeInstanceTypes";
 pub const DESCRIBE_AVAILABLE_RESOURCE: &str = "DescribeAvailableResource";
+pub const DESCRIBE_ACCOUNT_ATTRIBUTES: &str = "DescribeAccountAttributes";
 
 /// The VPC product's actions (version 2016-04-28, same signature, its own host): a vSwitch's
 /// zone. RAM names them `vpc:…`.

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::facts::{
-    Arch, Constraint, Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes, Quota, Stock,
+    Account, Arch, Constraint, Fetched, ImageFact, ImageInfo, InstanceTypeInfo, InstanceTypes,
+    Quota, Stock,
 };
 
 /// What one batch call said about its ids: per id, its JSON entry (or absent), or why not.
@@ -124,6 +125,7 @@ pub fn instance_types(
             name.to_string(),
             InstanceTypeInfo {
                 architecture: Arch::parse(&t["architecture"]),
+                vcpus: t["cpu"].as_u64().and_then(|n| u32::try_from(n).ok()),
                 ..InstanceTypeInfo::default()
             },
         );
@@ -164,9 +166,42 @@ pub fn quota(json: &Value) -> Fetched<Quota> {
     }
 }
 
+/// The launch quotas asked of `describeQuotas` where plans launch instances.
+pub const LAUNCH_QUOTAS: [&str; 2] = ["instance", "instance_cpu"];
+
+/// `describeQuotas`: the `instance` and `instance_cpu` quotas; one the answer lacks is left
+/// out (its pairings are then unverified).
+pub fn launch_quotas(json: &Value) -> Fetched<Account> {
+    let Some(list) = json["result"]["quotas"].as_array() else {
+        return Fetched::Error(
+            "describeQuotas: JD Cloud's answer has an unexpected shape".to_string(),
+        );
+    };
+    let number = |v: &Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
+    let quotas = list
+        .iter()
+        .filter_map(|q| {
+            let kind = q["resourceType"].as_str()?;
+            LAUNCH_QUOTAS.contains(&kind).then_some(())?;
+            Some((
+                kind.to_string(),
+                Quota {
+                    used: number(&q["used"])?,
+                    limit: number(&q["limit"])?,
+                },
+            ))
+        })
+        .collect();
+    Fetched::Known(Account {
+        network_types: None,
+        quotas,
+    })
+}
+
 /// Every parser over one answer, as the fuzzer and property tests run them.
 pub fn parse_all(json: &Value) {
     let _ = quota(json);
+    let _ = launch_quotas(json);
     let images = images(json);
     let constraints = constraints(json);
     if let Ok(found) = &images {

@@ -30,7 +30,7 @@ use crate::clouds::provider::{self, Fetching, Probe, Provider};
 use crate::clouds::sign::encode;
 use crate::clouds::slots::Priority;
 use crate::clouds::{Client, Endpoint, MAX_PAGES, RegionNeeds, all, chunks, per_region};
-use crate::facts::{Availability, Fetched, InstanceTypes, Quota, RegionFacts};
+use crate::facts::{Availability, Fetched, InstanceTypes, RegionFacts};
 
 const CHUNK: usize = 100;
 
@@ -77,14 +77,36 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
     let images = batches(Op::Images);
     let constraints = batches(Op::Constraints);
     let types = instance_types(client, region, needs);
-    let quota = async {
+    // One `describeQuotas` for what the plans need: images they create, instances they launch.
+    let quotas = async {
+        let mut kinds = Vec::new();
         if needs.quota {
-            Some(quota(client, region).await)
-        } else {
+            kinds.push("image");
+        }
+        if needs.account {
+            kinds.extend(answers::LAUNCH_QUOTAS);
+        }
+        if kinds.is_empty() {
             None
+        } else {
+            Some(quotas(client, region, &kinds).await)
         }
     };
-    let (images, constraints, types, quota) = tokio::join!(images, constraints, types, quota);
+    let (images, constraints, types, quotas) = tokio::join!(images, constraints, types, quotas);
+    let quota = quotas
+        .as_ref()
+        .filter(|_| needs.quota)
+        .map(|answer| match answer {
+            Ok(json) => answers::quota(json),
+            Err(reason) => Fetched::Error(reason.clone()),
+        });
+    let account = quotas
+        .as_ref()
+        .filter(|_| needs.account)
+        .map(|answer| match answer {
+            Ok(json) => answers::launch_quotas(json),
+            Err(reason) => Fetched::Error(reason.clone()),
+        });
 
     let (instance_types, availability) = match types {
         Types::RegionUnknown(why) => {
@@ -102,6 +124,7 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
         instance_types,
         availability,
         quota,
+        account,
         ..RegionFacts::default()
     };
     for ((ids, found), constraint) in image_chunks.iter().zip(images).zip(constraints) {
@@ -328,13 +351,18 @@ async fn types_for(
     Ok((known, sold))
 }
 
-async fn quota(client: &Arc<Client>, region: &str) -> Fetched<Quota> {
-    let query = [
-        ("filters.1.name".to_string(), "resourceTypes".to_string()),
-        ("filters.1.values.1".to_string(), "image".to_string()),
-    ];
+/// `describeQuotas` for `kinds` (`image`, `instance`, `instance_cpu`), one call.
+async fn quotas(
+    client: &Arc<Client>,
+    region: &str,
+    kinds: &[&str],
+) -> Result<serde_json::Value, String> {
+    let mut query = vec![("filters.1.name".to_string(), "resourceTypes".to_string())];
+    for (i, kind) in kinds.iter().enumerate() {
+        query.push((format!("filters.1.values.{}", i + 1), kind.to_string()));
+    }
     let path = format!("/v1/regions/{}/quotas", encode(region));
-    let json = match get(
+    match get(
         client,
         region,
         DESCRIBE_QUOTAS,
@@ -344,9 +372,8 @@ async fn quota(client: &Arc<Client>, region: &str) -> Fetched<Quota> {
     )
     .await
     {
-        Ok(Answer::Json(j)) => j,
-        Ok(Answer::NotFound(m)) => return Fetched::Error(format!("describeQuotas: {m}")),
-        Err(reason) => return Fetched::Error(format!("describeQuotas: {reason}")),
-    };
-    answers::quota(&json)
+        Ok(Answer::Json(j)) => Ok(j),
+        Ok(Answer::NotFound(m)) => Err(format!("describeQuotas: {m}")),
+        Err(reason) => Err(format!("describeQuotas: {reason}")),
+    }
 }

@@ -87,6 +87,14 @@ struct World {
     unknown_regions: std::collections::HashSet<(String, String)>,
     /// (cloud, region) → (used, limit).
     quotas: BTreeMap<(String, String), (u32, u32)>,
+    /// (cloud, region) → launch quota name (`instance`, `instance_cpu`; Alibaba
+    /// `postpaid-vcpu`, `spot-vcpu`) → (used, limit). Unset: 0 used of a large limit.
+    launch_quotas: BTreeMap<(String, String), BTreeMap<String, (u32, u32)>>,
+    /// Alibaba `instance-network-type` per region; unset: `vpc` only.
+    ali_networks: BTreeMap<String, Vec<String>>,
+    /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
+    /// say which field holds it).
+    ali_number_in_count: bool,
     faults: HashMap<String, VecDeque<Fault>>,
     /// Faults that apply to every request of an operation.
     always: HashMap<String, Fault>,
@@ -307,6 +315,31 @@ impl FakeCloud {
                        "architecture": arch, "state": state, "specific": specific, "spot": spot}),
                 );
         });
+    }
+
+    /// A launch quota (`instance`, `instance_cpu` for JD; `postpaid-vcpu`, `spot-vcpu` for
+    /// Alibaba).
+    pub fn launch_quota(&self, cloud: &str, region: &str, name: &str, used: u32, limit: u32) {
+        self.with(|w| {
+            w.launch_quotas
+                .entry((cloud.into(), region.into()))
+                .or_default()
+                .insert(name.into(), (used, limit))
+        });
+    }
+
+    /// The networks an Alibaba account may create instances in, in `region`.
+    pub fn ali_networks(&self, region: &str, networks: &[&str]) {
+        self.with(|w| {
+            w.ali_networks.insert(
+                region.into(),
+                networks.iter().map(|n| n.to_string()).collect(),
+            )
+        });
+    }
+
+    pub fn set_ali_number_in_count(&self, on: bool) {
+        self.with(|w| w.ali_number_in_count = on);
     }
 
     pub fn quota(&self, cloud: &str, region: &str, used: u32, limit: u32) {
@@ -814,8 +847,19 @@ impl FakeCloud {
                     let granted: Vec<Value> = granted.iter().map(strip).collect();
                     ok(json!({"requestId": "fake", "result": {"instanceTypes": general, "specificInstanceTypes": granted, "totalCount": general.len()}}))
                 } else if req.path.ends_with("/quotas") {
-                    let (used, limit) = w.quotas.get(&key).copied().unwrap_or((0, 10));
-                    ok(json!({"requestId": "fake", "result": {"quotas": [{"resourceType": "image", "limit": limit, "used": used}]}}))
+                    // The resource types asked for (`filters.1.values.N`), as the SDK's filter.
+                    let asked: Vec<String> = q.iter().filter(|(k, _)| k.starts_with("filters.1.values.")).map(|(_, v)| v.clone()).collect();
+                    let launch = w.launch_quotas.get(&key).cloned().unwrap_or_default();
+                    let quotas: Vec<Value> = asked.iter().filter_map(|kind| {
+                        let (used, limit) = match kind.as_str() {
+                            "image" => w.quotas.get(&key).copied().unwrap_or((0, 10)),
+                            "instance" => launch.get("instance").copied().unwrap_or((0, 1000)),
+                            "instance_cpu" => launch.get("instance_cpu").copied().unwrap_or((0, 10000)),
+                            _ => return None,
+                        };
+                        Some(json!({"resourceType": kind, "limit": limit, "used": used}))
+                    }).collect();
+                    ok(json!({"requestId": "fake", "result": {"quotas": quotas}}))
                 } else {
                     (404, json!({"requestId": "fake", "error": {"code": 404, "status": "NOT_FOUND", "message": "no such API"}}).to_string(), vec![])
                 }
@@ -834,6 +878,30 @@ impl FakeCloud {
                     return (400, json!({"RequestId": "fake", "Code": "InvalidVersion", "Message": format!("{action} is version {version}")}).to_string(), vec![]);
                 }
                 match action.as_str() {
+                    "DescribeAccountAttributes" => {
+                        let launch = w.launch_quotas.get(&key).cloned().unwrap_or_default();
+                        let networks = w.ali_networks.get(&key.1).cloned().unwrap_or_else(|| vec!["vpc".to_string()]);
+                        let in_count = w.ali_number_in_count;
+                        let number = |n: u32| if in_count { json!({"Value": "", "Count": n}) } else { json!({"Value": n.to_string(), "Count": 0}) };
+                        let asked: Vec<String> = q.iter().filter(|(k, _)| k.starts_with("AttributeName.")).map(|(_, v)| v.clone()).collect();
+                        let items: Vec<Value> = asked.iter().filter_map(|name| {
+                            let values: Vec<Value> = if name == "instance-network-type" {
+                                networks.iter().map(|n| json!({"Value": n, "Count": 1})).collect()
+                            } else {
+                                let (charge, used) = match name.as_str() {
+                                    "max-postpaid-instance-vcpu-count" => ("postpaid", false),
+                                    "used-postpaid-instance-vcpu-count" => ("postpaid", true),
+                                    "max-spot-instance-vcpu-count" => ("spot", false),
+                                    "used-spot-instance-vcpu-count" => ("spot", true),
+                                    _ => return None,
+                                };
+                                let (u, l) = launch.get(&format!("{charge}-vcpu")).copied().unwrap_or((0, 10000));
+                                vec![number(if used { u } else { l })]
+                            };
+                            Some(json!({"AttributeName": name, "AttributeValues": {"ValueItem": values}}))
+                        }).collect();
+                        ok(json!({"RequestId": "fake", "AccountAttributeItems": {"AccountAttributeItem": items}}))
+                    }
                     "DescribeVSwitches" => {
                         let id = get("VSwitchId");
                         let found = w.ali_vswitches.get(&key.1).and_then(|v| v.get(&id)).cloned();
