@@ -59,9 +59,56 @@ pub struct RegionFacts {
     /// types, vCPU quotas), JD's instance and vCPU quotas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<Fetched<Account>>,
+    /// The system disks a type is sold with (Alibaba), per charge type and type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub system_disks: BTreeMap<ChargeType, BTreeMap<String, Fetched<DiskOffer>>>,
     /// Per vSwitch id (Alibaba): the zone it lies in.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vswitches: BTreeMap<String, VSwitchFact>,
+}
+
+/// The system disk categories one type is sold with, zone by zone, each with its size range
+/// in GiB.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskOffer {
+    pub zones: BTreeMap<String, BTreeMap<String, DiskRange>>,
+}
+
+/// A disk category's size range, where the cloud states it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiskOfferForm {
+    zones: Option<BTreeMap<String, BTreeMap<String, DiskRange>>>,
+    error: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Fetched<DiskOffer> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match DiskOfferForm::deserialize(d)? {
+            DiskOfferForm {
+                zones: None,
+                error: Some(e),
+            } => Ok(Fetched::Error(e)),
+            DiskOfferForm {
+                zones: Some(zones),
+                error: None,
+            } => Ok(Fetched::Known(DiskOffer { zones })),
+            _ => Err(D::Error::custom(
+                "a system-disk offer is either `zones`, or only `error`",
+            )),
+        }
+    }
 }
 
 /// What the account may launch in a region.
@@ -504,6 +551,26 @@ impl Facts {
         }
     }
 
+    /// The system disks `instance_type` is sold with for `charge`.
+    pub fn system_disks(
+        &self,
+        api: Api,
+        region: &str,
+        charge: ChargeType,
+        instance_type: &str,
+    ) -> Result<&DiskOffer, Missing> {
+        let facts = self.region(api, region)?;
+        match facts.system_disks.get(&charge).and_then(|t| t.get(instance_type)) {
+            Some(Fetched::Known(offer)) => Ok(offer),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "the system disks `{instance_type}` is sold with could not be fetched: {reason}"
+            ))),
+            None => Err(facts.missing(format!(
+                "the facts do not say which system disks `{instance_type}` is sold with for {charge}"
+            ))),
+        }
+    }
+
     /// What the account may launch in the region.
     pub fn account(&self, api: Api, region: &str) -> Result<&Account, Missing> {
         let facts = self.region(api, region)?;
@@ -577,6 +644,11 @@ impl Facts {
                         .count()
                     + usize::from(matches!(r.quota, Some(Fetched::Error(_))))
                     + usize::from(matches!(r.account, Some(Fetched::Error(_))))
+                    + r.system_disks
+                        .values()
+                        .flat_map(BTreeMap::values)
+                        .filter(|o| matches!(o, Fetched::Error(_)))
+                        .count()
                     + r.vswitches
                         .values()
                         .filter(|v| matches!(v, VSwitchFact::Error { .. }))

@@ -25,6 +25,7 @@ mod pairing;
 mod rule;
 mod rule_files;
 mod system_disk_too_small;
+mod system_disk_unsupported;
 mod unverified;
 mod vswitch_not_found;
 mod vswitch_zone_mismatch;

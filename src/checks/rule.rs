@@ -6,7 +6,7 @@ use super::{
     classic_network_unavailable, image_not_found, image_quota_exceeded, image_unavailable,
     instance_quota_exceeded, instance_type_excluded, instance_type_not_included,
     instance_type_sold_out, instance_type_unknown, nvme_unsupported, system_disk_too_small,
-    unverified, vswitch_not_found, vswitch_zone_mismatch,
+    system_disk_unsupported, unverified, vswitch_not_found, vswitch_zone_mismatch,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::Side;
@@ -28,6 +28,8 @@ pub enum Need {
     VSwitch,
     /// What the account may launch in the region: network types, instance and vCPU quotas.
     Account,
+    /// The system disks the entry's type is sold with (Alibaba), where it names a category.
+    SystemDisks,
 }
 
 impl Need {
@@ -38,6 +40,7 @@ impl Need {
             Need::Constraint => &[Side::Image, Side::InstanceType],
             Need::InstanceType | Need::Availability => &[Side::InstanceType],
             Need::Quota | Need::VSwitch | Need::Account => &[],
+            Need::SystemDisks => &[Side::InstanceType],
         }
     }
 }
@@ -96,6 +99,7 @@ pub const BUILTIN: &[&Rule] = &[
     &boot_mode_mismatch::RULE,
     &classic_network_unavailable::RULE,
     &instance_quota_exceeded::RULE,
+    &system_disk_unsupported::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,
     &unverified::RULE,

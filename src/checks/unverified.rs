@@ -94,6 +94,22 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     {
         type_reasons.push(why);
     }
+    // Only for a type the region sells for the charge: of any other, other rules speak.
+    let sold = |name: &str| {
+        p.facts
+            .availability(api, region, p.charge())
+            .is_ok_and(|a| a.types.contains_key(name))
+    };
+    if needs.contains(&Need::SystemDisks)
+        && knows_type
+        && instance.system_disk_category.is_some()
+        && sold(&instance.instance_type.value)
+        && let Err(why) =
+            p.facts
+                .system_disks(api, region, p.charge(), &instance.instance_type.value)
+    {
+        type_reasons.push(why);
+    }
     if needs.contains(&Need::VSwitch)
         && let Some(vswitch) = &instance.vswitch
         && let Err(why) = p.facts.vswitch(api, region, &vswitch.value)

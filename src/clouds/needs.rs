@@ -23,6 +23,9 @@ pub struct RegionNeeds {
     pub quota: bool,
     /// The vSwitches the plans launch in (Alibaba): their zones.
     pub vswitches: BTreeSet<String>,
+    /// The (charge type, instance type) pairs whose system disks matter (Alibaba entries
+    /// that name a category, or take the provider's default).
+    pub system_disks: BTreeSet<(ChargeType, String)>,
     /// The plans launch instances here: what the account may launch matters (Alibaba's
     /// network types and vCPU quotas, JD's instance and vCPU quotas).
     pub account: bool,
@@ -44,6 +47,10 @@ impl Needs {
                 if i.knows(crate::plan::Side::InstanceType) {
                     r.instance_types.insert(i.instance_type.value.clone());
                     r.charge_types.insert(i.charge());
+                }
+                if i.system_disk_category.is_some() && i.knows(crate::plan::Side::InstanceType) {
+                    r.system_disks
+                        .insert((i.charge(), i.instance_type.value.clone()));
                 }
                 if let Some(vswitch) = &i.vswitch {
                     r.vswitches.insert(vswitch.value.clone());

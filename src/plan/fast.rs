@@ -169,7 +169,7 @@ impl<'a> Reader<'a> {
         let at = self.mapping_start()?;
         let (mut name, mut cloud, mut region, mut image, mut instance_type) =
             (None, None, None, None, None);
-        let (mut count, mut system_disk_gb) = (None, None);
+        let (mut count, mut system_disk_gb, mut system_disk_category) = (None, None, None);
         let (mut zone, mut vswitch, mut charge_type, mut service) = (None, None, None, None);
         while let Some(key) = self.key()? {
             match key.as_ref() {
@@ -181,6 +181,9 @@ impl<'a> Reader<'a> {
                 "count" if count.is_none() => count = Some(self.integer()?),
                 "system_disk_gb" if system_disk_gb.is_none() => {
                     system_disk_gb = Some(self.integer()?)
+                }
+                "system_disk_category" if system_disk_category.is_none() => {
+                    system_disk_category = Some(self.string()?)
                 }
                 "zone" if zone.is_none() => zone = Some(self.string()?),
                 "vswitch" if vswitch.is_none() => vswitch = Some(self.string()?),
@@ -198,6 +201,7 @@ impl<'a> Reader<'a> {
                 instance_type: instance_type?,
                 count,
                 system_disk_gb,
+                system_disk_category,
                 zone,
                 vswitch,
                 charge_type,

@@ -43,6 +43,9 @@ pub struct Instance {
     pub zone: Option<Value<String>>,
     /// The vSwitch (Alibaba), where the plan says and it is known: the zone is its zone.
     pub vswitch: Option<Value<String>>,
+    /// The system disk's category (Alibaba), where the plan says or the provider's default
+    /// applies.
+    pub system_disk_category: Option<DiskCategory>,
     /// A Terraform Alibaba instance with no `vswitch_id`: it launches in the classic network
     /// (at its block). YAML plans never say so.
     pub classic_network: Option<SourceSpan>,
@@ -64,6 +67,14 @@ pub struct Instance {
     pub unknown: Vec<UnknownSide>,
     /// The module calls that lead to a Terraform resource in a module, outermost first.
     pub callers: Vec<Origin>,
+}
+
+/// A system disk category, and whether it was written or is the provider's default (then its
+/// span is the resource's header).
+#[derive(Debug, Clone)]
+pub struct DiskCategory {
+    pub value: Value<String>,
+    pub default: bool,
 }
 
 /// The side of a pairing a Terraform value leaves unknown.

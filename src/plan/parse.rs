@@ -176,6 +176,10 @@ impl<'a> Builder<'a> {
         });
         let zone = raw.zone.as_ref().and_then(|z| self.text(z, "zone"));
         let vswitch = raw.vswitch.as_ref().and_then(|v| self.text(v, "vswitch"));
+        let disk_category = raw
+            .system_disk_category
+            .as_ref()
+            .and_then(|c| self.text(c, "system_disk_category"));
         let charge_type = match &raw.charge_type {
             Some(c) => Some(self.charge_type(c)?),
             None => self.default_charge.clone(),
@@ -186,7 +190,10 @@ impl<'a> Builder<'a> {
             cloud.value,
             service,
             zone.as_ref(),
-            vswitch.as_ref(),
+            [
+                ("vswitch", vswitch.as_ref()),
+                ("system_disk_category", disk_category.as_ref()),
+            ],
             charge_type.as_ref(),
         )?;
         Some(Instance {
@@ -200,6 +207,10 @@ impl<'a> Builder<'a> {
             service,
             zone,
             vswitch,
+            system_disk_category: disk_category.map(|value| crate::plan::DiskCategory {
+                value,
+                default: false,
+            }),
             classic_network: None,
             adds_instances: true,
             charge_type,
@@ -370,31 +381,36 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Refuses what the service cannot do: a zone for Zenlayer (its region is the zone), a
-    /// vSwitch anywhere but Alibaba, spot instances on Zenlayer, anything but postpaid on
-    /// Zenlayer Elastic Compute.
+    /// Refuses what the service cannot do: a zone for Zenlayer (its region is the zone),
+    /// Alibaba's keys (a vSwitch, a disk category) anywhere else, spot instances on Zenlayer,
+    /// anything but postpaid on Zenlayer Elastic Compute.
     fn fits_the_service(
         &mut self,
         cloud: Cloud,
         service: Service,
         zone: Option<&Value<String>>,
-        vswitch: Option<&Value<String>>,
+        alibaba_only: [(&str, Option<&Value<String>>); 2],
         charge: Option<&Value<ChargeType>>,
     ) -> Option<()> {
         let mut fits = true;
-        if let Some(vswitch) = vswitch.filter(|_| cloud != Cloud::Aliyun) {
+        for (key, value) in alibaba_only {
+            let Some(value) = value.filter(|_| cloud != Cloud::Aliyun) else {
+                continue;
+            };
             self.errors.push(
                 InputError::at(
                     "plan::bad-value",
                     self.source,
-                    vswitch.span,
+                    value.span,
                     format!(
-                        "`vswitch` is Alibaba's; {} instances do not take one",
+                        "`{key}` is Alibaba's; preflight does not read it for {} instances",
                         cloud.display_name()
                     ),
                     "not for this cloud",
                 )
-                .with_help("remove `vswitch`, or set `cloud: aliyun` if the entry is Alibaba's"),
+                .with_help(format!(
+                    "remove `{key}`, or set `cloud: aliyun` if the entry is Alibaba's"
+                )),
             );
             fits = false;
         }

@@ -246,6 +246,9 @@ pub struct RawInstance {
     pub count: Option<Sp<Whole>>,
     /// System disk size in GB, 1 to 1,000,000; checked against the image's minimum.
     pub system_disk_gb: Option<Sp<Whole>>,
+    /// The system disk's category (Alibaba: `cloud_essd`, `cloud_efficiency`, …); checked
+    /// against what the type is sold with where the instances land.
+    pub system_disk_category: Option<Sp<Id>>,
     /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
     /// region already is the zone.
     pub zone: Option<Sp<Id>>,
@@ -299,7 +302,7 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
     for i in plan.instances.iter().flat_map(|l| l.get()) {
         let v = i.get();
         out.push_str(&format!(
-            "instance @{:?} {} {} {} {} {} {} {} {} {} {} {}\n",
+            "instance @{:?} {} {} {} {} {} {} {} {} {} {} {} {}\n",
             i.span(file),
             sp(&Some(v.name.clone()), file),
             sp(&v.cloud, file),
@@ -308,6 +311,7 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
             sp(&Some(v.instance_type.clone()), file),
             sp(&v.count, file),
             sp(&v.system_disk_gb, file),
+            sp(&v.system_disk_category, file),
             sp(&v.zone, file),
             sp(&v.vswitch, file),
             sp(&v.charge_type, file),

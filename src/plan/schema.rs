@@ -56,8 +56,12 @@ fn rules() -> Vec<Value> {
             when(&lacks("cloud"), &no_service),
         ),
     ));
-    // `vswitch` is for Alibaba instances only, by their own cloud or the defaults'.
-    let no_vswitch = json!({"properties": {"vswitch": {"type": "null"}}});
+    // `vswitch` and `system_disk_category` are for Alibaba instances only, by their own cloud
+    // or the defaults'.
+    let no_vswitch = json!({"properties": {
+        "vswitch": {"type": "null"},
+        "system_disk_category": {"type": "null"}
+    }});
     let not_aliyun = json!({"not": {"const": "aliyun"}});
     let own_other = json!({"required": ["cloud"], "properties": {"cloud": not_aliyun}});
     rules.push(json!({"properties": {"instances": {"items": when(&own_other, &no_vswitch)}}}));

@@ -255,6 +255,21 @@ impl<'a> Builder<'a> {
         let classic_network =
             (launches.vswitch.is_some() && launches.launches_itself && no_vswitch)
                 .then_some(r.header);
+        // The system disk's category as written, else the provider's default where it has
+        // one (said as such in messages); one known only later is not checked.
+        let system_disk_category = match (&r.attrs.disk_category, launches.disk_category) {
+            (Attr::Known { value, span, .. }, _) if !value.is_empty() => {
+                Some(crate::plan::DiskCategory {
+                    value: at(value.clone(), *span),
+                    default: false,
+                })
+            }
+            (Attr::Absent, Some((_, Some(default)))) => Some(crate::plan::DiskCategory {
+                value: at(default.to_string(), r.header),
+                default: true,
+            }),
+            _ => None,
+        };
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -267,6 +282,7 @@ impl<'a> Builder<'a> {
             service: r.ty.api.service(),
             zone,
             vswitch,
+            system_disk_category,
             classic_network,
             // A replaced instance frees its place first; templates launch nothing.
             adds_instances: launches.launches_itself && !r.deletes,

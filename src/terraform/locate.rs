@@ -58,6 +58,7 @@ pub fn locate(
         (&mut attrs.spot, paths.spot),
         (&mut attrs.amount, paths.amount),
         (&mut attrs.vswitch, paths.vswitch),
+        (&mut attrs.disk_category, paths.disk_category),
     ] {
         if path.is_empty() {
             continue;

@@ -27,6 +27,9 @@ pub struct Launches {
     /// Whether the resource launches its instances itself (not a template or a scaling
     /// configuration): they count toward the launch quotas.
     pub launches_itself: bool,
+    /// The system disk's category attribute (Alibaba), and the provider's documented default
+    /// when it is not set.
+    pub disk_category: Option<(&'static [&'static str], Option<&'static str>)>,
 }
 
 /// What a resource type is to preflight.
@@ -97,6 +100,7 @@ pub struct InstanceAttrs<A> {
     pub spot: A,
     pub amount: A,
     pub vswitch: A,
+    pub disk_category: A,
 }
 
 /// Where an instance's region (for Zenlayer its zone) comes from.
@@ -183,6 +187,7 @@ impl ResourceType {
                 spot: Vec::new(),
                 amount: Vec::new(),
                 vswitch: Vec::new(),
+                disk_category: Vec::new(),
             };
         }
         let Some(l) = self.launches() else {
@@ -197,6 +202,7 @@ impl ResourceType {
                 spot: Vec::new(),
                 amount: Vec::new(),
                 vswitch: Vec::new(),
+                disk_category: Vec::new(),
             };
         };
         let (charge, spot) = self.charge_keys();
@@ -211,6 +217,7 @@ impl ResourceType {
             spot: one(Some(spot)),
             amount: one(l.amount),
             vswitch: one(l.vswitch),
+            disk_category: l.disk_category.map(|(p, _)| p.to_vec()).unwrap_or_default(),
         }
     }
 
@@ -240,6 +247,7 @@ impl ResourceType {
             spot: read(p.spot),
             amount: read(p.amount),
             vswitch: read(p.vswitch),
+            disk_category: read(p.disk_category),
         }
     }
 }
@@ -285,6 +293,7 @@ const ZENLAYER_VM: Kind = Kind::Instance(Launches {
     amount: None,
     vswitch: None,
     launches_itself: true,
+    disk_category: None,
 });
 
 /// Alibaba's launch template; the other Alibaba resources differ from it in a field or two.
@@ -299,6 +308,8 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     amount: None,
     vswitch: Some("vswitch_id"),
     launches_itself: false,
+    // The default of `system_disk.category` here is not documented: absent, not checked.
+    disk_category: Some((&["system_disk", "category"], None)),
 };
 
 const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
@@ -316,6 +327,8 @@ pub const TYPES: &[ResourceType] = &[
             // With `vswitch_id`, the zone is the vSwitch's: `availability_zone` "is ignored".
             zone: Some("availability_zone"),
             launches_itself: true,
+            // "Default to `cloud_efficiency`" (the provider's docs, as the API's own default).
+            disk_category: Some((&["system_disk_category"], Some("cloud_efficiency"))),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -338,6 +351,7 @@ pub const TYPES: &[ResourceType] = &[
         api: Api::Aliyun,
         kind: Kind::Instance(Launches {
             disk: &["system_disk_size"],
+            disk_category: Some((&["system_disk_category"], None)),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -350,6 +364,7 @@ pub const TYPES: &[ResourceType] = &[
             // The scaling group's vSwitches decide the zones.
             zone: None,
             vswitch: None,
+            disk_category: Some((&["system_disk_category"], None)),
             charge: ChargeFrom::Alibaba {
                 charge: None,
                 spot: "spot_strategy",
@@ -387,6 +402,7 @@ pub const TYPES: &[ResourceType] = &[
             amount: None,
             vswitch: None,
             launches_itself: true,
+            disk_category: None,
         }),
     },
     ResourceType {
@@ -403,6 +419,7 @@ pub const TYPES: &[ResourceType] = &[
             amount: None,
             vswitch: None,
             launches_itself: false,
+            disk_category: None,
         }),
     },
     ResourceType {
@@ -439,6 +456,7 @@ pub const TYPES: &[ResourceType] = &[
             amount: None,
             vswitch: None,
             launches_itself: true,
+            disk_category: None,
         }),
     },
     ResourceType {

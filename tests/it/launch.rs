@@ -390,3 +390,85 @@ async fn an_instance_without_a_vswitch_fails_where_the_account_has_only_vpc() {
     let run = validate(&fake, "main.tf", CLASSIC_TF).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn system_disk_categories_and_sizes_are_checked_where_the_instances_land() {
+    let fake = hangzhou_g7().await;
+    fake.ali_stock(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-j",
+        "ecs.g7.large",
+        "Available",
+    );
+    fake.ali_vswitch("cn-hangzhou", "vsw-in-j", "cn-hangzhou-j");
+    fake.ali_system_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        &[("cloud_essd", 20, 2048), ("cloud_auto", 1, 2048)],
+    );
+    fake.ali_system_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-j",
+        "ecs.g7.large",
+        &[("cloud_efficiency", 20, 2048), ("cloud_essd", 20, 2048)],
+    );
+    let yaml = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n\
+        - {name: ultra-in-h, image: m-web, instance_type: ecs.g7.large, system_disk_category: cloud_efficiency, vswitch: vsw-in-h}\n\
+        - {name: ultra-in-j, image: m-web, instance_type: ecs.g7.large, system_disk_category: cloud_efficiency, vswitch: vsw-in-j}\n\
+        - {name: tiny, image: m-web, instance_type: ecs.g7.large, system_disk_category: cloud_essd, system_disk_gb: 3000, vswitch: vsw-in-h}\n\
+        - {name: anywhere, image: m-web, instance_type: ecs.g7.large, system_disk_category: cloud_efficiency}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("tiny", "system-disk-unsupported"),
+            ("ultra-in-h", "system-disk-unsupported"),
+        ]),
+        "{}",
+        run.stdout
+    );
+    let ultra = run.diagnostic("ultra-in-h", "system-disk-unsupported");
+    let message = ultra["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("in zone `cn-hangzhou-h` (vSwitch `vsw-in-h`'s)")
+            && message.contains("it is sold with `cloud_auto` or `cloud_essd`"),
+        "{message}"
+    );
+    assert_eq!(ultra["line"], 3);
+    let tiny = run.diagnostic("tiny", "system-disk-unsupported");
+    assert!(
+        tiny["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("3000 GiB is outside the range of `cloud_essd`"),
+        "{tiny}"
+    );
+    // One call per type and charge type, whatever the entries.
+    assert_eq!(fake.count("aliyun.DescribeAvailableResource"), 2);
+
+    // Terraform: no `system_disk_category` is the provider's default, `cloud_efficiency`.
+    let tf = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
+        resource \"alicloud_instance\" \"defaulted\" {\n  image_id      = \"m-web\"\n  instance_type = \"ecs.g7.large\"\n  vswitch_id    = \"vsw-in-h\"\n}\n\n\
+        resource \"alicloud_instance\" \"essd\" {\n  image_id             = \"m-web\"\n  instance_type        = \"ecs.g7.large\"\n  vswitch_id           = \"vsw-in-h\"\n  system_disk_category = \"cloud_essd\"\n}\n";
+    let run = validate(&fake, "main.tf", tf).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("alicloud_instance.defaulted", "system-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    let d = run.diagnostic("alicloud_instance.defaulted", "system-disk-unsupported");
+    assert_eq!(d["line"], 5);
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`cloud_efficiency`, the provider's default"),
+        "{d}"
+    );
+}

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::facts::{
-    Account, Arch, Availability, Constraint, ImageInfo, InstanceTypeInfo, Quota, VSwitchInfo,
+    Account, Arch, Availability, Constraint, DiskOffer, DiskRange, ImageInfo, InstanceTypeInfo,
+    Quota, VSwitchInfo,
 };
 
 /// `DescribeImages`: `Images.Image[]` by `ImageId`.
@@ -158,6 +159,49 @@ pub fn vswitch(json: &Value, id: &str) -> Result<Option<VSwitchInfo>, String> {
     }))
 }
 
+/// `DescribeAvailableResource` with `DestinationResource=SystemDisk` for one type: per zone,
+/// the `SystemDisk` resources' `SupportedResource[]{Value, Status, Min, Max}`. A category
+/// whose `Status` is not `Available` is not offered there now.
+pub fn system_disks(json: &Value) -> Result<DiskOffer, String> {
+    let zones = json["AvailableZones"]["AvailableZone"]
+        .as_array()
+        .ok_or_else(|| "Alibaba Cloud's answer has an unexpected shape".to_string())?;
+    let mut offer = DiskOffer::default();
+    let number = |v: &Value| v.as_u64().and_then(|n| u32::try_from(n).ok());
+    for zone in zones {
+        let Some(zone_id) = zone["ZoneId"].as_str() else {
+            continue;
+        };
+        let entry = offer.zones.entry(zone_id.to_string()).or_default();
+        let resources = zone["AvailableResources"]["AvailableResource"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["Type"].as_str() == Some("SystemDisk"));
+        for resource in resources {
+            let supported = resource["SupportedResources"]["SupportedResource"]
+                .as_array()
+                .into_iter()
+                .flatten();
+            for s in supported {
+                let (Some(category), Some("Available")) =
+                    (s["Value"].as_str(), s["Status"].as_str())
+                else {
+                    continue;
+                };
+                entry.insert(
+                    category.to_string(),
+                    DiskRange {
+                        min: number(&s["Min"]),
+                        max: number(&s["Max"]),
+                    },
+                );
+            }
+        }
+    }
+    Ok(offer)
+}
+
 /// The attributes `DescribeAccountAttributes` is asked for.
 pub const ACCOUNT_ATTRIBUTES: [&str; 5] = [
     "instance-network-type",
@@ -228,6 +272,7 @@ pub fn parse_all(json: &Value) {
     let _ = available(json);
     let _ = vswitch(json, "vsw-1");
     let _ = account(json);
+    let _ = system_disks(json);
 }
 
 #[cfg(test)]

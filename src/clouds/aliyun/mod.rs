@@ -103,6 +103,22 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             }
         })
         .collect());
+    let system_disks = all(needs
+        .system_disks
+        .iter()
+        .map(|(charge, name)| {
+            let (client, region, charge, name) = (
+                Arc::clone(client),
+                region.to_string(),
+                *charge,
+                name.clone(),
+            );
+            async move {
+                let offer = system_disks(&client, &region, charge, &name).await;
+                (charge, name, offer)
+            }
+        })
+        .collect());
     let account = async {
         if needs.account {
             Some(account(client, region).await)
@@ -110,8 +126,15 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             None
         }
     };
-    let (images, supports, types, availability, vswitches, account) =
-        tokio::join!(images, supports, types, availability, vswitches, account);
+    let (images, supports, types, availability, vswitches, account, system_disks) = tokio::join!(
+        images,
+        supports,
+        types,
+        availability,
+        vswitches,
+        account,
+        system_disks
+    );
     let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();
 
     let mut facts = RegionFacts {
@@ -121,6 +144,13 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
         account,
         ..RegionFacts::default()
     };
+    for (charge, name, offer) in system_disks {
+        facts
+            .system_disks
+            .entry(charge)
+            .or_default()
+            .insert(name, offer);
+    }
     for (id, found) in images {
         let fact = match found {
             Lookup::Found(image) => {
@@ -415,27 +445,69 @@ async fn vswitch(client: &Client, region: &str, id: &str) -> VSwitchFact {
     }
 }
 
-/// What the region sells for one charge type, in every zone: one `DescribeAvailableResource`
-/// without `ZoneId`, as the Terraform provider's `alicloud_instance_types` asks it. Spot is
-/// pay-as-you-go with `SpotStrategy=SpotAsPriceGo`.
-async fn available(client: &Client, region: &str, charge: ChargeType) -> Fetched<Availability> {
+/// The charge parameters of `DescribeAvailableResource`: spot is pay-as-you-go with
+/// `SpotStrategy=SpotAsPriceGo`.
+fn charge_query(charge: ChargeType) -> Vec<(String, String)> {
     let (charge_type, spot) = match charge {
         ChargeType::Postpaid => ("PostPaid", "NoSpot"),
         ChargeType::Prepaid => ("PrePaid", "NoSpot"),
         ChargeType::Spot => ("PostPaid", "SpotAsPriceGo"),
     };
+    let mut query = vec![("InstanceChargeType".to_string(), charge_type.to_string())];
+    if charge_type == "PostPaid" {
+        query.push(("SpotStrategy".to_string(), spot.to_string()));
+    }
+    query
+}
+
+/// The system disks one type is sold with, in every zone: `DescribeAvailableResource` with
+/// `DestinationResource=SystemDisk` ("you must specify InstanceType because system disks are
+/// restricted by instance types") and `ResourceType=instance`.
+async fn system_disks(
+    client: &Client,
+    region: &str,
+    charge: ChargeType,
+    instance_type: &str,
+) -> Fetched<crate::facts::DiskOffer> {
+    let mut query = vec![
+        ("RegionId".to_string(), region.to_string()),
+        ("DestinationResource".to_string(), "SystemDisk".to_string()),
+        ("InstanceType".to_string(), instance_type.to_string()),
+        ("ResourceType".to_string(), "instance".to_string()),
+        ("IoOptimized".to_string(), "optimized".to_string()),
+    ];
+    query.extend(charge_query(charge));
+    match call(
+        client,
+        region,
+        DESCRIBE_AVAILABLE_RESOURCE,
+        Priority::Shared,
+        &query,
+    )
+    .await
+    {
+        Ok(Answer::Json(json)) => match answers::system_disks(&json) {
+            Ok(offer) => Fetched::Known(offer),
+            Err(reason) => Fetched::Error(format!("DescribeAvailableResource: {reason}")),
+        },
+        Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAvailableResource: {m}")),
+        Err(reason) => Fetched::Error(format!("DescribeAvailableResource: {reason}")),
+    }
+}
+
+/// What the region sells for one charge type, in every zone: one `DescribeAvailableResource`
+/// without `ZoneId`, as the Terraform provider's `alicloud_instance_types` asks it. Spot is
+/// pay-as-you-go with `SpotStrategy=SpotAsPriceGo`.
+async fn available(client: &Client, region: &str, charge: ChargeType) -> Fetched<Availability> {
     let mut query = vec![
         ("RegionId".to_string(), region.to_string()),
         (
             "DestinationResource".to_string(),
             "InstanceType".to_string(),
         ),
-        ("InstanceChargeType".to_string(), charge_type.to_string()),
         ("IoOptimized".to_string(), "optimized".to_string()),
     ];
-    if charge_type == "PostPaid" {
-        query.push(("SpotStrategy".to_string(), spot.to_string()));
-    }
+    query.extend(charge_query(charge));
     match call(
         client,
         region,

@@ -90,6 +90,10 @@ struct World {
     /// (cloud, region) → launch quota name (`instance`, `instance_cpu`; Alibaba
     /// `postpaid-vcpu`, `spot-vcpu`) → (used, limit). Unset: 0 used of a large limit.
     launch_quotas: BTreeMap<(String, String), BTreeMap<String, (u32, u32)>>,
+    /// Alibaba `DescribeAvailableResource` for `SystemDisk`: (region, charge, type) → zone →
+    /// (category, min, max). Unset: `cloud_efficiency` and `cloud_essd`, 20–2048 GiB, in
+    /// every zone that sells the type.
+    ali_disks: BTreeMap<(String, String, String), BTreeMap<String, Vec<(String, u32, u32)>>>,
     /// Alibaba `instance-network-type` per region; unset: `vpc` only.
     ali_networks: BTreeMap<String, Vec<String>>,
     /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
@@ -325,6 +329,30 @@ impl FakeCloud {
                 .entry((cloud.into(), region.into()))
                 .or_default()
                 .insert(name.into(), (used, limit))
+        });
+    }
+
+    /// The system disks an Alibaba type is sold with in one zone, for one charge type
+    /// (`PostPaid`, `PrePaid`, `Spot`): (category, min GiB, max GiB).
+    pub fn ali_system_disks(
+        &self,
+        region: &str,
+        charge: &str,
+        zone: &str,
+        name: &str,
+        disks: &[(&str, u32, u32)],
+    ) {
+        self.with(|w| {
+            w.ali_disks
+                .entry((region.into(), charge.into(), name.into()))
+                .or_default()
+                .insert(
+                    zone.into(),
+                    disks
+                        .iter()
+                        .map(|(c, a, b)| (c.to_string(), *a, *b))
+                        .collect(),
+                )
         });
     }
 
@@ -962,14 +990,35 @@ impl FakeCloud {
                         ok(json!({"RequestId": "fake", "NextToken": next, "InstanceTypes": {"InstanceType": page}}))
                     }
                     "DescribeAvailableResource" => {
-                        if get("DestinationResource") != "InstanceType" {
-                            return (400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "DestinationResource"}).to_string(), vec![]);
-                        }
                         let charge = match (get("InstanceChargeType").as_str(), get("SpotStrategy").as_str()) {
                             ("PrePaid", _) => "PrePaid",
                             (_, "SpotAsPriceGo" | "SpotWithPriceLimit") => "Spot",
                             _ => "PostPaid",
                         };
+                        if get("DestinationResource") == "SystemDisk" {
+                            // "You must specify InstanceType because system disks are restricted by instance types."
+                            let name = get("InstanceType");
+                            if name.is_empty() || get("ResourceType") != "instance" {
+                                return (400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "InstanceType and ResourceType are required"}).to_string(), vec![]);
+                            }
+                            let zones: BTreeMap<String, Vec<(String, u32, u32)>> = match w.ali_disks.get(&(key.1.clone(), charge.to_string(), name.clone())) {
+                                Some(zones) => zones.clone(),
+                                None => w.ali_available.get(&key.1).and_then(|c| c.get(charge)).map(|zones| zones.iter()
+                                    .filter(|(_, types)| types.contains_key(&name))
+                                    .map(|(z, _)| (z.clone(), vec![("cloud_efficiency".to_string(), 20, 2048), ("cloud_essd".to_string(), 20, 2048)]))
+                                    .collect()).unwrap_or_default(),
+                            };
+                            let list: Vec<Value> = zones.iter().map(|(zone, disks)| {
+                                let supported: Vec<Value> = disks.iter().map(|(c, min, max)| json!({
+                                    "Value": c, "Status": "Available", "StatusCategory": "WithStock", "Min": min, "Max": max, "Unit": "GiB"})).collect();
+                                json!({"ZoneId": zone, "RegionId": key.1, "Status": "Available", "StatusCategory": "WithStock",
+                                       "AvailableResources": {"AvailableResource": [{"Type": "SystemDisk", "SupportedResources": {"SupportedResource": supported}}]}})
+                            }).collect();
+                            return ok(json!({"RequestId": "fake", "AvailableZones": {"AvailableZone": list}}));
+                        }
+                        if get("DestinationResource") != "InstanceType" {
+                            return (400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "DestinationResource"}).to_string(), vec![]);
+                        }
                         let zones = w.ali_available.get(&key.1).and_then(|c| c.get(charge)).cloned().unwrap_or_default();
                         let list: Vec<Value> = zones.iter().map(|(zone, types)| {
                             let supported: Vec<Value> = types.iter().map(|(t, status)| json!({
