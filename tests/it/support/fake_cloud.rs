@@ -51,6 +51,9 @@ pub enum Fault {
 /// Zone → instance type → `Available` | `SoldOut`.
 type Zones = BTreeMap<String, BTreeMap<String, String>>;
 
+/// Zone → (system disk category, min GiB, max GiB).
+type DiskZones = BTreeMap<String, Vec<(String, u32, u32)>>;
+
 /// An HTTP answer: status, body, extra headers.
 type Reply = (u16, String, Vec<(String, String)>);
 
@@ -93,7 +96,7 @@ struct World {
     /// Alibaba `DescribeAvailableResource` for `SystemDisk`: (region, charge, type) → zone →
     /// (category, min, max). Unset: `cloud_efficiency` and `cloud_essd`, 20–2048 GiB, in
     /// every zone that sells the type.
-    ali_disks: BTreeMap<(String, String, String), BTreeMap<String, Vec<(String, u32, u32)>>>,
+    ali_disks: BTreeMap<(String, String, String), DiskZones>,
     /// Alibaba `instance-network-type` per region; unset: `vpc` only.
     ali_networks: BTreeMap<String, Vec<String>>,
     /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
@@ -1001,7 +1004,7 @@ impl FakeCloud {
                             if name.is_empty() || get("ResourceType") != "instance" {
                                 return (400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "InstanceType and ResourceType are required"}).to_string(), vec![]);
                             }
-                            let zones: BTreeMap<String, Vec<(String, u32, u32)>> = match w.ali_disks.get(&(key.1.clone(), charge.to_string(), name.clone())) {
+                            let zones: DiskZones = match w.ali_disks.get(&(key.1.clone(), charge.to_string(), name.clone())) {
                                 Some(zones) => zones.clone(),
                                 None => w.ali_available.get(&key.1).and_then(|c| c.get(charge)).map(|zones| zones.iter()
                                     .filter(|(_, types)| types.contains_key(&name))
