@@ -213,6 +213,11 @@ pub struct NetworkArgs {
     /// Ask the clouds again even for answers still in the cache (and cache the new ones).
     #[arg(long)]
     pub refresh: bool,
+
+    /// Ask Alibaba Cloud for its own verdict on each fully known launch: `RunInstances` with
+    /// `DryRun=true` (no instance is created; it needs the `ecs:RunInstances` permission).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// How Terraform input is read: where the `.tf` files are and the variables `terraform plan`

@@ -29,6 +29,8 @@ pub struct Config {
     pub severity: BTreeMap<String, Severity>,
     pub fail_on: Option<Severity>,
     pub allow_unverified: Option<bool>,
+    /// `dry_run: true`: Alibaba's own verdict on each fully known launch (`--dry-run`).
+    pub dry_run: Option<bool>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub endpoints: BTreeMap<Cloud, Endpoint>,
@@ -51,6 +53,7 @@ struct RawConfig {
     severity: BTreeMap<String, Sp<String>>,
     fail_on: Option<Sp<String>>,
     allow_unverified: Option<bool>,
+    dry_run: Option<bool>,
     #[serde(default)]
     include: Vec<Sp<String>>,
     #[serde(default)]
@@ -112,6 +115,7 @@ pub fn parse(file: &SourceFile, base: &Path) -> Result<Config, Vec<InputError>> 
         rules: raw.rules.iter().map(|r| base.join(r.get())).collect(),
         disable: raw.disable.iter().map(|d| d.get().clone()).collect(),
         allow_unverified: raw.allow_unverified,
+        dry_run: raw.dry_run,
         include: raw.include.iter().map(|g| g.get().clone()).collect(),
         exclude: raw.exclude.iter().map(|g| g.get().clone()).collect(),
         source: Some(file.clone()),

@@ -33,6 +33,9 @@ pub struct Facts {
     /// Why there are no facts at all (no facts file and no fetching), for unverified reasons.
     #[serde(skip)]
     pub absent_reason: Option<String>,
+    /// Whether this run asked for Alibaba's dry runs (`--dry-run`).
+    #[serde(skip)]
+    pub dry_run: bool,
 }
 
 /// What one cloud said about one region.
@@ -62,6 +65,10 @@ pub struct RegionFacts {
     /// The system disks a type is sold with (Alibaba), per charge type and type.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub system_disks: BTreeMap<ChargeType, BTreeMap<String, Fetched<DiskOffer>>>,
+    /// Alibaba's dry runs, by launch spec (`LaunchSpec::key`). Never written to a facts file
+    /// or the cache: a pass holds for this run only.
+    #[serde(skip)]
+    pub dry_runs: BTreeMap<String, DryRun>,
     /// Per vSwitch id (Alibaba): the zone it lies in.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vswitches: BTreeMap<String, VSwitchFact>,
@@ -109,6 +116,17 @@ impl<'de> Deserialize<'de> for Fetched<DiskOffer> {
             )),
         }
     }
+}
+
+/// What Alibaba's dry run of one launch said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DryRun {
+    /// `DryRunOperation`: the launch would go through.
+    Passed,
+    /// Any other code: the launch would fail, and why.
+    Refused { code: String, message: String },
+    /// No verdict: a missing permission, a failure to ask.
+    Failed(String),
 }
 
 /// What the account may launch in a region.
@@ -569,6 +587,11 @@ impl Facts {
                 "the facts do not say which system disks `{instance_type}` is sold with for {charge}"
             ))),
         }
+    }
+
+    /// What Alibaba's dry run said of `spec`, if it was asked.
+    pub fn dry_run(&self, api: Api, region: &str, spec: &str) -> Option<&DryRun> {
+        self.region(api, region).ok()?.dry_runs.get(spec)
     }
 
     /// What the account may launch in the region.

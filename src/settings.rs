@@ -137,6 +137,7 @@ pub fn fetch_config(
     let ttl = file
         .cache_ttl_secs
         .map_or(crate::cache::DEFAULT_TTL, std::time::Duration::from_secs);
+    config.dry_run = network.dry_run || file.dry_run.unwrap_or(false);
     config.cache = if network.no_cache {
         None
     } else {

@@ -11,6 +11,7 @@ mod architecture_mismatch;
 mod boot_mode_mismatch;
 pub mod catalog;
 mod classic_network_unavailable;
+mod dry_run_refused;
 mod finding;
 mod image_not_found;
 mod image_quota_exceeded;
@@ -123,6 +124,7 @@ pub fn run(
     }
 
     out.notices = notices(plans, &needs);
+    out.notices.extend(dry_run_notices(plans, facts));
     out.notices
         .extend(plans.iter().flat_map(|p| p.notices.iter().cloned()));
     out
@@ -177,6 +179,52 @@ fn group_image_creates<'a>(plans: &'a [Plan], facts: &'a Facts) -> Vec<RegionIma
             facts,
         })
         .collect()
+}
+
+/// With `--dry-run`: which Alibaba launches were not dry-run, and why (never a pass).
+fn dry_run_notices(plans: &[Plan], facts: &Facts) -> Vec<String> {
+    if !facts.dry_run {
+        return Vec::new();
+    }
+    let launches = plans
+        .iter()
+        .flat_map(|p| &p.instances)
+        .filter(|i| i.api() == Api::Aliyun && i.adds_instances);
+    let mut unknown: Vec<&str> = Vec::new();
+    let mut failed: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for i in launches {
+        match i.launch_spec() {
+            None => unknown.push(&i.name.value),
+            Some(spec) => {
+                if let Some(crate::facts::DryRun::Failed(why)) =
+                    facts.dry_run(i.api(), &i.region.value, &spec.key())
+                {
+                    failed.entry(why.clone()).or_default().push(&i.name.value);
+                }
+            }
+        }
+    }
+    let named = |names: &[&str]| {
+        let shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+        match names.len() {
+            n if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+            _ => shown.join(", "),
+        }
+    };
+    let mut out = Vec::new();
+    if !unknown.is_empty() {
+        out.push(format!(
+            "the dry run needs the image, type, vSwitch and security groups all known (Terraform's `security_groups`; a YAML plan names none): not dry-run: {}",
+            named(&unknown)
+        ));
+    }
+    for (why, names) in failed {
+        out.push(format!(
+            "the dry run gave no verdict ({why}), so these were not dry-run: {}",
+            named(&names)
+        ));
+    }
+    out
 }
 
 /// Said once per run: what a cloud cannot tell us, so a user knows what was not checked.

@@ -3,8 +3,8 @@
 
 use super::{
     Pairing, RegionImages, RegionLaunches, architecture_mismatch, boot_mode_mismatch,
-    classic_network_unavailable, image_not_found, image_quota_exceeded, image_unavailable,
-    instance_quota_exceeded, instance_type_excluded, instance_type_not_included,
+    classic_network_unavailable, dry_run_refused, image_not_found, image_quota_exceeded,
+    image_unavailable, instance_quota_exceeded, instance_type_excluded, instance_type_not_included,
     instance_type_sold_out, instance_type_unknown, nvme_unsupported, system_disk_too_small,
     system_disk_unsupported, unverified, vswitch_not_found, vswitch_zone_mismatch,
 };
@@ -100,6 +100,7 @@ pub const BUILTIN: &[&Rule] = &[
     &classic_network_unavailable::RULE,
     &instance_quota_exceeded::RULE,
     &system_disk_unsupported::RULE,
+    &dry_run_refused::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,
     &unverified::RULE,

@@ -99,6 +99,9 @@ pub struct Http {
     offline: bool,
 }
 
+/// Operations whose answers are never cached: Alibaba's dry run (a pass holds for one run).
+pub const NEVER_CACHED: &[&str] = &["RunInstances"];
+
 impl Http {
     pub fn new(config: &super::FetchConfig, deadline: Instant) -> Result<Http, String> {
         let request_timeout = config.request_timeout;
@@ -139,7 +142,8 @@ impl Http {
     }
 
     /// Answers from the cache when it has a fresh answer for the same request (`scope` names
-    /// the account, hashed); otherwise sends it and caches a success or a not-found.
+    /// the account, hashed); otherwise sends it and caches a success or a not-found. The
+    /// operations in `NEVER_CACHED` always go to the cloud.
     #[allow(clippy::too_many_arguments)]
     pub async fn send(
         &self,
@@ -162,7 +166,12 @@ impl Http {
             &probe.body,
         ]);
         let now = crate::clouds::sign::now();
-        if let Some(cache) = &self.cache
+        // A dry run's verdict holds for this run only: never read from or written to the cache.
+        let cache = self
+            .cache
+            .as_ref()
+            .filter(|_| !NEVER_CACHED.contains(&operation));
+        if let Some(cache) = cache
             && let Some(stored) = cache.get(&key, now)
         {
             self.cache_hits.fetch_add(1, Ordering::Relaxed);
@@ -178,12 +187,13 @@ impl Http {
                 cloud.display_name()
             ));
         }
+        let cache = cache.cloned();
         let limiter = self.limiter(cloud, host_of(&probe.url), operation);
         limiter.register();
         let answer = self
             .send_now(cloud, operation, priority, &limiter, probe, build, classify)
             .await;
-        if let (Some(cache), Ok(a)) = (&self.cache, &answer) {
+        if let (Some(cache), Ok(a)) = (&cache, &answer) {
             let stored = match a {
                 Answer::Json(v) => Stored::Json(v.clone()),
                 Answer::NotFound(m) => Stored::NotFound(m.clone()),

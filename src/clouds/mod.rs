@@ -71,6 +71,8 @@ pub struct FetchConfig {
     /// Notified to give up (the language server's cancel button): what was not answered by
     /// then is unverified, as at the deadline.
     pub cancel: Option<Arc<tokio::sync::Notify>>,
+    /// Send Alibaba's `RunInstances` with `DryRun=true` for each fully known launch.
+    pub dry_run: bool,
 }
 
 impl FetchConfig {
@@ -135,6 +137,7 @@ impl FetchConfig {
             env,
             home,
             log: None,
+            dry_run: false,
         })
     }
 
@@ -238,6 +241,7 @@ async fn fetch_async(needs: &Needs, config: &FetchConfig) -> Fetched {
         Err(e) => return failed_everywhere(needs, &e),
     };
     let mut facts = Facts::new();
+    facts.dry_run = config.dry_run;
     facts.fetched_at = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let mut tasks = Vec::new();
     let mut found: BTreeMap<Cloud, Result<Credentials, String>> = BTreeMap::new();

@@ -26,6 +26,8 @@ pub struct RegionNeeds {
     /// The (charge type, instance type) pairs whose system disks matter (Alibaba entries
     /// that name a category, or take the provider's default).
     pub system_disks: BTreeSet<(ChargeType, String)>,
+    /// The fully known launches (Alibaba), for the dry run when it is asked for.
+    pub dry_runs: BTreeSet<crate::plan::LaunchSpec>,
     /// The plans launch instances here: what the account may launch matters (Alibaba's
     /// network types and vCPU quotas, JD's instance and vCPU quotas).
     pub account: bool,
@@ -54,6 +56,9 @@ impl Needs {
                 }
                 if let Some(vswitch) = &i.vswitch {
                     r.vswitches.insert(vswitch.value.clone());
+                }
+                if let Some(spec) = i.launch_spec() {
+                    r.dry_runs.insert(spec);
                 }
                 if (i.adds_instances
                     && i.knows(crate::plan::Side::InstanceType)

@@ -54,10 +54,23 @@ pub fn policy(cloud: Cloud) -> String {
             }),
         ),
     };
-    format!(
+    let mut out = format!(
         "# {heading}\n{}\n",
         serde_json::to_string_pretty(&document).unwrap_or_default()
-    )
+    );
+    if cloud == Cloud::Aliyun {
+        // The opt-in dry run calls a write action: apart, so a read-only role stays one.
+        let dry = json!({"Version": "1", "Statement": [{
+            "Effect": "Allow",
+            "Action": [format!("ecs:{}", super::aliyun::request::RUN_INSTANCES)],
+            "Resource": "*",
+        }]});
+        out.push_str(&format!(
+            "# Alibaba Cloud, only for --dry-run: RunInstances with DryRun=true creates nothing, but the action is the write one (Terraform's own role has it)\n{}\n",
+            serde_json::to_string_pretty(&dry).unwrap_or_default()
+        ));
+    }
+    out
 }
 
 /// What the key preflight starts from needs when it assumes a role (a `RamRoleArn` profile,
@@ -84,8 +97,12 @@ mod tests {
     fn policies_name_every_operation_and_nothing_else() {
         let ali = policy(Cloud::Aliyun);
         assert!(ali.contains("\"ecs:DescribeImageSupportInstanceTypes\""));
+        let first = ali.split("\n# ").next().expect("the read-only policy");
         let body: serde_json::Value =
-            serde_json::from_str(ali.split_once('\n').expect("heading").1).expect("JSON");
+            serde_json::from_str(first.split_once('\n').expect("heading").1).expect("JSON");
+        // The dry run's write action is apart, never in the read-only policy.
+        assert!(!first.contains("RunInstances"));
+        assert!(ali.contains("only for --dry-run") && ali.contains("\"ecs:RunInstances\""));
         assert_eq!(
             body["Statement"][0]["Action"].as_array().map(Vec::len),
             Some(6)

@@ -23,6 +23,7 @@ pub fn run(args: preflight::cli::CredentialsArgs) -> io::Result<Exit> {
         concurrency: None,
         no_cache: true,
         refresh: false,
+        dry_run: false,
     };
     let asked = Asked {
         config: args.config.as_deref(),

@@ -46,6 +46,9 @@ pub struct Instance {
     /// The system disk's category (Alibaba), where the plan says or the provider's default
     /// applies.
     pub system_disk_category: Option<DiskCategory>,
+    /// The security groups (Terraform's `security_groups`, Alibaba), where known: with them a
+    /// launch is fully known, so Alibaba's dry run can judge it.
+    pub security_groups: Option<Value<Vec<String>>>,
     /// A Terraform Alibaba instance with no `vswitch_id`: it launches in the classic network
     /// (at its block). YAML plans never say so.
     pub classic_network: Option<SourceSpan>,
@@ -67,6 +70,37 @@ pub struct Instance {
     pub unknown: Vec<UnknownSide>,
     /// The module calls that lead to a Terraform resource in a module, outermost first.
     pub callers: Vec<Origin>,
+}
+
+/// One launch as `RunInstances` takes it, fully known: what Alibaba's dry run is asked
+/// about. Entries with the same spec share one dry run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LaunchSpec {
+    pub image: String,
+    pub instance_type: String,
+    pub vswitch: String,
+    pub security_groups: Vec<String>,
+    pub charge: ChargeType,
+    pub disk_category: Option<String>,
+    pub disk_gb: Option<u32>,
+    pub amount: u32,
+}
+
+impl LaunchSpec {
+    /// How the spec is keyed among the facts.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}",
+            self.image,
+            self.instance_type,
+            self.vswitch,
+            self.security_groups.join(","),
+            self.charge,
+            self.disk_category.as_deref().unwrap_or(""),
+            self.disk_gb.map(|n| n.to_string()).unwrap_or_default(),
+            self.amount
+        )
+    }
 }
 
 /// A system disk category, and whether it was written or is the provider's default (then its
@@ -96,6 +130,36 @@ pub struct UnknownSide {
 }
 
 impl Instance {
+    /// The launch as `RunInstances` would take it, when all of it is known (Alibaba: image,
+    /// type, vSwitch and security groups; `Amount` is at most 100): else `None`, and no dry run.
+    pub fn launch_spec(&self) -> Option<LaunchSpec> {
+        if self.cloud.value != Cloud::Aliyun
+            || !self.adds_instances
+            || !self.knows(Side::Image)
+            || !self.knows(Side::InstanceType)
+            || !(1..=100).contains(&self.count)
+        {
+            return None;
+        }
+        let groups = self.security_groups.as_ref()?;
+        if groups.value.is_empty() {
+            return None;
+        }
+        Some(LaunchSpec {
+            image: self.image.value.clone(),
+            instance_type: self.instance_type.value.clone(),
+            vswitch: self.vswitch.as_ref()?.value.clone(),
+            security_groups: groups.value.clone(),
+            charge: self.charge(),
+            disk_category: self
+                .system_disk_category
+                .as_ref()
+                .map(|c| c.value.value.clone()),
+            disk_gb: self.system_disk_gb.as_ref().map(|d| d.value),
+            amount: self.count,
+        })
+    }
+
     /// Whether a side is known (always, for YAML plans).
     pub fn knows(&self, side: Side) -> bool {
         !self.unknown.iter().any(|u| u.side == side)

@@ -211,6 +211,7 @@ impl<'a> Builder<'a> {
                 value,
                 default: false,
             }),
+            security_groups: None,
             classic_network: None,
             adds_instances: true,
             charge_type,

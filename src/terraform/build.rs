@@ -270,6 +270,25 @@ impl<'a> Builder<'a> {
             }),
             _ => None,
         };
+        // Every security group known, or none: a dry run needs them all.
+        let security_groups = match &r.attrs.security_groups {
+            Attr::List(items) => {
+                let known: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Attr::Known { value, .. } => Some(value.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let span = items.iter().find_map(|i| match i {
+                    Attr::Known { span, .. } => Some(*span),
+                    _ => None,
+                });
+                (known.len() == items.len() && !known.is_empty())
+                    .then(|| at(known, span.unwrap_or(r.header)))
+            }
+            _ => None,
+        };
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -283,6 +302,7 @@ impl<'a> Builder<'a> {
             zone,
             vswitch,
             system_disk_category,
+            security_groups,
             classic_network,
             // A replaced instance frees its place first; templates launch nothing.
             adds_instances: launches.launches_itself && !r.deletes,

@@ -59,6 +59,7 @@ pub fn locate(
         (&mut attrs.amount, paths.amount),
         (&mut attrs.vswitch, paths.vswitch),
         (&mut attrs.disk_category, paths.disk_category),
+        (&mut attrs.security_groups, paths.security_groups),
     ] {
         if path.is_empty() {
             continue;

@@ -30,6 +30,8 @@ pub struct Launches {
     /// The system disk's category attribute (Alibaba), and the provider's documented default
     /// when it is not set.
     pub disk_category: Option<(&'static [&'static str], Option<&'static str>)>,
+    /// The security groups attribute (Alibaba instances): with it, a launch is fully known.
+    pub security_groups: Option<&'static str>,
 }
 
 /// What a resource type is to preflight.
@@ -101,6 +103,7 @@ pub struct InstanceAttrs<A> {
     pub amount: A,
     pub vswitch: A,
     pub disk_category: A,
+    pub security_groups: A,
 }
 
 /// Where an instance's region (for Zenlayer its zone) comes from.
@@ -188,6 +191,7 @@ impl ResourceType {
                 amount: Vec::new(),
                 vswitch: Vec::new(),
                 disk_category: Vec::new(),
+                security_groups: Vec::new(),
             };
         }
         let Some(l) = self.launches() else {
@@ -203,6 +207,7 @@ impl ResourceType {
                 amount: Vec::new(),
                 vswitch: Vec::new(),
                 disk_category: Vec::new(),
+                security_groups: Vec::new(),
             };
         };
         let (charge, spot) = self.charge_keys();
@@ -218,6 +223,7 @@ impl ResourceType {
             amount: one(l.amount),
             vswitch: one(l.vswitch),
             disk_category: l.disk_category.map(|(p, _)| p.to_vec()).unwrap_or_default(),
+            security_groups: one(l.security_groups),
         }
     }
 
@@ -248,6 +254,7 @@ impl ResourceType {
             amount: read(p.amount),
             vswitch: read(p.vswitch),
             disk_category: read(p.disk_category),
+            security_groups: read(p.security_groups),
         }
     }
 }
@@ -294,6 +301,7 @@ const ZENLAYER_VM: Kind = Kind::Instance(Launches {
     vswitch: None,
     launches_itself: true,
     disk_category: None,
+    security_groups: None,
 });
 
 /// Alibaba's launch template; the other Alibaba resources differ from it in a field or two.
@@ -310,6 +318,7 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     launches_itself: false,
     // The default of `system_disk.category` here is not documented: absent, not checked.
     disk_category: Some((&["system_disk", "category"], None)),
+    security_groups: None,
 };
 
 const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
@@ -329,6 +338,7 @@ pub const TYPES: &[ResourceType] = &[
             launches_itself: true,
             // "Default to `cloud_efficiency`" (the provider's docs, as the API's own default).
             disk_category: Some((&["system_disk_category"], Some("cloud_efficiency"))),
+            security_groups: Some("security_groups"),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -338,6 +348,7 @@ pub const TYPES: &[ResourceType] = &[
         kind: Kind::Instance(Launches {
             amount: Some("amount"),
             launches_itself: true,
+            security_groups: Some("security_group_ids"),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -403,6 +414,7 @@ pub const TYPES: &[ResourceType] = &[
             vswitch: None,
             launches_itself: true,
             disk_category: None,
+            security_groups: None,
         }),
     },
     ResourceType {
@@ -420,6 +432,7 @@ pub const TYPES: &[ResourceType] = &[
             vswitch: None,
             launches_itself: false,
             disk_category: None,
+            security_groups: None,
         }),
     },
     ResourceType {
@@ -457,6 +470,7 @@ pub const TYPES: &[ResourceType] = &[
             vswitch: None,
             launches_itself: true,
             disk_category: None,
+            security_groups: None,
         }),
     },
     ResourceType {

@@ -472,3 +472,202 @@ async fn system_disk_categories_and_sizes_are_checked_where_the_instances_land()
         "{d}"
     );
 }
+
+const DRY_RUN_TF: &str = r#"provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_instance" "passes" {
+  image_id        = "m-web"
+  instance_type   = "ecs.g7.large"
+  vswitch_id      = "vsw-in-h"
+  security_groups = ["sg-web"]
+}
+
+resource "alicloud_instance" "no_stock" {
+  image_id        = "m-web"
+  instance_type   = "ecs.g7.large"
+  vswitch_id      = "vsw-in-j"
+  security_groups = ["sg-web"]
+}
+
+resource "alicloud_instance" "bad_group" {
+  image_id        = "m-web"
+  instance_type   = "ecs.g7.large"
+  vswitch_id      = "vsw-in-h"
+  security_groups = ["web-group"]
+}
+
+resource "alicloud_instance" "bad_disk" {
+  image_id             = "m-web"
+  instance_type        = "ecs.g7.large"
+  vswitch_id           = "vsw-in-h"
+  security_groups      = ["sg-web"]
+  system_disk_category = "cloud_ssd"
+}
+
+resource "alicloud_instance" "group_later" {
+  image_id        = "m-web"
+  instance_type   = "ecs.g7.large"
+  vswitch_id      = "vsw-in-h"
+  security_groups = [alicloud_security_group.new.id]
+}
+
+resource "alicloud_security_group" "new" {
+  vpc_id = "vpc-1"
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dry_run_is_the_clouds_own_verdict_and_never_a_pass_without_it() {
+    let fake = hangzhou_g7().await;
+    // Zone j sells the type but has none in stock (the stock rule says so too).
+    fake.ali_stock(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-j",
+        "ecs.g7.large",
+        "SoldOut",
+    );
+    fake.ali_vswitch("cn-hangzhou", "vsw-in-j", "cn-hangzhou-j");
+    fake.ali_system_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        &[
+            ("cloud_efficiency", 20, 2048),
+            ("cloud_essd", 20, 2048),
+            ("cloud_ssd", 20, 2048),
+        ],
+    );
+    let args = ["validate", "main.tf", "--format", "json", "--dry-run"];
+    let run = run_with(&[("main.tf", DRY_RUN_TF)], fake.env(), &args).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let dry: Vec<(String, String)> = run
+        .findings()
+        .into_iter()
+        .filter(|(_, rule)| rule == "dry-run-refused")
+        .collect();
+    assert_eq!(
+        dry,
+        pairs(&[
+            ("alicloud_instance.bad_group", "dry-run-refused"),
+            ("alicloud_instance.no_stock", "dry-run-refused"),
+        ]),
+        "{}",
+        run.stdout
+    );
+    let no_stock = run.diagnostic("alicloud_instance.no_stock", "dry-run-refused");
+    assert!(
+        no_stock["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("OperationDenied.NoStock"),
+        "{no_stock}"
+    );
+    assert_eq!(no_stock["line"], 14, "at instance_type");
+    let group = run.diagnostic("alicloud_instance.bad_group", "dry-run-refused");
+    assert_eq!(group["line"], 23, "at security_groups");
+    // `bad_disk`'s category is sold in zone h here, so it passes; one call per distinct
+    // launch, and a group known only after apply is said in a note.
+    assert_eq!(fake.count("aliyun.RunInstances"), 4);
+    let notes = run.json()["notices"].to_string();
+    assert!(
+        notes.contains("not dry-run: `alicloud_instance.group_later`"),
+        "{notes}"
+    );
+
+    // A third refusal code: the disk category, once the zone does not sell it.
+    fake.ali_system_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        &[("cloud_efficiency", 20, 2048), ("cloud_essd", 20, 2048)],
+    );
+    let run = run_with(&[("main.tf", DRY_RUN_TF)], fake.env(), &args).await;
+    let disk = run.diagnostic("alicloud_instance.bad_disk", "dry-run-refused");
+    assert!(
+        disk["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("InvalidSystemDiskCategory.ValueNotSupported"),
+        "{disk}"
+    );
+    assert_eq!(disk["line"], 31, "at system_disk_category");
+
+    // Without `ecs:RunInstances`: a note, never a pass, and the other checks still stand.
+    fake.set_ali_run_forbidden(true);
+    let run = run_with(&[("main.tf", DRY_RUN_TF)], fake.env(), &args).await;
+    assert!(
+        !run.findings()
+            .iter()
+            .any(|(_, rule)| rule == "dry-run-refused"),
+        "{}",
+        run.stdout
+    );
+    let notes = run.json()["notices"].to_string();
+    assert!(
+        notes.contains("the dry run gave no verdict") && notes.contains("Forbidden.RAM"),
+        "{notes}"
+    );
+    // Without the flag, nothing is sent.
+    let before = fake.count("aliyun.RunInstances");
+    let _ = run_with(
+        &[("main.tf", DRY_RUN_TF)],
+        fake.env(),
+        &["validate", "main.tf", "--format", "json"],
+    )
+    .await;
+    assert_eq!(fake.count("aliyun.RunInstances"), before);
+}
+
+/// `dry-run-refused`'s documentation shows a `.tf` file and the exact finding: run against the
+/// fake cloud (a dry run's verdict is never in a facts file), it prints that line.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dry_run_rules_doc_example_is_what_it_prints() {
+    let doc = preflight::checks::builtin("dry-run-refused")
+        .expect("the rule")
+        .doc();
+    let tf = crate::golden::fenced(&doc, "hcl").expect("an hcl example");
+    let line = crate::golden::fenced(&doc, "text").expect("a text example");
+    let fake = FakeCloud::start().await;
+    let image = "ubuntu_22_04_x64_20G_alibase_20240130.vhd";
+    fake.ali_type("cn-hangzhou", "ecs.g7.large", "X86");
+    fake.ali_image(
+        "cn-hangzhou",
+        image,
+        "Available",
+        "x86_64",
+        20,
+        &["ecs.g7.large"],
+    );
+    fake.ali_vswitch("cn-hangzhou", "vsw-bp1web0000000000", "cn-hangzhou-h");
+    // Sold out in the vSwitch's zone: the fake's dry run answers from the zone's stock.
+    fake.ali_stock(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        "SoldOut",
+    );
+    fake.ali_stock(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-i",
+        "ecs.g7.large",
+        "Available",
+    );
+    let run = run_with(
+        &[("main.tf", &tf)],
+        fake.env(),
+        &["validate", "main.tf", "--dry-run", "--format", "compact"],
+    )
+    .await;
+    assert!(
+        run.stdout.lines().any(|l| format!("{l}\n") == line),
+        "the doc's example output\n{line}is not what it prints:\n{}",
+        run.stdout
+    );
+}

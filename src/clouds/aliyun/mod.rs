@@ -33,7 +33,8 @@ use serde_json::Value;
 use request::{
     DESCRIBE_ACCOUNT_ATTRIBUTES, DESCRIBE_AVAILABLE_RESOURCE,
     DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES, DESCRIBE_IMAGES, DESCRIBE_INSTANCE_TYPES,
-    DESCRIBE_VSWITCHES, call, call_with, classify_batch, classify_vswitch,
+    DESCRIBE_VSWITCHES, RUN_INSTANCES, call, call_with, classify_batch, classify_dry_run,
+    classify_vswitch,
 };
 
 use crate::cloud::{Api, ChargeType};
@@ -44,7 +45,7 @@ use crate::clouds::{
     Client, Endpoint, MAX_PAGES, RegionNeeds, all, chunks, per_charge, per_region,
 };
 use crate::facts::{
-    Availability, Constraint, Fetched, ImageFact, InstanceTypes, RegionFacts, VSwitchFact,
+    Availability, Constraint, DryRun, Fetched, ImageFact, InstanceTypes, RegionFacts, VSwitchFact,
 };
 
 /// Alibaba Cloud's ECS API as a provider.
@@ -119,6 +120,21 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             }
         })
         .collect());
+    let dry_runs = all(if client.config.dry_run {
+        needs
+            .dry_runs
+            .iter()
+            .map(|spec| {
+                let (client, region, spec) = (Arc::clone(client), region.to_string(), spec.clone());
+                async move {
+                    let verdict = dry_run(&client, &region, &spec).await;
+                    (spec.key(), verdict)
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    });
     let account = async {
         if needs.account {
             Some(account(client, region).await)
@@ -126,14 +142,15 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             None
         }
     };
-    let (images, supports, types, availability, vswitches, account, system_disks) = tokio::join!(
+    let (images, supports, types, availability, vswitches, account, system_disks, dry_runs) = tokio::join!(
         images,
         supports,
         types,
         availability,
         vswitches,
         account,
-        system_disks
+        system_disks,
+        dry_runs
     );
     let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();
 
@@ -142,6 +159,7 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
         availability: availability.into_iter().collect(),
         vswitches: vswitches.into_iter().collect(),
         account,
+        dry_runs: dry_runs.into_iter().collect(),
         ..RegionFacts::default()
     };
     for (charge, name, offer) in system_disks {
@@ -410,6 +428,59 @@ async fn account(client: &Client, region: &str) -> Fetched<crate::facts::Account
         },
         Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAccountAttributes: {m}")),
         Err(reason) => Fetched::Error(format!("DescribeAccountAttributes: {reason}")),
+    }
+}
+
+/// Alibaba's own verdict on one launch: `RunInstances` with `DryRun=true` "checks whether
+/// required parameters are specified, the request format, service limits, and ECS
+/// inventory" and answers `DryRunOperation` when the launch would go through. No instance is
+/// created; the answer is never cached.
+async fn dry_run(client: &Client, region: &str, spec: &crate::plan::LaunchSpec) -> DryRun {
+    let mut query = vec![
+        ("RegionId".to_string(), region.to_string()),
+        ("ImageId".to_string(), spec.image.clone()),
+        ("InstanceType".to_string(), spec.instance_type.clone()),
+        ("VSwitchId".to_string(), spec.vswitch.clone()),
+        ("Amount".to_string(), spec.amount.to_string()),
+        ("DryRun".to_string(), "true".to_string()),
+    ];
+    for (i, group) in spec.security_groups.iter().enumerate() {
+        query.push((format!("SecurityGroupIds.{}", i + 1), group.clone()));
+    }
+    if let Some(category) = &spec.disk_category {
+        query.push(("SystemDisk.Category".to_string(), category.clone()));
+    }
+    if let Some(size) = spec.disk_gb {
+        query.push(("SystemDisk.Size".to_string(), size.to_string()));
+    }
+    query.extend(charge_query(spec.charge));
+    match call_with(
+        client,
+        region,
+        RUN_INSTANCES,
+        Priority::Shared,
+        &query,
+        classify_dry_run,
+    )
+    .await
+    {
+        Ok(Answer::Json(json)) => {
+            let code = json["Code"].as_str().unwrap_or_default();
+            if code == "DryRunOperation" {
+                DryRun::Passed
+            } else if code.is_empty() {
+                // A success without the dry-run code would mean instances were created: the
+                // request said DryRun, so this is no verdict.
+                DryRun::Failed("RunInstances answered without `DryRunOperation`".to_string())
+            } else {
+                DryRun::Refused {
+                    code: code.to_string(),
+                    message: json["Message"].as_str().unwrap_or_default().to_string(),
+                }
+            }
+        }
+        Ok(Answer::NotFound(m)) => DryRun::Failed(format!("RunInstances: {m}")),
+        Err(reason) => DryRun::Failed(format!("RunInstances: {reason}")),
     }
 }
 

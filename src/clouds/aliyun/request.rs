@@ -26,6 +26,38 @@ pub const DESCRIBE_IMAGE_SUPPORT_INSTANCE_TYPES: &str = "DescribeImageSupportIns
 pub const DESCRIBE_INSTANCE_TYPES: &str = "DescribeInstanceTypes";
 pub const DESCRIBE_AVAILABLE_RESOURCE: &str = "DescribeAvailableResource";
 pub const DESCRIBE_ACCOUNT_ATTRIBUTES: &str = "DescribeAccountAttributes";
+/// The write action of the opt-in dry run (`--dry-run`): apart from `OPERATIONS`, which are
+/// all read-only.
+pub const RUN_INSTANCES: &str = "RunInstances";
+
+/// A dry run's answer is its verdict: `DryRunOperation` (it would go through) or the code of
+/// what would fail, both as errors. Only throttling, server faults and refused credentials are
+/// read as `classify` reads them.
+pub fn classify_dry_run(r: &Response) -> Class {
+    let json: Option<Value> = serde_json::from_slice(&r.body).ok();
+    let code = text_field(json.as_ref(), "Code");
+    let transient = code.starts_with("Throttling")
+        || matches!(
+            code.as_str(),
+            "InternalError" | "UnknownError" | "ServiceUnavailable"
+        )
+        || r.status >= 500;
+    let refused_key = code.starts_with("InvalidAccessKeyId")
+        || matches!(
+            code.as_str(),
+            "SignatureDoesNotMatch" | "IncompleteSignature" | "InvalidTimeStamp.Expired"
+        );
+    if code.starts_with("Forbidden") || code.starts_with("NoPermission") {
+        let message = text_field(json.as_ref(), "Message");
+        return Class::Fail(format!(
+            "the key may not call RunInstances ({code}: {message}); the dry run needs the `ecs:RunInstances` permission"
+        ));
+    }
+    match json {
+        Some(j) if !code.is_empty() && !transient && !refused_key => Class::Ok(j),
+        _ => classify(r),
+    }
+}
 
 /// The VPC product's actions (version 2016-04-28, same signature, its own host): a vSwitch's
 /// zone. RAM names them `vpc:…`.

@@ -97,6 +97,8 @@ struct World {
     /// (category, min, max). Unset: `cloud_efficiency` and `cloud_essd`, 20–2048 GiB, in
     /// every zone that sells the type.
     ali_disks: BTreeMap<(String, String, String), DiskZones>,
+    /// Alibaba refuses `RunInstances` to the key (`Forbidden.RAM`): no `ecs:RunInstances`.
+    ali_run_forbidden: bool,
     /// Alibaba `instance-network-type` per region; unset: `vpc` only.
     ali_networks: BTreeMap<String, Vec<String>>,
     /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
@@ -367,6 +369,10 @@ impl FakeCloud {
                 networks.iter().map(|n| n.to_string()).collect(),
             )
         });
+    }
+
+    pub fn set_ali_run_forbidden(&self, on: bool) {
+        self.with(|w| w.ali_run_forbidden = on);
     }
 
     pub fn set_ali_number_in_count(&self, on: bool) {
@@ -909,6 +915,44 @@ impl FakeCloud {
                     return (400, json!({"RequestId": "fake", "Code": "InvalidVersion", "Message": format!("{action} is version {version}")}).to_string(), vec![]);
                 }
                 match action.as_str() {
+                    "RunInstances" => {
+                        let refuse = |status: u16, code: &str, message: &str| (status, json!({"RequestId": "fake", "HostId": "ecs", "Code": code, "Message": message}).to_string(), vec![]);
+                        if get("DryRun") != "true" {
+                            return refuse(400, "FakeNeverLaunches", "the fake cloud only answers dry runs");
+                        }
+                        if w.ali_run_forbidden {
+                            return refuse(403, "Forbidden.RAM", "User not authorized to operate on the specified resource, or this API doesn't support RAM.");
+                        }
+                        let Some((zone, _)) = w.ali_vswitches.get(&key.1).and_then(|v| v.get(&get("VSwitchId"))).cloned() else {
+                            return refuse(404, "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.");
+                        };
+                        if !w.images.get(&key).is_some_and(|i| i.contains_key(&get("ImageId"))) {
+                            return refuse(404, "InvalidImageId.NotFound", "The specified ImageId does not exist.");
+                        }
+                        if !get("SecurityGroupIds.1").starts_with("sg-") {
+                            return refuse(404, "InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist.");
+                        }
+                        let charge = match (get("InstanceChargeType").as_str(), get("SpotStrategy").as_str()) {
+                            ("PrePaid", _) => "PrePaid",
+                            (_, "SpotAsPriceGo" | "SpotWithPriceLimit") => "Spot",
+                            _ => "PostPaid",
+                        };
+                        let name = get("InstanceType");
+                        let stock = w.ali_available.get(&key.1).and_then(|c| c.get(charge)).and_then(|z| z.get(&zone)).and_then(|t| t.get(&name)).cloned();
+                        match stock.as_deref() {
+                            Some("Available") => {}
+                            Some(_) => return refuse(400, "OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones."),
+                            None => return refuse(400, "Zone.NotOnSale", "The specified zone is not available for purchase."),
+                        }
+                        let category = get("SystemDisk.Category");
+                        if let Some(disks) = w.ali_disks.get(&(key.1.clone(), charge.to_string(), name.clone())).and_then(|z| z.get(&zone))
+                            && !category.is_empty()
+                            && !disks.iter().any(|(c, _, _)| *c == category)
+                        {
+                            return refuse(400, "InvalidSystemDiskCategory.ValueNotSupported", "The specified parameter SystemDisk.Category is not valid.");
+                        }
+                        refuse(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
+                    }
                     "DescribeAccountAttributes" => {
                         let launch = w.launch_quotas.get(&key).cloned().unwrap_or_default();
                         let networks = w.ali_networks.get(&key.1).cloned().unwrap_or_else(|| vec!["vpc".to_string()]);
