@@ -671,3 +671,27 @@ async fn the_dry_run_rules_doc_example_is_what_it_prints() {
         run.stdout
     );
 }
+
+/// A dry run's pass holds for one run: with a shared cache, the second run asks the cloud
+/// again for the dry run, and for nothing else.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_is_never_answered_from_the_cache() {
+    let fake = hangzhou_g7().await;
+    let cache = crate::support::run::scratch("dry-run-cache");
+    let mut env = fake.env();
+    env.push((
+        "PREFLIGHT_CACHE_DIR".into(),
+        cache.to_str().expect("utf-8").into(),
+    ));
+    let tf = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
+        resource \"alicloud_instance\" \"web\" {\n  image_id        = \"m-web\"\n  instance_type   = \"ecs.g7.large\"\n  vswitch_id      = \"vsw-in-h\"\n  security_groups = [\"sg-web\"]\n}\n";
+    let args = ["validate", "main.tf", "--dry-run", "--format", "json"];
+    let first = run_with(&[("main.tf", tf)], env.clone(), &args).await;
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    let asked = fake.requests().len();
+    let second = run_with(&[("main.tf", tf)], env, &args).await;
+    assert_eq!(second.code, 0, "{}", second.stdout);
+    assert_eq!(fake.count("aliyun.RunInstances"), 2, "asked again");
+    assert_eq!(fake.requests().len(), asked + 1, "and only that");
+    let _ = std::fs::remove_dir_all(cache);
+}
