@@ -90,9 +90,10 @@ fn check(r: &RegionLaunches) -> Vec<Diagnostic> {
                     "no longer fits",
                 )
                 .with_help(format!(
-                    "ask for a higher {} quota, or plan {} fewer",
+                    "ask for a higher {} quota, or plan {} fewer {}",
                     quota.what,
-                    used + planned - u64::from(limit.limit)
+                    used + planned - u64::from(limit.limit),
+                    if quota.vcpus { "vCPUs" } else { "instances" }
                 )),
             );
             break;
