@@ -244,6 +244,14 @@ pub struct TerraformArgs {
     pub tf_roots: bool,
 }
 
+/// When to colour the terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Plan files, Terraform plan JSON, .tf files, or directories to search for them
@@ -257,6 +265,11 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// Colour: `auto` on a terminal unless `NO_COLOR` is set (`FORCE_COLOR` or
+    /// `CLICOLOR_FORCE` force it), `always`, or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]

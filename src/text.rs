@@ -6,6 +6,19 @@
 
 use std::borrow::Cow;
 
+/// A count as people read it: `12,345`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Whether `c` is a control character that is not a line break or a tab.
 pub fn is_hostile(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
@@ -31,6 +44,16 @@ pub fn controls(s: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(31745), "31,745");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+    }
+
     use super::*;
 
     #[test]

@@ -117,9 +117,10 @@ pub fn print_input_errors(errors: &[InputError]) -> io::Result<Exit> {
         errors: errors.to_vec(),
         ..Report::default()
     };
+    let to_terminal = io::stderr().is_terminal();
     let style = HumanStyle {
-        color: colour(io::stderr().is_terminal()),
-        width: 100,
+        color: colour(preflight::cli::ColorChoice::Auto, to_terminal),
+        width: width(to_terminal && io::stdout().is_terminal()),
     };
     report.write_errors_only(&style, &mut io::stderr().lock())?;
     Ok(Exit::BadInput)
@@ -139,8 +140,44 @@ pub fn print_stdout(text: &str) -> io::Result<()> {
     out.flush()
 }
 
-/// Whether to colour a stream: only a terminal, and not when `NO_COLOR` is set to anything
-/// but the empty string (no-color.org).
-pub fn colour(to_terminal: bool) -> bool {
-    to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Whether to colour a stream: `--color always` / `never` say so; else `FORCE_COLOR` or
+/// `CLICOLOR_FORCE` (set, and not `0`) force it, `NO_COLOR` (set, and not empty; no-color.org)
+/// turns it off, and otherwise only a terminal gets colour.
+pub fn colour(choice: preflight::cli::ColorChoice, to_terminal: bool) -> bool {
+    use preflight::cli::ColorChoice;
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if ["FORCE_COLOR", "CLICOLOR_FORCE"]
+                .iter()
+                .any(|v| set(v).is_some_and(|v| v != "0"))
+            {
+                true
+            } else if set("NO_COLOR").is_some() {
+                false
+            } else {
+                to_terminal
+            }
+        }
+    }
+}
+
+/// How wide the output is: the terminal's width when it goes to one (as standard output's
+/// terminal reports it, on every platform), else `COLUMNS`, else 100 (at least 40 either way).
+pub fn width(to_terminal: bool) -> usize {
+    let terminal = to_terminal
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+    };
+    terminal
+        .or_else(columns)
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
 }

@@ -120,6 +120,7 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
         format: args.format,
         output: args.output.as_deref(),
         quiet: args.quiet,
+        color: args.color,
     };
     print(shown, &report, code)
 }
@@ -228,6 +229,7 @@ struct Shown<'a> {
     format: Format,
     output: Option<&'a Path>,
     quiet: bool,
+    color: preflight::cli::ColorChoice,
 }
 
 /// Writes the report as `--format` and `--output` ask; `code` is the run's exit code, unless
@@ -235,12 +237,8 @@ struct Shown<'a> {
 fn print(shown: Shown, report: &Report, code: Exit) -> io::Result<Exit> {
     let to_terminal = shown.output.is_none() && io::stdout().is_terminal();
     let style = HumanStyle {
-        color: super::colour(to_terminal),
-        width: std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .filter(|&w: &usize| w >= 40)
-            .unwrap_or(100),
+        color: super::colour(shown.color, to_terminal),
+        width: super::width(to_terminal),
     };
     let mut buffer = Vec::new();
     if shown.format == Format::Human {
@@ -255,6 +253,10 @@ fn print(shown: Shown, report: &Report, code: Exit) -> io::Result<Exit> {
         write_human(report, &style, shown.quiet, &mut buffer)?;
     } else {
         report.write(shown.format, &style, &mut buffer)?;
+        // `-q`: only the findings, in compact too.
+        if shown.quiet && shown.format == Format::Compact && report.errors.is_empty() {
+            drop_last_line(&mut buffer);
+        }
     }
     if shown.format == Format::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
@@ -301,15 +303,18 @@ fn write_human(
 ) -> io::Result<()> {
     report.write(Format::Human, style, out)?;
     if quiet {
-        // The summary is the last line; drop it.
-        if let Some(end) = out[..out.len().saturating_sub(1)]
-            .iter()
-            .rposition(|&b| b == b'\n')
-        {
-            out.truncate(end + 1);
-        } else {
-            out.clear();
-        }
+        drop_last_line(out);
     }
     Ok(())
+}
+
+/// Drops the summary, the last line.
+fn drop_last_line(out: &mut Vec<u8>) {
+    match out[..out.len().saturating_sub(1)]
+        .iter()
+        .rposition(|&b| b == b'\n')
+    {
+        Some(end) => out.truncate(end + 1),
+        None => out.clear(),
+    }
 }

@@ -35,8 +35,8 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             plural(s.errors, "error", "errors"),
             plural(s.warnings, "warning", "warnings"),
             plural(s.notes, "note", "notes"),
-            s.unverified,
-            s.suppressed,
+            crate::text::thousands(s.unverified),
+            crate::text::thousands(s.suppressed),
             plural(s.plans, "plan", "plans"),
             plural(s.pairings, "pairing", "pairings"),
         )?;

@@ -25,8 +25,12 @@ impl HumanStyle {
         } else {
             GraphicalTheme::unicode_nocolor()
         };
+        // Ids, paths and commands are never broken: no splitting at hyphens, and a word
+        // longer than the line runs past it rather than being cut.
         GraphicalReportHandler::new_themed(theme)
             .with_width(self.width)
+            .with_break_words(false)
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
             .with_links(false)
     }
 }

@@ -257,5 +257,9 @@ impl Report {
 
 /// `1 error`, `2 errors`.
 fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!(
+        "{} {}",
+        crate::text::thousands(n),
+        if n == 1 { one } else { many }
+    )
 }

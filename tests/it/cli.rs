@@ -482,3 +482,73 @@ fn terragrunt_copies_are_named_after_their_sources() {
             .map(|u| (u.to_string(), "unverified".to_string()))
     );
 }
+
+/// The real terminal: colour as `--color`, `FORCE_COLOR`, `CLICOLOR_FORCE` and `NO_COLOR`
+/// say; the width from `COLUMNS` (no terminal here); ids never broken at their hyphens;
+/// thousands separators in the summary.
+#[test]
+fn colour_width_and_counts_follow_the_terminal_conventions() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/instance-type-sold-out");
+    let project = Project::at(&case);
+    let human = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec!["validate", "plan.yaml", "--facts", "facts.json"];
+        args.extend(extra);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let out = project.command(env, &args).output().expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = |text: &str| text.contains('\u{1b}');
+    // The tests' environment sets NO_COLOR=1, and the output is a pipe.
+    assert!(!coloured(&human(&[], &[])));
+    assert!(coloured(&human(&[], &["--color", "always"])));
+    assert!(coloured(&human(&[("FORCE_COLOR", "1")], &[])));
+    assert!(coloured(&human(&[("CLICOLOR_FORCE", "1")], &[])));
+    assert!(!coloured(&human(&[("FORCE_COLOR", "0")], &[])));
+    assert!(!coloured(&human(
+        &[("FORCE_COLOR", "1")],
+        &["--color", "never"]
+    )));
+    // Narrow: wrapped at 60, and the region id whole on one line.
+    let narrow = human(&[("COLUMNS", "60")], &[]);
+    assert!(narrow.contains("`cn-hangzhou`"), "{narrow}");
+    assert!(!narrow.contains("`cn-\n"), "{narrow}");
+    // The message's own lines (the plan's snippet is shown as written).
+    assert!(
+        narrow
+            .lines()
+            .filter(|l| l.starts_with("  × ") || l.starts_with("  │ "))
+            .all(|l| l.chars().count() <= 60),
+        "{narrow}"
+    );
+
+    // 1,200 pairings: the summary says so with a separator, in both text formats.
+    let dir = temp_path("thousands");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut plan = String::from("defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n");
+    for i in 0..1200 {
+        plan.push_str(&format!(
+            "  - {{name: vm{i}, image: ubuntu_22_04_x64_20G_alibase_20240130.vhd, instance_type: ecs.g7.large}}\n"
+        ));
+    }
+    std::fs::write(dir.join("plan.yaml"), plan).expect("plan");
+    std::fs::copy(case.join("facts.json"), dir.join("facts.json")).expect("facts");
+    for format in ["human", "compact"] {
+        let out = preflight(
+            &dir,
+            &[
+                "validate",
+                "plan.yaml",
+                "--facts",
+                "facts.json",
+                "--format",
+                format,
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("1,200 pairings"), "{format}: {text}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
