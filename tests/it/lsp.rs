@@ -768,7 +768,20 @@ fn exit_codes_follow_the_protocol_and_garbage_is_named() {
     let mut client = start_with_facts(&dir);
     client.initialize(json!({}), json!({}));
     client.notify("exit", Value::Null);
+    let stderr = client.stderr_handle();
     assert_eq!(client.wait().code(), Some(1));
+    // Said on stderr, where an editor's log shows it (read to its end by now, or shortly).
+    let said = (0..100)
+        .map(|_| {
+            let text = stderr.lock().map(|s| s.clone()).unwrap_or_default();
+            if text.is_empty() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            text
+        })
+        .find(|s| !s.is_empty())
+        .unwrap_or_default();
+    assert!(said.contains("`exit` without `shutdown`"), "{said}");
 
     for (input, said) in [
         ("", "before an `initialize` request"),

@@ -25,6 +25,9 @@ pub struct Client {
     next_id: i64,
     /// Everything the server sent, for assertions about what happened in between.
     pub log: Vec<Value>,
+    /// What the server wrote on stderr, kept for assertions (and out of the test run's own
+    /// output, where a server's complaint would read as a failure).
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 fn read_message(reader: &mut impl BufRead) -> Option<Value> {
@@ -65,9 +68,19 @@ impl Client {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the binary runs");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut err = child.stderr.take().expect("stderr");
+        let kept = std::sync::Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            if let Ok(mut k) = kept.lock() {
+                k.push_str(&text);
+            }
+        });
         let stdin = child.stdin.take().expect("stdin");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let (tx, inbox) = mpsc::channel();
@@ -85,7 +98,13 @@ impl Client {
             held: VecDeque::new(),
             next_id: 0,
             log: Vec::new(),
+            stderr,
         }
+    }
+
+    /// What the server writes on stderr, filled as it comes (all of it once it has exited).
+    pub fn stderr_handle(&self) -> std::sync::Arc<std::sync::Mutex<String>> {
+        std::sync::Arc::clone(&self.stderr)
     }
 
     pub fn send(&mut self, message: Value) {
