@@ -44,9 +44,17 @@ fn check_one(rule: &PolicyRule, p: &Pairing) -> Option<Diagnostic> {
         format!("{} (`{wanted}`)", rule.message),
         label,
     );
+    // A user's rule directory must be named again for `explain` to find the rule.
+    let explain = match std::path::Path::new(&rule.origin).parent() {
+        Some(dir) if !rule.origin.starts_with("rules/builtin/") && !dir.as_os_str().is_empty() => {
+            format!("preflight explain {} --rules {}", rule.id, dir.display())
+        }
+        _ => format!("preflight explain {}", rule.id),
+    };
+    // The command first, so a narrow terminal does not wrap it.
     Some(d.with_help(format!(
-        "policy `{}` from {}; `preflight explain {}` says more",
-        rule.id, rule.origin, rule.id
+        "`{explain}` says more (policy `{}` from {})",
+        rule.id, rule.origin
     )))
 }
 

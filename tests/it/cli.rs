@@ -552,3 +552,39 @@ fn colour_width_and_counts_follow_the_terminal_conventions() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The `explain` hint of a rule-file rule works as printed: it names the rule directory.
+#[test]
+fn the_explain_hint_of_a_rule_file_rule_runs_as_printed() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/policy-rules");
+    let out = preflight(
+        &case,
+        &[
+            "validate",
+            "envs",
+            "--facts",
+            "facts.json",
+            "--rules",
+            "policies",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let help = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find_map(|d| {
+            d["help"]
+                .as_str()
+                .filter(|h| h.contains("preflight explain"))
+        })
+        .expect("a hint")
+        .to_string();
+    let command = help.split('`').nth(1).expect("a command in backticks");
+    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let explained = preflight(&case, &words);
+    assert_eq!(explained.status.code(), Some(0), "{command}");
+    assert!(String::from_utf8_lossy(&explained.stdout).starts_with("# "));
+}
