@@ -89,6 +89,7 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
             let fixing = Fixing {
                 diff: args.diff,
                 unsafe_fixes: args.unsafe_fixes,
+                gate,
             };
             match fix(fixing, &options, report)? {
                 Ok(left) => report = left,
@@ -164,6 +165,8 @@ fn say_what_was_read(options: &ValidateOptions, report: &Report) -> io::Result<(
 struct Fixing {
     diff: bool,
     unsafe_fixes: bool,
+    /// What fails the run: `--diff` exits as the run would for what it cannot fix.
+    gate: preflight::report::Gate,
 }
 
 /// Applies (or, with `--diff`, shows) the fixes `report` brings: `Ok(report)` is what is left
@@ -182,15 +185,33 @@ fn fix(how: Fixing, options: &ValidateOptions, report: Report) -> io::Result<Res
         } else {
             "--fix"
         };
+        // Fixes left out because they are unsafe are said, never passed over.
+        let unsafe_left = if how.unsafe_fixes {
+            0
+        } else {
+            preflight::fix::plan_fixes(&report.diagnostics, true)
+                .iter()
+                .map(|f| f.applied.len())
+                .sum::<usize>()
+                - count
+        };
+        let more = if unsafe_left > 0 {
+            format!(" ({unsafe_left} more with --unsafe-fixes)")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             io::stderr(),
-            "preflight: {flags} would apply {count} fix(es) in {} file(s)",
+            "preflight: {flags} would apply {count} fix(es) in {} file(s){more}",
             fixes.len()
         );
+        // A diff to apply fails the run; with none, the findings decide, as without --diff.
+        let mut left = report;
+        left.gate = how.gate;
         return Ok(Err(if count > 0 {
             Exit::Failed
         } else {
-            Exit::Passed
+            preflight::exit_code(&left)
         }));
     }
     match preflight::fix::write(&fixes) {

@@ -588,3 +588,31 @@ fn the_explain_hint_of_a_rule_file_rule_runs_as_printed() {
     assert_eq!(explained.status.code(), Some(0), "{command}");
     assert!(String::from_utf8_lossy(&explained.stdout).starts_with("# "));
 }
+
+/// `--diff` with only unsafe fixes: nothing to show, but the finding still fails the run, and
+/// the fixes left out are said.
+#[test]
+fn diff_with_only_unsafe_fixes_fails_as_the_findings_do() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/system-disk-unsupported");
+    let out = preflight(
+        &case,
+        &["validate", "plan.yaml", "--facts", "facts.json", "--diff"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no safe fix to show");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("(1 more with --unsafe-fixes)"), "{said}");
+    let out = preflight(
+        &case,
+        &[
+            "validate",
+            "plan.yaml",
+            "--facts",
+            "facts.json",
+            "--diff",
+            "--unsafe-fixes",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("+    system_disk_category: cloud_essd"));
+}
