@@ -72,9 +72,23 @@ pub fn check(cloud: Cloud, place: &str, found: &Found, config: &FetchConfig) -> 
                 (Some(e), _) | (None, Some(Fetched::Error(e))) => e,
                 (None, None) => "no answer".to_string(),
             };
+            // Any signed answer but an authentication error proves the key: an answer that
+            // lacks the place (Zenlayer's `DescribeImageQuota` lists the account's zones and
+            // takes none), or an error about the request rather than the key.
+            if answered(&why) {
+                return Verdict::Works(format!(
+                    "{operation} answered, so the key was accepted ({why})"
+                ));
+            }
             judge(&why)
         }
     }
+}
+
+/// Whether a failure's reason says the cloud answered the signed call (not its credentials).
+fn answered(why: &str) -> bool {
+    !why.contains("refused the credentials")
+        && (why.contains("said nothing about") || why.contains(" answered HTTP 4"))
 }
 
 /// A failed call's reason as a verdict: the clouds' clients all say "refused the

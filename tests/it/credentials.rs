@@ -563,7 +563,21 @@ async fn preflight_credentials_says_where_and_checks() {
     .await;
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.stdout.matches("works: ").count(), 2, "{}", r.stdout);
-    for d in [dir, dir2, dir3, dir4] {
+    // An account without the zone the check names: the signed answer still proves the key.
+    fake.zl_account_zones(&["FRA-A"]);
+    let (r, dir5) = run(
+        fake.env(),
+        &[],
+        &["credentials", "--cloud", "zenlayer", "--check"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("works: DescribeImageQuota answered"),
+        "{}",
+        r.stdout
+    );
+    for d in [dir, dir2, dir3, dir4, dir5] {
         let _ = std::fs::remove_dir_all(d);
     }
 }

@@ -37,6 +37,7 @@ impl Provider for Vm {
     }
 
     fn probe(&self) -> Probe {
+        // `DescribeImageQuota` takes no zone: any zone's name will do, the account's or not.
         Probe::Quota { place: "SEL-A" }
     }
 

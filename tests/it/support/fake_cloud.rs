@@ -97,6 +97,9 @@ struct World {
     /// (category, min, max). Unset: `cloud_efficiency` and `cloud_essd`, 20–2048 GiB, in
     /// every zone that sells the type.
     ali_disks: BTreeMap<(String, String, String), DiskZones>,
+    /// Zenlayer: the zones the account has (`DescribeImageQuota` lists only these); unset,
+    /// every zone asked about.
+    zl_account_zones: Option<Vec<String>>,
     /// Alibaba refuses `RunInstances` to the key (`Forbidden.RAM`): no `ecs:RunInstances`.
     ali_run_forbidden: bool,
     /// Alibaba `instance-network-type` per region; unset: `vpc` only.
@@ -369,6 +372,10 @@ impl FakeCloud {
                 networks.iter().map(|n| n.to_string()).collect(),
             )
         });
+    }
+
+    pub fn zl_account_zones(&self, zones: &[&str]) {
+        self.with(|w| w.zl_account_zones = Some(zones.iter().map(|z| z.to_string()).collect()));
     }
 
     pub fn set_ali_run_forbidden(&self, on: bool) {
@@ -1115,8 +1122,12 @@ impl FakeCloud {
                         wrap(json!({"instanceTypeQuotaSet": list}))
                     }
                     "DescribeImageQuota" => {
+                        let account = w.zl_account_zones.clone();
                         let list: Vec<Value> = body["zoneIds"].as_array().cloned().unwrap_or_default().iter().filter_map(|z| {
                             let z = z.as_str()?;
+                            if account.as_ref().is_some_and(|a| !a.iter().any(|x| x == z)) {
+                                return None;
+                            }
                             let (used, limit) = w.quotas.get(&("zenlayer".to_string(), z.to_string())).copied().unwrap_or((0, 5));
                             // The documented example: numbers as strings, keyed by regionId.
                             Some(json!({"regionId": z, "count": used.to_string(), "maxCount": limit.to_string()}))
