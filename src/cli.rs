@@ -33,6 +33,76 @@ impl clap::builder::TypedValueParser for RuleId {
     }
 }
 
+/// The man pages' own sections beyond the flags (the pages are made from these and the clap
+/// definitions): per command (`""` is the top page), each (heading, paragraphs).
+pub const MAN_SECTIONS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "",
+        &[
+            ("EXIT STATUS", EXIT_STATUS),
+            ("ENVIRONMENT", ENVIRONMENT),
+            ("EXAMPLES", TOP_EXAMPLES),
+        ],
+    ),
+    (
+        "validate",
+        &[
+            ("EXIT STATUS", EXIT_STATUS),
+            ("ENVIRONMENT", ENVIRONMENT),
+            ("EXAMPLES", VALIDATE_EXAMPLES),
+        ],
+    ),
+    (
+        "fetch",
+        &[("ENVIRONMENT", ENVIRONMENT), ("EXAMPLES", FETCH_EXAMPLES)],
+    ),
+    (
+        "credentials",
+        &[
+            ("EXIT STATUS", CREDENTIALS_EXIT),
+            ("EXAMPLES", CREDENTIALS_EXAMPLES),
+        ],
+    ),
+];
+
+const EXIT_STATUS: &str = "0  nothing at or above --fail-on (default: error), and nothing unverified (or --allow-unverified)
+1  findings at or above --fail-on; with --diff, a fix to apply
+2  the run failed: bad input (a plan, a flag, a rule or config file) or a report that could not be written
+3  no findings, but some pairings could not be checked (unverified)";
+
+const ENVIRONMENT: &str = "JDCLOUD_ACCESS_KEY, JDCLOUD_SECRET_KEY: JD Cloud's key (else ~/.jdc/config)
+ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN: Alibaba Cloud's key; also Terraform's ALICLOUD_* names, OIDC (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), profiles and the ECS instance role (README: Credentials)
+ZENLAYER_ACCESS_KEY_ID, ZENLAYER_ACCESS_KEY_SECRET: Zenlayer's key (also Terraform's ZENLAYERCLOUD_* names)
+PREFLIGHT_JDCLOUD_ENDPOINT, PREFLIGHT_ALIYUN_ENDPOINT, PREFLIGHT_ZENLAYER_ENDPOINT: another endpoint for a cloud (https, or http to loopback)
+PREFLIGHT_CACHE_DIR: where the clouds' answers are cached (default: the user cache directory)
+PREFLIGHT_LOG: log filter on stderr (error, warn, info, debug)
+NO_COLOR, FORCE_COLOR, CLICOLOR_FORCE: colour, unless --color says otherwise; COLUMNS: the width when not on a terminal
+TF_VAR_name: Terraform variables, as terraform plan reads them";
+
+const TOP_EXAMPLES: &str = "preflight validate plan.yaml
+preflight validate .                       every plan file and Terraform root below
+preflight validate tfplan.json --format sarif --output preflight.sarif
+preflight explain instance-type-excluded";
+
+const VALIDATE_EXAMPLES: &str =
+    "preflight validate plan.yaml --facts facts.json     check offline, against a facts file
+terraform show -json tfplan > tfplan.json && preflight validate tfplan.json
+preflight validate infra/ --var-file prod.tfvars   the .tf files, as terraform plan would read them
+preflight validate . --format github               annotations in a GitHub Actions log
+preflight validate plan.yaml --diff                what --fix would change";
+
+const FETCH_EXAMPLES: &str = "preflight fetch . --output facts.json
+preflight validate . --facts facts.json --offline";
+
+const CREDENTIALS_EXIT: &str = "0  every cloud has credentials (with --check: working ones)
+1  with --check, a cloud refused its credentials
+2  bad input
+3  a cloud has none configured, or a check could not tell";
+
+const CREDENTIALS_EXAMPLES: &str =
+    "preflight credentials                 which credentials each cloud would use
+preflight credentials plan.yaml --check   prove them with one signed call each";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "preflight",
@@ -323,7 +393,8 @@ pub struct ValidateArgs {
     #[arg(long, conflicts_with = "diff")]
     pub fix: bool,
 
-    /// Print the fixes as a unified diff instead of applying them; exit 1 when there are some.
+    /// Print the fixes as a unified diff instead of applying them; exit 1 when there are
+    /// some, else as the findings decide.
     #[arg(long)]
     pub diff: bool,
 
