@@ -37,13 +37,69 @@ impl HumanStyle {
 
 pub(super) fn write(report: &Report, style: &HumanStyle, out: &mut dyn Write) -> io::Result<()> {
     let handler = style.handler();
-    for d in &report.diagnostics {
-        render(&handler, &Finding::new(d), out)?;
+    // One block per cause: the pairings a missing fact leaves unverified for one reason are
+    // named in one finding (at the first of them), not one paragraph each.
+    // Per file: the snippet shown is the first pairing's, in the file it names.
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>);
+    fn key(d: &Diagnostic) -> Option<Key<'_>> {
+        unverified_reason(d).map(|reason| (d.file.name(), reason, d.help.as_deref()))
+    }
+    let mut groups: std::collections::HashMap<Key, Vec<usize>> = std::collections::HashMap::new();
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        if let Some(k) = key(d) {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    for (i, d) in report.diagnostics.iter().enumerate() {
+        let group = key(d).and_then(|k| groups.get(&k).map(|g| (k.1, g)));
+        match group {
+            Some((reason, members)) if members.len() > 1 => {
+                if members[0] != i {
+                    continue;
+                }
+                let names: Vec<&str> = members
+                    .iter()
+                    .map(|&j| report.diagnostics[j].entry.as_str())
+                    .collect();
+                let mut grouped = d.clone();
+                grouped.message = format!(
+                    "could not check {} pairings ({}): {reason}",
+                    crate::text::thousands(names.len()),
+                    listed(&names)
+                );
+                render(&handler, &Finding::new(&grouped), out)?;
+            }
+            _ => render(&handler, &Finding::new(d), out)?,
+        }
     }
     for notice in &report.notices {
         writeln!(out, "note: {notice}")?;
     }
     writeln!(out, "{}", summary_line(report))
+}
+
+/// The reason of an `unverified` finding about one pairing ("could not check `web`: …").
+fn unverified_reason(d: &Diagnostic) -> Option<&str> {
+    if !d.unverified {
+        return None;
+    }
+    let rest = d.message.strip_prefix("could not check `")?;
+    let (_, reason) = rest.split_once("`: ")?;
+    Some(reason)
+}
+
+/// `a`, `b`, `c`, `d`, `e` and 579 more.
+fn listed(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+    if names.len() > 5 {
+        format!(
+            "{} and {} more",
+            shown.join(", "),
+            crate::text::thousands(names.len() - 5)
+        )
+    } else {
+        shown.join(", ")
+    }
 }
 
 pub(super) fn write_errors(
