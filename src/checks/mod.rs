@@ -72,14 +72,14 @@ pub fn run(
                 instance,
                 facts,
             };
-            for rule in &rules {
-                if let Check::Pairing(check) = rule.check
-                    && pairing.can_check(rule)
-                    && let Some(d) = check(&pairing)
-                {
-                    out.diagnostics.push(d);
-                }
-            }
+            let mut found: Vec<Diagnostic> = rules
+                .iter()
+                .filter_map(|rule| match rule.check {
+                    Check::Pairing(check) if pairing.can_check(rule) => check(&pairing),
+                    _ => None,
+                })
+                .collect();
+            out.diagnostics.extend(root_causes(&mut found));
             out.diagnostics
                 .extend(rule_files::check(policy, &pairing, enabled));
             if check_unverified && let Some(d) = unverified::check_pairing(&pairing, &needs) {
@@ -128,6 +128,17 @@ pub fn run(
     out.notices
         .extend(plans.iter().flat_map(|p| p.notices.iter().cloned()));
     out
+}
+
+/// One cause, one finding: a type the region does not sell is not also "not included in"
+/// or "excluded by" the image's list (a typo is in neither).
+fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
+    const FOLLOWS_FROM_AN_UNKNOWN_TYPE: &[&str] =
+        &["instance-type-not-included", "instance-type-excluded"];
+    if found.iter().any(|d| d.rule == "instance-type-unknown") {
+        found.retain(|d| !FOLLOWS_FROM_AN_UNKNOWN_TYPE.contains(&d.rule.as_str()));
+    }
+    std::mem::take(found)
 }
 
 /// Per API and region, every entry that adds instances with a known type, in plan order.
@@ -321,6 +332,21 @@ mod tests {
                 assert!(doc.contains(heading), "{} lacks {heading}", rule.id);
             }
         }
+    }
+
+    #[test]
+    fn a_type_the_region_does_not_sell_is_one_finding_not_also_not_included() {
+        let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: i, instance_type: ecs.g7.larg}\n";
+        let facts = r#"{"version":3,"clouds":{"aliyun":{"r":{
+            "images":{"i":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["ecs.g7.large"]}}},
+            "instance_types":{"offered":{"ecs.g7.large":{}},"not_offered":["ecs.g7.larg"]},
+            "availability":{"postpaid":{"types":{"ecs.g7.large":{"r-h":true}}}}}}}}"#;
+        let rules: Vec<String> = ["instance-type-unknown", "instance-type-not-included"]
+            .iter()
+            .flat_map(|r| test_support::findings(r, plan, facts))
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(rules, ["instance-type-unknown"]);
     }
 
     #[test]
