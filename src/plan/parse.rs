@@ -98,6 +98,10 @@ struct Builder<'a> {
     source: &'a SourceFile,
     errors: Vec<InputError>,
     default_cloud: Option<Value<Cloud>>,
+    /// `defaults` names a cloud (or a region) that is wrong: that error is said once, at
+    /// `defaults`, not again as "has no cloud" at every entry.
+    default_cloud_written: bool,
+    default_region_written: bool,
     default_region: Option<Value<String>>,
     default_service: Option<Value<Service>>,
     default_charge: Option<Value<ChargeType>>,
@@ -109,6 +113,8 @@ impl<'a> Builder<'a> {
             source,
             errors: Vec::new(),
             default_cloud: None,
+            default_cloud_written: false,
+            default_region_written: false,
             default_region: None,
             default_service: None,
             default_charge: None,
@@ -117,6 +123,8 @@ impl<'a> Builder<'a> {
 
     fn build(mut self, raw: RawPlan) -> Result<Plan, Vec<InputError>> {
         if let Some(defaults) = &raw.defaults {
+            self.default_cloud_written = defaults.cloud.is_some();
+            self.default_region_written = defaults.region.is_some();
             self.default_cloud = defaults.cloud.as_ref().and_then(|c| self.cloud(c));
             self.default_region = defaults
                 .region
@@ -140,8 +148,26 @@ impl<'a> Builder<'a> {
             .flat_map(|list| list.get())
             .filter_map(|entry| self.image(entry))
             .collect();
-        self.unique_names(instances.iter().map(|i| &i.name), "instance");
-        self.unique_names(images.iter().map(|i| &i.name), "image");
+        // Every entry's name, valid or not: a duplicate is said with the other errors.
+        let source = self.source;
+        let named = |name: &Sp<Name>| Value {
+            value: name.get().trim_matches(is_space).to_string(),
+            span: name.span(source),
+        };
+        let instance_names: Vec<Value<String>> = raw
+            .instances
+            .iter()
+            .flat_map(|list| list.get())
+            .map(|entry| named(&entry.get().name))
+            .collect();
+        let image_names: Vec<Value<String>> = raw
+            .images
+            .iter()
+            .flat_map(|list| list.get())
+            .map(|entry| named(&entry.get().name))
+            .collect();
+        self.unique_names(instance_names.iter(), "instance");
+        self.unique_names(image_names.iter(), "image");
         let suppressions = match suppress::parse(self.source) {
             Ok(s) => s,
             Err(mut e) => {
@@ -255,7 +281,7 @@ impl<'a> Builder<'a> {
         let cloud = match cloud {
             Some(c) => self.cloud(c),
             None => {
-                if self.default_cloud.is_none() {
+                if !self.default_cloud_written {
                     self.missing(name_span, name.get(), "cloud");
                 }
                 self.default_cloud.clone()
@@ -264,7 +290,7 @@ impl<'a> Builder<'a> {
         let region = match region {
             Some(r) => self.text(r, "region"),
             None => {
-                if self.default_region.is_none() {
+                if !self.default_region_written {
                     self.missing(name_span, name.get(), "region");
                 }
                 self.default_region.clone()
@@ -521,7 +547,7 @@ impl<'a> Builder<'a> {
 
     fn unique_names<'v>(&mut self, names: impl Iterator<Item = &'v Value<String>>, what: &str) {
         let mut seen: HashMap<&str, SourceSpan> = HashMap::new();
-        for name in names {
+        for name in names.filter(|n| !n.value.is_empty()) {
             if let Some(first) = seen.get(name.value.as_str()) {
                 self.errors.push(
                     InputError::at(
