@@ -86,9 +86,7 @@ fn typo_fixes(p: &Pairing, near: &[String]) -> Vec<Fix> {
         .iter()
         .filter(|s| strsim::levenshtein(wanted, s) <= 1)
         .collect();
-    let mut ordered: Vec<&String> = near.iter().collect();
-    ordered.sort_by_key(|s| p.image_allows(s) != Some(true));
-    ordered
+    image_first(p, near)
         .into_iter()
         .filter_map(|s| {
             let allowed = p.image_allows(s);
@@ -104,10 +102,17 @@ fn typo_fixes(p: &Pairing, near: &[String]) -> Vec<Fix> {
         .collect()
 }
 
+/// The suggestions those the image allows first: the order of the help and of the fixes.
+fn image_first<'s>(p: &Pairing, near: &'s [String]) -> Vec<&'s String> {
+    let mut ordered: Vec<&String> = near.iter().collect();
+    ordered.sort_by_key(|s| p.image_allows(s) != Some(true));
+    ordered
+}
+
 fn not_offered(p: &Pairing) -> Diagnostic {
     let near = suggestions(p);
     let fixes = typo_fixes(p, &near);
-    let help = match near.as_slice() {
+    let help = match image_first(p, &near).as_slice() {
         [] => format!(
             "pick an instance type that {} offers in `{}`",
             p.api().display_name(),
@@ -115,7 +120,7 @@ fn not_offered(p: &Pairing) -> Diagnostic {
         ),
         near => format!(
             "did you mean {}?",
-            quoted_list(&near.iter().map(String::as_str).collect::<Vec<_>>())
+            quoted_list(&near.iter().map(|s| s.as_str()).collect::<Vec<_>>())
         ),
     };
     p.diagnostic(
