@@ -289,13 +289,14 @@ pub fn check(
         plans: plans.len(),
         inputs: plans
             .iter()
-            .map(|p| {
-                let files = p.files().skip(1).map(|(f, _)| f.name().to_string());
-                let name = match &p.written_by {
-                    Some(tool) => format!("{} (written by {tool})", p.path()),
-                    None => p.path().to_string(),
-                };
-                (name, files.collect())
+            .map(|p| report::Input {
+                path: p.path().to_string(),
+                written_by: p.written_by.clone(),
+                files: p
+                    .files()
+                    .skip(1)
+                    .map(|(f, _)| f.name().to_string())
+                    .collect(),
             })
             .collect(),
         pairings: outcome.pairings,

@@ -130,12 +130,17 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
 fn say_what_was_read(options: &ValidateOptions, report: &Report) -> io::Result<()> {
     {
         let mut err = io::stderr().lock();
-        for (input, files) in &report.inputs {
-            let what = if Path::new(input).is_dir() {
+        for i in &report.inputs {
+            let what = if Path::new(&i.path).is_dir() {
                 "the root module "
             } else {
                 ""
             };
+            let input = match &i.written_by {
+                Some(tool) => format!("{} (written by {tool})", i.path),
+                None => i.path.clone(),
+            };
+            let files = &i.files;
             if files.is_empty() {
                 writeln!(err, "preflight: read {what}{input}")?;
             } else {

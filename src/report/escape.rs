@@ -75,7 +75,11 @@ impl Report {
             inputs: self
                 .inputs
                 .iter()
-                .map(|(plan, files)| (own(plan), files.iter().map(|f| own(f)).collect()))
+                .map(|i| super::Input {
+                    path: own(&i.path),
+                    written_by: i.written_by.as_deref().map(own),
+                    files: i.files.iter().map(|f| own(f)).collect(),
+                })
                 .collect(),
             pairings: self.pairings,
             diagnostics: self.diagnostics.iter().map(diagnostic).collect(),

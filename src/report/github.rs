@@ -9,7 +9,22 @@ use std::io::{self, Write};
 use super::{Report, markdown};
 use crate::diagnostic::Severity;
 
+/// GitHub shows at most this many annotations of each kind (error, warning, notice) per step;
+/// the rest would be lost, so they are written as plain log lines and counted.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
+
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut shown = std::collections::HashMap::<&str, usize>::new();
+    let mut unshown = 0usize;
+    let mut annotate = |command: &'static str| {
+        let n = shown.entry(command).or_default();
+        *n += 1;
+        let fits = *n <= ANNOTATIONS_PER_KIND;
+        if !fits {
+            unshown += 1;
+        }
+        fits
+    };
     // Properties in the order `@actions/core` writes them: title, file, line, endLine, col,
     // endColumn.
     for e in &report.errors {
@@ -21,9 +36,20 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             props.push(format!("line={}", p.line));
             props.push(format!("col={}", p.column));
         }
-        writeln!(out, "::error {}::{}", props.join(","), data(e.message()))?;
+        if annotate("error") {
+            writeln!(out, "::error {}::{}", props.join(","), data(e.message()))?;
+        } else {
+            writeln!(out, "preflight: error: {}", e.message().replace('\n', " "))?;
+        }
     }
-    for d in &report.diagnostics {
+    // The most severe first, so the annotations GitHub keeps are the errors.
+    let mut ordered: Vec<&crate::diagnostic::Diagnostic> = report.diagnostics.iter().collect();
+    ordered.sort_by_key(|d| match (d.unverified, d.severity) {
+        (false, Severity::Error) => 0,
+        (false, Severity::Note) => 2,
+        _ => 1,
+    });
+    for d in ordered {
         let (start, end) = d.file.range(d.span);
         let command = match (d.unverified, d.severity) {
             (false, Severity::Error) => "error",
@@ -34,6 +60,19 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Some(h) => format!("{}\n{h}", d.message),
             None => d.message.clone(),
         };
+        if !annotate(command) {
+            // Past GitHub's limit: still in the log, one line, and in the job summary.
+            writeln!(
+                out,
+                "{}:{}:{}: {command} [{}] {}",
+                report.repo_path(d.file.name()),
+                start.line,
+                start.column,
+                d.rule,
+                d.message.replace(['\r', '\n'], " ")
+            )?;
+            continue;
+        }
         writeln!(
             out,
             "::{command} title={},file={},line={},endLine={},col={},endColumn={}::{}",
@@ -47,7 +86,19 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for n in &report.notices {
-        writeln!(out, "::notice title=preflight::{}", data(n))?;
+        if annotate("notice") {
+            writeln!(out, "::notice title=preflight::{}", data(n))?;
+        } else {
+            writeln!(out, "preflight: note: {}", n.replace(['\r', '\n'], " "))?;
+        }
+    }
+    if unshown > 0 {
+        // Said as a plain line: the notice budget may be spent too.
+        writeln!(
+            out,
+            "preflight: {} more not annotated (GitHub shows at most {ANNOTATIONS_PER_KIND} errors, {ANNOTATIONS_PER_KIND} warnings and {ANNOTATIONS_PER_KIND} notices per step); they are above in this log and in the job summary",
+            crate::text::thousands(unshown)
+        )?;
     }
     Ok(())
 }
@@ -69,7 +120,12 @@ pub fn write_step_summary(report: &Report, out: &mut dyn Write) -> io::Result<()
     if let Some(escaped) = report.escaped() {
         return write_step_summary(&escaped, out);
     }
-    markdown::write(report, out)?;
+    markdown::write_within(
+        report,
+        markdown::STEP_SUMMARY_BYTES,
+        "the job summary (1 MiB)",
+        out,
+    )?;
     writeln!(out)
 }
 

@@ -10,7 +10,14 @@ use super::{Report, plural};
 use crate::diagnostic::Diagnostic;
 
 /// Comments are cut short past this (GitHub refuses bodies over 65,536 characters).
-const MAX_CHARS: usize = 60_000;
+pub const COMMENT_CHARS: usize = 60_000;
+
+/// A job summary is cut short past this (GitHub drops a step's summary over 1 MiB).
+pub const STEP_SUMMARY_BYTES: usize = 1_000_000;
+
+/// The first line of every Markdown report, hidden when rendered: a workflow finds its own
+/// earlier comment by it and updates it instead of posting another.
+pub const MARKER: &str = "<!-- preflight-report -->";
 
 /// Text in a table cell: one line, every ASCII punctuation character that Markdown or HTML
 /// could read escaped; `` `a` `` spans become code spans.
@@ -61,9 +68,21 @@ fn escape(s: &str) -> String {
 }
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_within(report, COMMENT_CHARS, "a comment", out)
+}
+
+/// The report in at most `limit` bytes (what does not fit is counted, and said to be in the
+/// job's log); `fit` names what it must fit.
+pub(super) fn write_within(
+    report: &Report,
+    limit: usize,
+    fit: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut md = String::new();
     let s = report.summary();
-    md.push_str("### preflight\n\n");
+    md.push_str(MARKER);
+    md.push_str("\n### preflight\n\n");
     if !report.errors.is_empty() {
         md.push_str(&format!(
             "**The run failed**: {}; nothing was checked.\n\n| where | problem |\n|---|---|\n",
@@ -113,7 +132,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 code(&place(report, d)),
                 text(&d.message_and_help())
             );
-            if md.len() + row.len() > MAX_CHARS {
+            if md.len() + row.len() > limit {
                 left_out += 1;
             } else {
                 md.push_str(&row);
@@ -128,7 +147,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         ));
         for d in &unverified {
             let row = format!("| {} | {} |\n", code(&place(report, d)), text(&d.message));
-            if md.len() + row.len() > MAX_CHARS {
+            if md.len() + row.len() > limit {
                 left_out += 1;
             } else {
                 md.push_str(&row);
@@ -151,7 +170,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if left_out > 0 {
         md.push_str(&format!(
-            "{} more left out to fit a comment; the job's log has them all.\n",
+            "{} more left out to fit {fit}; the job's log has them all.\n",
             plural(left_out, "finding", "findings")
         ));
     }

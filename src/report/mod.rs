@@ -94,13 +94,21 @@ pub struct Case {
 /// Which entry a finding is about: file, entry line, entry name.
 pub type EntryKey<'a> = (&'a str, usize, &'a str);
 
+/// One plan read: as named (a plan file, a plan JSON, a Terraform root module), the tool that
+/// wrote it (plan JSON), and the other files it read (`.tf` files, tfvars).
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub path: String,
+    pub written_by: Option<String>,
+    pub files: Vec<String>,
+}
+
 /// Everything a run produced.
 #[derive(Debug, Default)]
 pub struct Report {
     pub plans: usize,
-    /// Every plan read, as named (a plan file, a plan JSON with the tool that wrote it, a
-    /// Terraform root module), with the other files it read (`.tf` files, tfvars), for `-v`.
-    pub inputs: Vec<(String, Vec<String>)>,
+    /// Every plan read, for `-v` and SARIF's category.
+    pub inputs: Vec<Input>,
     pub pairings: usize,
     /// Shown findings, in file, line and column order.
     pub diagnostics: Vec<Diagnostic>,

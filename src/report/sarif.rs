@@ -42,8 +42,52 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<BaseIds>,
     column_kind: &'static str,
+    /// The run's category for GitHub code scanning (which refuses two runs of one category
+    /// in an upload, and keeps one analysis per category): `preflight/<what was checked>/`.
+    automation_details: AutomationDetails,
     results: Vec<SarifResult<'a>>,
     invocations: [Invocation; 1],
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+/// `preflight/<dir>/`: the deepest directory (from the repository root) holding every plan the
+/// run read, so runs over `envs/dev` and `envs/prod` are two categories, and one over the
+/// whole repository is `preflight/`.
+fn category(report: &Report) -> String {
+    let dirs: Vec<Vec<String>> = report
+        .inputs
+        .iter()
+        .map(|i| {
+            let path = report.repo_path(&i.path);
+            let path = std::path::Path::new(&path);
+            // A root module is a directory; a plan file's directory is its parent.
+            let dir = if i.path.ends_with('/') || std::path::Path::new(&i.path).is_dir() {
+                path
+            } else {
+                path.parent().unwrap_or(std::path::Path::new(""))
+            };
+            dir.components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let mut common: Vec<String> = dirs.first().cloned().unwrap_or_default();
+    for d in &dirs[1.min(dirs.len())..] {
+        let n = common.iter().zip(d).take_while(|(a, b)| a == b).count();
+        common.truncate(n);
+    }
+    if common.is_empty() {
+        "preflight/".to_string()
+    } else {
+        format!("preflight/{}/", common.join("/"))
+    }
 }
 
 #[derive(Serialize)]
@@ -374,6 +418,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 srcroot: BaseUri { uri: r.uri() },
             }),
             column_kind: "unicodeCodePoints",
+            automation_details: AutomationDetails {
+                id: category(report),
+            },
             results,
             invocations: [Invocation {
                 execution_successful: report.errors.is_empty(),

@@ -138,7 +138,7 @@ fn github_format_appends_a_job_summary_when_asked() {
     assert_eq!(out.status.code(), Some(1));
     let summary = std::fs::read_to_string(&path).expect("summary");
     assert!(
-        summary.starts_with("earlier step\n### preflight"),
+        summary.starts_with("earlier step\n<!-- preflight-report -->\n### preflight"),
         "appends: {summary}"
     );
     assert!(

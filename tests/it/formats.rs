@@ -563,3 +563,73 @@ fn the_job_summary_escapes_what_plans_and_rules_say() {
         "{row}"
     );
 }
+
+/// GitHub keeps 10 error annotations per step and drops a job summary over 1 MiB: the github
+/// format annotates the first 10 errors, writes the rest as plain log lines and says how many,
+/// and keeps its job summary under the limit, counting what it left out.
+#[test]
+fn the_github_format_keeps_within_what_github_shows() {
+    let (_scratch, dir) = many_findings(30_000);
+    let summary = dir.join("summary.md");
+    let out = Project::at(&dir)
+        .command(
+            vec![(
+                "GITHUB_STEP_SUMMARY".to_string(),
+                summary.to_str().expect("utf-8").to_string(),
+            )],
+            &[
+                "validate",
+                "plan.yaml",
+                "--facts",
+                "facts.json",
+                "--format",
+                "github",
+            ],
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("::error ")).count(),
+        10
+    );
+    assert_eq!(
+        log.lines()
+            .filter(|l| l.contains(": error [image-not-found]"))
+            .count(),
+        29_990,
+        "the rest are still in the log"
+    );
+    assert!(
+        log.contains("preflight: 29,990 more not annotated (GitHub shows at most 10 errors"),
+        "{}",
+        log.lines().last().unwrap_or_default()
+    );
+    let written = std::fs::read_to_string(&summary).expect("a summary");
+    assert!(written.len() <= 1_048_576, "{} bytes", written.len());
+    assert!(written.starts_with("<!-- preflight-report -->\n"));
+    assert!(
+        written.contains("more left out to fit the job summary (1 MiB)"),
+        "{}",
+        &written[written.len().saturating_sub(300)..]
+    );
+}
+
+/// SARIF names its category by what was checked, so one upload per root is one analysis each.
+#[test]
+fn sarif_runs_are_categorised_by_what_was_checked() {
+    let case = root().join("testdata/cases/tf-discovery");
+    let category = |args: &[&str]| {
+        let (_, text) = run_in(&case, args, "sarif");
+        let log: serde_json::Value = serde_json::from_str(&text).expect("sarif");
+        log["runs"][0]["automationDetails"]["id"]
+            .as_str()
+            .expect("an id")
+            .to_string()
+    };
+    let whole = category(&[".", "--facts", "facts.json", "--root", "."]);
+    let dev = category(&["envs/dev", "--facts", "facts.json", "--root", "."]);
+    assert_eq!(whole, "preflight/");
+    assert_eq!(dev, "preflight/envs/dev/");
+}
