@@ -305,18 +305,38 @@ pub fn check(
         cases: cases(plans),
         ..Report::default()
     };
+    // A suppression with an expiry holds through its day (UTC); after it, what it covered is
+    // reported again, with a note.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let mut expired: Vec<String> = Vec::new();
     for d in outcome.diagnostics {
-        let suppressed = plans.iter().any(|p| {
-            p.suppressions_in(d.file.name())
-                .iter()
-                .any(|s| s.covers(&d.rule, d.line(), Some(d.entry_line)))
-        });
+        let mut suppressed = false;
+        for s in plans.iter().flat_map(|p| p.suppressions_in(d.file.name())) {
+            if !s.covers(&d.rule, d.line(), Some(d.entry_line)) {
+                continue;
+            }
+            if s.expired(&today) {
+                let note = format!(
+                    "the suppression of `{}` at {}:{} expired on {}, so what it silenced is reported again",
+                    d.rule,
+                    d.file.name(),
+                    s.line,
+                    s.until.as_deref().unwrap_or_default()
+                );
+                if !expired.contains(&note) {
+                    expired.push(note);
+                }
+            } else {
+                suppressed = true;
+            }
+        }
         if suppressed {
             report.suppressed += 1;
         } else {
             report.diagnostics.push(d);
         }
     }
+    report.notices.extend(expired);
     report.sort();
     report
 }

@@ -1,4 +1,6 @@
-//! Suppression comments: `# preflight-ignore: rule-a, rule-b -- reason`.
+//! Suppression comments: `# preflight-ignore: rule-a, rule-b -- reason`, optionally ending
+//! in an expiry, `-- reason (until 2027-03-31)`: from that day on it silences nothing, and the
+//! findings it covered return with a note.
 //!
 //! A comment after a value applies to that line. A comment on a line of its own applies to
 //! the next line that is not blank or a comment; when that line starts an entry (`- name: …`),
@@ -20,6 +22,10 @@ pub struct Suppression {
     pub reason: Option<String>,
     /// The 1-based line it applies to (a value's line or an entry's first line).
     pub target_line: usize,
+    /// The last day it holds (`(until 2027-03-31)` ends the reason), as `YYYY-MM-DD`.
+    pub until: Option<String>,
+    /// The 1-based line the comment is on.
+    pub line: usize,
 }
 
 impl Suppression {
@@ -27,6 +33,40 @@ impl Suppression {
     pub fn covers(&self, rule: &str, line: usize, entry_line: Option<usize>) -> bool {
         (self.target_line == line || Some(self.target_line) == entry_line)
             && self.rules.iter().any(|r| r.value == rule)
+    }
+
+    /// Whether it has expired by `today` (`YYYY-MM-DD`): it held through its `until` day.
+    pub fn expired(&self, today: &str) -> bool {
+        self.until.as_deref().is_some_and(|until| until < today)
+    }
+}
+
+/// `(until YYYY-MM-DD)` at the end of a reason: the date, checked to be one, and where it is.
+fn expiry(file: &SourceFile, reason: &str, at: usize) -> Result<Option<String>, InputError> {
+    let Some(open) = reason.rfind("(until") else {
+        return Ok(None);
+    };
+    let inner = reason[open + "(until".len()..].trim();
+    let date = inner.strip_suffix(')').map(str::trim).unwrap_or(inner);
+    let valid = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok()
+        && date.len() == 10
+        && reason.trim_end().ends_with(')');
+    if valid {
+        Ok(Some(date.to_string()))
+    } else {
+        Err(InputError::at(
+            "plan::bad-suppression",
+            file,
+            SourceSpan::new((at + open).into(), reason.len() - open),
+            format!(
+                "`{}` is not an expiry: it needs a date, as `(until 2027-03-31)`",
+                reason[open..].trim()
+            ),
+            "not a date",
+        )
+        .with_help(
+            "end the reason with `(until YYYY-MM-DD)`; the suppression holds through that day",
+        ))
     }
 }
 
@@ -50,11 +90,23 @@ pub fn parse(file: &SourceFile) -> Result<Vec<Suppression>, Vec<InputError>> {
                     next_content_line(&lines, index + 1)
                 };
                 match parse_body(file, rest, base) {
-                    Ok((rules, reason)) => found.push(Suppression {
-                        rules,
-                        reason,
-                        target_line,
-                    }),
+                    Ok((rules, reason)) => {
+                        let reason_at = base + rest.find("--").map_or(0, |i| i + 2);
+                        let reason_at = reason_at
+                            + rest.find("--").map_or(0, |i| {
+                                rest[i + 2..].len() - rest[i + 2..].trim_start().len()
+                            });
+                        match reason.as_deref().map(|r| expiry(file, r, reason_at)) {
+                            Some(Err(e)) => errors.push(e),
+                            until => found.push(Suppression {
+                                rules,
+                                reason,
+                                target_line,
+                                until: until.and_then(Result::ok).flatten(),
+                                line: index + 1,
+                            }),
+                        }
+                    }
                     Err(e) => errors.push(e),
                 }
             }
