@@ -120,6 +120,10 @@ pub struct Cli {
 pub enum Command {
     /// Check plan files against the clouds' facts and report each problem.
     Validate(ValidateArgs),
+    /// Write the current findings as a baseline (to --output, default
+    /// `.preflight-baseline.json`), so `validate --baseline FILE` reports only new ones. Takes
+    /// every `validate` flag.
+    Baseline(ValidateArgs),
     /// Print a rule's documentation.
     Explain {
         /// The rule id, as shown in brackets in findings.
@@ -340,6 +344,11 @@ pub struct ValidateArgs {
     /// `CLICOLOR_FORCE` force it), `always`, or `never`.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Report only findings beyond this baseline (written by `preflight baseline`); the ones
+    /// it holds are counted, not shown.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]

@@ -178,6 +178,7 @@ pub enum Kind {
     Rules,
     Config,
     Facts,
+    Baseline,
 }
 
 impl Kind {
@@ -187,6 +188,7 @@ impl Kind {
             Kind::Rules => "rule file",
             Kind::Config => "config file",
             Kind::Facts => "facts file",
+            Kind::Baseline => "baseline file",
         }
     }
 
@@ -210,6 +212,12 @@ impl Kind {
                 "config::unknown-key",
                 "config::missing-key",
                 "config::unreadable",
+            ),
+            Kind::Baseline => (
+                "baseline::invalid",
+                "baseline::invalid",
+                "baseline::invalid",
+                "baseline::unreadable",
             ),
             Kind::Facts => (
                 "facts::invalid",

@@ -16,11 +16,11 @@ fn main() -> ExitCode {
     // `--var` and `--var-file` apply in the order given, across both flags.
     let tf_vars = matches
         .subcommand()
-        .filter(|(name, _)| matches!(*name, "validate" | "fetch"))
+        .filter(|(name, _)| matches!(*name, "validate" | "baseline" | "fetch"))
         .map(|(_, m)| commands::tf_vars_in_order(m))
         .unwrap_or_else(|| Ok(Vec::new()));
     commands::init_logging(match &cli.command {
-        Command::Validate(a) => a.verbose,
+        Command::Validate(a) | Command::Baseline(a) => a.verbose,
         Command::Fetch(a) => a.verbose,
         Command::Credentials(a) => a.verbose,
         _ => 0,
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => commands::validate::run(args, tf_vars),
+        Command::Baseline(args) => commands::validate::write_baseline(args, tf_vars),
         Command::Explain { rule, rules } => commands::explain::run(&rule, &rules),
         Command::Rules { rules } => commands::rules::run(&rules),
         Command::Fetch(args) => commands::fetch::run(args, tf_vars),

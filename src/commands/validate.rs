@@ -13,7 +13,31 @@ use preflight::settings::{self, Asked};
 
 use super::{print_stdout, print_warnings, spinner};
 
+/// `preflight baseline`: the run of `validate`, written as a baseline file instead of a
+/// report.
+pub fn write_baseline(
+    mut args: ValidateArgs,
+    tf_vars: Vec<preflight::terraform::VarFlag>,
+) -> io::Result<Exit> {
+    let out = args
+        .output
+        .take()
+        .unwrap_or_else(|| std::path::PathBuf::from(".preflight-baseline.json"));
+    args.baseline = None;
+    args.fix = false;
+    args.diff = false;
+    run_as(args, tf_vars, Some(out))
+}
+
 pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> io::Result<Exit> {
+    run_as(args, tf_vars, None)
+}
+
+fn run_as(
+    args: ValidateArgs,
+    tf_vars: Vec<preflight::terraform::VarFlag>,
+    baseline_out: Option<std::path::PathBuf>,
+) -> io::Result<Exit> {
     // A bad config file or endpoint is an input error like any other: it goes through the
     // report, so `--format json` and the others carry it too.
     let asked = Asked {
@@ -84,6 +108,47 @@ pub fn run(args: ValidateArgs, tf_vars: Vec<preflight::terraform::VarFlag>) -> i
         let mut report = preflight::validate(&options);
         if let Some(bar) = bar {
             bar.finish_and_clear();
+        }
+        report.root = Some(match &args.root {
+            Some(dir) => preflight::report::Root::new(dir, Path::new(".")),
+            None => preflight::report::Root::discover(Path::new(".")),
+        });
+        if let Some(out) = &baseline_out
+            && report.errors.is_empty()
+        {
+            let (n, text) = preflight::report::Baseline::write(&report);
+            return match preflight::files::write_report(out, text.as_bytes()) {
+                Ok(()) => {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "preflight: wrote {n} finding(s) to {}; `preflight validate --baseline {}` reports only new ones",
+                        out.display(),
+                        out.display()
+                    );
+                    Ok(Exit::Passed)
+                }
+                Err(e) => {
+                    let _ = writeln!(
+                        io::stderr(),
+                        "preflight: cannot write `{}`: {}",
+                        out.display(),
+                        preflight::io_reason(&e)
+                    );
+                    Ok(Exit::BadInput)
+                }
+            };
+        }
+        if let Some(path) = &args.baseline
+            && report.errors.is_empty()
+        {
+            match options
+                .reader()
+                .read_source(path, preflight::error::Kind::Baseline)
+                .and_then(|file| preflight::report::Baseline::read(&file))
+            {
+                Ok(baseline) => baseline.apply(&mut report),
+                Err(e) => report.errors.push(e),
+            }
         }
         if (args.fix || args.diff) && report.errors.is_empty() {
             let fixing = Fixing {

@@ -31,12 +31,17 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let s = report.summary();
         writeln!(
             out,
-            "{}, {}, {}, {} unverified, {} suppressed in {} ({})",
+            "{}, {}, {}, {} unverified, {} suppressed{} in {} ({})",
             plural(s.errors, "error", "errors"),
             plural(s.warnings, "warning", "warnings"),
             plural(s.notes, "note", "notes"),
             crate::text::thousands(s.unverified),
             crate::text::thousands(s.suppressed),
+            if s.baselined > 0 {
+                format!(", {} in the baseline", crate::text::thousands(s.baselined))
+            } else {
+                String::new()
+            },
             plural(s.plans, "plan", "plans"),
             plural(s.pairings, "pairing", "pairings"),
         )?;

@@ -84,6 +84,7 @@ impl Report {
             pairings: self.pairings,
             diagnostics: self.diagnostics.iter().map(diagnostic).collect(),
             suppressed: self.suppressed,
+            baselined: self.baselined,
             notices: self.notices.iter().map(|n| own(n)).collect(),
             errors: self.errors.clone(),
             requests: self.requests,

@@ -178,6 +178,12 @@ fn summary_line(report: &Report) -> String {
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
     }
+    if s.baselined > 0 {
+        line.push_str(&format!(
+            "; {} in the baseline",
+            crate::text::thousands(s.baselined)
+        ));
+    }
     let safe = report
         .diagnostics
         .iter()

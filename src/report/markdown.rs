@@ -155,6 +155,12 @@ pub(super) fn write_within(
         }
         md.push_str("\n</details>\n\n");
     }
+    if s.baselined > 0 {
+        md.push_str(&format!(
+            "{} in the baseline (`--baseline`) are not shown.\n\n",
+            plural(s.baselined, "finding", "findings")
+        ));
+    }
     if s.suppressed > 0 || !report.notices.is_empty() {
         md.push_str("<details><summary>Notes</summary>\n\n");
         if s.suppressed > 0 {

@@ -1,6 +1,7 @@
 //! Renders the outcome of a run. One file per format; each writes to any `impl Write` and
 //! never decides exit codes.
 
+mod baseline;
 mod compact;
 mod escape;
 mod github;
@@ -16,6 +17,7 @@ use std::io::{self, Write};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::InputError;
 
+pub use baseline::{Baseline, Identity};
 pub use github::write_step_summary;
 pub use human::HumanStyle;
 pub use paths::{Root, file_uri};
@@ -113,6 +115,8 @@ pub struct Report {
     /// Shown findings, in file, line and column order.
     pub diagnostics: Vec<Diagnostic>,
     pub suppressed: usize,
+    /// Findings `--baseline` accepted: counted, not shown.
+    pub baselined: usize,
     /// Said once: what the clouds cannot tell us.
     pub notices: Vec<String>,
     /// Input errors: when any exist, nothing was checked.
@@ -143,6 +147,8 @@ pub struct Summary {
     pub notes: usize,
     pub unverified: usize,
     pub suppressed: usize,
+    /// Findings the baseline accepts (`--baseline`), not shown.
+    pub baselined: usize,
 }
 
 impl Report {
@@ -161,6 +167,7 @@ impl Report {
             notes: count(Severity::Note),
             unverified: self.diagnostics.iter().filter(|d| d.unverified).count(),
             suppressed: self.suppressed,
+            baselined: self.baselined,
         }
     }
 

@@ -616,3 +616,55 @@ fn diff_with_only_unsafe_fixes_fails_as_the_findings_do() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("+    system_disk_category: cloud_essd"));
 }
+
+/// Adopting the gate on a repository with findings: `preflight baseline` records them by
+/// identity, not line; `validate --baseline` then reports only what is new, counts the rest,
+/// and still fails on the new; a broken baseline file is an input error.
+#[test]
+fn a_baseline_reports_only_new_findings_wherever_the_old_ones_move() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cases/suppressed");
+    let dir = temp_path("baseline");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::copy(case.join("facts.json"), dir.join("facts.json")).expect("facts");
+    let plan = std::fs::read_to_string(case.join("plan.yaml")).expect("plan");
+    std::fs::write(dir.join("plan.yaml"), &plan).expect("plan");
+    let written = preflight(&dir, &["baseline", "plan.yaml", "--facts", "facts.json"]);
+    assert_eq!(written.status.code(), Some(0));
+    let baseline = dir.join(".preflight-baseline.json");
+    let text = std::fs::read_to_string(&baseline).expect("a baseline");
+    assert!(!text.contains("\"line\""), "identity, not line: {text}");
+    // The same findings, moved down by a comment, plus a new entry with a new finding.
+    let moved = format!(
+        "# moved\n\n{plan}  - name: gpu-new\n    image: img-m5s0****29\n    instance_type: p.c1p40g.3large\n"
+    );
+    std::fs::write(dir.join("plan.yaml"), moved).expect("plan");
+    let args = [
+        "validate",
+        "plan.yaml",
+        "--facts",
+        "facts.json",
+        "--baseline",
+        ".preflight-baseline.json",
+        "--format",
+        "json",
+    ];
+    let out = preflight(&dir, &args);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let entries: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["entry"].as_str())
+        .collect();
+    assert_eq!(entries, ["gpu-new"]);
+    assert_eq!(report["summary"]["baselined"], 1);
+    // A broken baseline: exit 2, pointing into it.
+    std::fs::write(&baseline, "{\"version\": 1, \"findings\": [{\"rule\": 3}]}").expect("write");
+    let out = preflight(&dir, &args);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["errors"][0]["code"], "baseline::invalid");
+    let _ = std::fs::remove_dir_all(dir);
+}
