@@ -14,6 +14,7 @@ mod fidelity;
 mod formats;
 mod golden;
 mod hostile;
+mod install;
 mod launch;
 mod lsp;
 mod parse_props;
