@@ -241,10 +241,17 @@ fn pre_commit_hook_entries_run() {
     )
     .expect("hooks parse");
     let hooks = hooks.as_array().expect("a list of hooks");
-    assert_eq!(hooks.len(), 4);
+    // Each hook twice: on the released wheel (python), and from source (`-src`, rust).
+    assert_eq!(hooks.len(), 8);
     let tf_case = "testdata/cases/tf-roots";
     for hook in hooks {
-        assert_eq!(hook["language"], "rust");
+        let id = hook["id"].as_str().expect("an id");
+        let language = if id.ends_with("-src") {
+            "rust"
+        } else {
+            "python"
+        };
+        assert_eq!(hook["language"], language, "{id}");
         let entry = hook["entry"].as_str().expect("entry");
         let terraform = entry.contains("--tf-roots");
         let files: Vec<String> = if terraform {
