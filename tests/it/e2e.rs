@@ -512,7 +512,7 @@ async fn a_second_run_within_the_ttl_asks_nothing() {
     .await;
     assert_eq!(fake.requests().len(), 3 * MINIMUM.len());
     assert!(
-        empty.reason("jd-ok").contains("not in the cache"),
+        empty.reason("jd-ok").contains("the cache has no answer to"),
         "{}",
         empty.reason("jd-ok")
     );
