@@ -25,16 +25,18 @@
 //!   image_id        = "ubuntu_22_04_x64_20G_alibase_20240130.vhd"
 //!   instance_type   = "ecs.g7.large"
 //!   vswitch_id      = "vsw-bp1web0000000000"
-//!   security_groups = ["sg-bp1web0000000000"]
+//!   security_groups = ["web"]
 //! }
 //! ```
 //! ```text
-//! main.tf:7:21: error [dry-run-refused] alicloud_instance.web: Alibaba's dry run refuses this launch: OperationDenied.NoStock: The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.
+//! main.tf:9:22: error [dry-run-refused] alicloud_instance.web: Alibaba's dry run refuses this launch: InvalidSecurityGroupId.NotFound: The specified SecurityGroupId does not exist.
 //! ```
 //!
 //! ## How to fix
-//! What the code names: another zone (vSwitch) or type for `OperationDenied.NoStock`, a disk
-//! category for `InvalidSystemDiskCategory.*`, a quota increase for `QuotaExceed.*`.
+//! What the code names: a security group id (`sg-…`, not its name) of the vSwitch's VPC for
+//! `InvalidSecurityGroupId.*`, a disk category for `InvalidSystemDiskCategory.*`, a quota
+//! increase for `QuotaExceed.*`. A refusal of the type's sale or stock where preflight already
+//! reports `instance-type-unknown` or `instance-type-sold-out` is not said twice.
 
 use super::{Check, Pairing, Rule};
 use crate::diagnostic::{Diagnostic, Severity};

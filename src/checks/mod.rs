@@ -138,7 +138,33 @@ fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
     if found.iter().any(|d| d.rule == "instance-type-unknown") {
         found.retain(|d| !FOLLOWS_FROM_AN_UNKNOWN_TYPE.contains(&d.rule.as_str()));
     }
+    // The dry run's refusal of a type preflight already found unsold or sold out there says
+    // the same again (the dry run's other refusals stay: they say what the describes cannot).
+    if found
+        .iter()
+        .any(|d| d.rule == "instance-type-unknown" || d.rule == "instance-type-sold-out")
+    {
+        found.retain(|d| !(d.rule == "dry-run-refused" && concerns_the_type(&d.message)));
+    }
+    // A system disk below the image's minimum is the cause; the category's range is not a
+    // second one.
+    if found.iter().any(|d| d.rule == "system-disk-too-small") {
+        found.retain(|d| {
+            !(d.rule == "system-disk-unsupported" && d.message.contains("outside the range"))
+        });
+    }
     std::mem::take(found)
+}
+
+/// Whether a dry run's refusal is about the instance type's sale or stock.
+fn concerns_the_type(message: &str) -> bool {
+    const CODES: &[&str] = &[
+        "OperationDenied.NoStock",
+        "Zone.NotOnSale",
+        "InvalidInstanceType",
+        "InstanceType.Offline",
+    ];
+    CODES.iter().any(|c| message.contains(&format!(": {c}")))
 }
 
 /// Per API and region, every entry that adds instances with a known type, in plan order.
@@ -347,6 +373,22 @@ mod tests {
             .map(|f| f.0)
             .collect();
         assert_eq!(rules, ["instance-type-unknown"]);
+    }
+
+    #[test]
+    fn a_disk_below_the_images_minimum_is_not_also_outside_the_categorys_range() {
+        let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: i, instance_type: t, system_disk_category: cloud_essd, system_disk_gb: 10}\n";
+        let facts = r#"{"version":3,"clouds":{"aliyun":{"r":{
+            "images":{"i":{"state":"found","status":"Available","usable":true,"min_system_disk_gb":20}},
+            "instance_types":{"offered":{"t":{}}},
+            "availability":{"postpaid":{"types":{"t":{"r-h":true}}}},
+            "system_disks":{"postpaid":{"t":{"zones":{"r-h":{"cloud_essd":{"min":20,"max":2048}}}}}}}}}}"#;
+        let rules: Vec<String> = ["system-disk-too-small", "system-disk-unsupported"]
+            .iter()
+            .flat_map(|r| test_support::findings(r, plan, facts))
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(rules, ["system-disk-too-small"]);
     }
 
     #[test]
