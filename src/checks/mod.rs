@@ -275,7 +275,7 @@ fn notices(plans: &[Plan], needs: &[Need]) -> Vec<String> {
     if unconstrained > 0 && needs.contains(&Need::Constraint) {
         notices.push(format!(
             "Zenlayer has no API that says which instance types an image allows, so {} not checked for that",
-            if unconstrained == 1 { "its 1 pairing was".to_string() } else { format!("its {unconstrained} pairings were") }
+            if unconstrained == 1 { "its 1 pairing was".to_string() } else { format!("its {} pairings were", crate::text::thousands(unconstrained)) }
         ));
     }
     for (api, what) in [

@@ -171,12 +171,18 @@ fn summary_line(report: &Report) -> String {
             parts.join(", ")
         );
         if s.unverified > 0 {
-            line.push_str(&format!("; {} unverified", s.unverified));
+            line.push_str(&format!(
+                "; {} unverified",
+                crate::text::thousands(s.unverified)
+            ));
         }
         line
     };
     if s.suppressed > 0 {
-        line.push_str(&format!("; {} suppressed", s.suppressed));
+        line.push_str(&format!(
+            "; {} suppressed",
+            crate::text::thousands(s.suppressed)
+        ));
     }
     if s.baselined > 0 {
         line.push_str(&format!(
@@ -195,11 +201,15 @@ fn summary_line(report: &Report) -> String {
         .filter(|d| !d.fixes.is_empty() && d.fixes.iter().all(|f| !f.safe))
         .count();
     if safe > 0 {
-        line.push_str(&format!("; {safe} fixable with --fix"));
+        line.push_str(&format!(
+            "; {} fixable with --fix",
+            crate::text::thousands(safe)
+        ));
     }
     if unsafe_only > 0 {
         line.push_str(&format!(
-            "; {unsafe_only} {} with --fix --unsafe-fixes",
+            "; {} {} with --fix --unsafe-fixes",
+            crate::text::thousands(unsafe_only),
             if safe > 0 { "more" } else { "fixable" }
         ));
     }
