@@ -172,7 +172,13 @@ fn main() {
                 .expect("fetch")
         });
         let wall = started.elapsed();
-        let report = preflight::check(&plans, &fetched.facts, &Default::default(), &|_| true);
+        let report = preflight::check(
+            &plans,
+            &fetched.facts,
+            &Default::default(),
+            &|_| true,
+            "2026-01-01",
+        );
         let sent = fake.requests().len() - before;
         // The floor: waves of `concurrency` requests, each one latency long.
         let floor = min.div_ceil(concurrency) as f64 * LATENCY.as_secs_f64();
@@ -240,7 +246,13 @@ async fn throttled(images: usize, timeout: u64) {
         .await
         .expect("fetch");
     let wall = started.elapsed();
-    let report = preflight::check(&plans, &fetched.facts, &Default::default(), &|_| true);
+    let report = preflight::check(
+        &plans,
+        &fetched.facts,
+        &Default::default(),
+        &|_| true,
+        "2026-01-01",
+    );
     let sent = fake.requests().len();
     let throttled = fake.throttled();
     // The busiest operation bounds the run: one support-list call per image.

@@ -65,7 +65,7 @@ fn main() {
                 .expect("packs");
         let facts = facts();
         let (check, _) = time(runs, || {
-            preflight::check(&plans, &facts, &policy, &|_| true)
+            preflight::check(&plans, &facts, &policy, &|_| true, "2026-01-01")
         });
         let source = preflight::files::Reader::DISK
             .read_source(&plan_path, preflight::error::Kind::Plan)

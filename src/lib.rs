@@ -41,5 +41,6 @@ pub mod yaml;
 
 pub use files::io_reason;
 pub use pipeline::{
-    ValidateOptions, Validated, check, exit_code, fetch_facts, places_of, validate, validate_all,
+    ValidateOptions, Validated, check, exit_code, fetch_facts, places_of, today, validate,
+    validate_all,
 };

@@ -123,7 +123,7 @@ pub fn validate_all(options: &ValidateOptions) -> Validated {
     let disabled = |id: &str| {
         options.disable.iter().any(|d| d == id) || options.config.disable.iter().any(|d| d == id)
     };
-    let mut report = check(&plans, &facts, &policy, &|id| !disabled(id));
+    let mut report = check(&plans, &facts, &policy, &|id| !disabled(id), &today());
     report.override_severities(&options.config.severity);
     report.requests = requests;
     report.cache_hits = cache_hits;
@@ -277,12 +277,20 @@ fn read_plan(path: &Path, tf: &terraform::Options) -> Result<Plan, Vec<InputErro
     }
 }
 
-/// The pure part: plans, facts and policy in, a report out.
+/// Today (UTC) as suppressions' expiries write it, `YYYY-MM-DD`: read once per run, by the
+/// caller, so `check` stays a function of its arguments.
+pub fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
+}
+
+/// The pure part: plans, facts and policy in, a report out; `today` decides which expiring
+/// suppressions still hold.
 pub fn check(
     plans: &[Plan],
     facts: &Facts,
     policy: &Policy,
     enabled: &dyn Fn(&str) -> bool,
+    today: &str,
 ) -> Report {
     let outcome = checks::run(plans, facts, policy, enabled);
     let mut report = Report {
@@ -307,7 +315,6 @@ pub fn check(
     };
     // A suppression with an expiry holds through its day (UTC); after it, what it covered is
     // reported again, with a note.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let mut expired: Vec<String> = Vec::new();
     for d in outcome.diagnostics {
         let mut suppressed = false;
@@ -315,7 +322,7 @@ pub fn check(
             if !s.covers(&d.rule, d.line(), Some(d.entry_line)) {
                 continue;
             }
-            if s.expired(&today) {
+            if s.expired(today) {
                 let note = format!(
                     "the suppression of `{}` at {}:{} expired on {}, so what it silenced is reported again",
                     d.rule,
@@ -445,5 +452,46 @@ pub fn exit_code(report: &Report) -> exit::Exit {
         exit::Exit::Unverified
     } else {
         exit::Exit::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    /// An expiring suppression holds through its day and not after: `check` decides by the
+    /// `today` it is given, so the same run reads the same way on any day.
+    #[test]
+    fn an_expiring_suppression_holds_through_its_day() {
+        let plan = plan::parse(SourceFile::new(
+            "p.plan.yaml",
+            "defaults: {cloud: jdcloud, region: r}\ninstances:\n  # preflight-ignore: image-not-found -- ticket (until 2027-03-31)\n  - {name: a, image: gone, instance_type: t}\n",
+        ))
+        .expect("parses");
+        let facts = Facts::from_json(&SourceFile::new(
+            "f.json",
+            r#"{"version":3,"clouds":{"jdcloud":{"r":{"images":{"gone":{"state":"not_found"}}}}}}"#,
+        ))
+        .expect("facts");
+        let run = |today: &str| {
+            check(
+                std::slice::from_ref(&plan),
+                &facts,
+                &Policy::default(),
+                &|id| id == "image-not-found",
+                today,
+            )
+        };
+        let held = run("2027-03-31");
+        assert_eq!((held.diagnostics.len(), held.suppressed), (0, 1));
+        let after = run("2027-04-01");
+        assert_eq!((after.diagnostics.len(), after.suppressed), (1, 0));
+        assert!(
+            after
+                .notices
+                .iter()
+                .any(|n| n.contains("expired on 2027-03-31"))
+        );
     }
 }

@@ -272,7 +272,8 @@ fn read_terraform(text: &str) {
                 }
             }
             let facts = preflight::facts::Facts::new();
-            let report = preflight::check(&[p], &facts, &Default::default(), &|_| true);
+            let report =
+                preflight::check(&[p], &facts, &Default::default(), &|_| true, "2026-01-01");
             let mut out = Vec::new();
             report
                 .write(
