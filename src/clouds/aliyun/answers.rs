@@ -98,9 +98,7 @@ pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String
 pub fn available(json: &Value) -> Result<Availability, String> {
     let zones = json["AvailableZones"]["AvailableZone"]
         .as_array()
-        .ok_or_else(|| {
-            "DescribeAvailableResource: Alibaba Cloud's answer has an unexpected shape".to_string()
-        })?;
+        .ok_or_else(|| "Alibaba Cloud's answer has an unexpected shape".to_string())?;
     let mut types: BTreeMap<String, Option<BTreeMap<String, bool>>> = BTreeMap::new();
     for zone in zones {
         let Some(zone_id) = zone["ZoneId"].as_str() else {

@@ -413,21 +413,31 @@ async fn account(client: &Client, region: &str) -> Fetched<crate::facts::Account
     for (i, name) in answers::ACCOUNT_ATTRIBUTES.iter().enumerate() {
         query.push((format!("AttributeName.{}", i + 1), name.to_string()));
     }
-    match call(
+    shared_fact(
         client,
         region,
         DESCRIBE_ACCOUNT_ATTRIBUTES,
-        Priority::Shared,
         &query,
+        answers::account,
     )
     .await
-    {
-        Ok(Answer::Json(json)) => match answers::account(&json) {
-            Ok(a) => Fetched::Known(a),
-            Err(reason) => Fetched::Error(format!("DescribeAccountAttributes: {reason}")),
-        },
-        Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAccountAttributes: {m}")),
-        Err(reason) => Fetched::Error(format!("DescribeAccountAttributes: {reason}")),
+}
+
+/// One region-wide call read into a fact by `read`; every way it can fail names the action.
+async fn shared_fact<T>(
+    client: &Client,
+    region: &str,
+    action: &str,
+    query: &[(String, String)],
+    read: fn(&Value) -> Result<T, String>,
+) -> Fetched<T> {
+    let answer = call(client, region, action, Priority::Shared, query).await;
+    match answer.and_then(|answer| match answer {
+        Answer::Json(json) => read(&json),
+        Answer::NotFound(m) => Err(m),
+    }) {
+        Ok(fact) => Fetched::Known(fact),
+        Err(reason) => Fetched::Error(format!("{action}: {reason}")),
     }
 }
 
@@ -548,22 +558,14 @@ async fn system_disks(
         ("IoOptimized".to_string(), "optimized".to_string()),
     ];
     query.extend(charge_query(charge));
-    match call(
+    shared_fact(
         client,
         region,
         DESCRIBE_AVAILABLE_RESOURCE,
-        Priority::Shared,
         &query,
+        answers::system_disks,
     )
     .await
-    {
-        Ok(Answer::Json(json)) => match answers::system_disks(&json) {
-            Ok(offer) => Fetched::Known(offer),
-            Err(reason) => Fetched::Error(format!("DescribeAvailableResource: {reason}")),
-        },
-        Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAvailableResource: {m}")),
-        Err(reason) => Fetched::Error(format!("DescribeAvailableResource: {reason}")),
-    }
 }
 
 /// What the region sells for one charge type, in every zone: one `DescribeAvailableResource`
@@ -579,20 +581,12 @@ async fn available(client: &Client, region: &str, charge: ChargeType) -> Fetched
         ("IoOptimized".to_string(), "optimized".to_string()),
     ];
     query.extend(charge_query(charge));
-    match call(
+    shared_fact(
         client,
         region,
         DESCRIBE_AVAILABLE_RESOURCE,
-        Priority::Shared,
         &query,
+        answers::available,
     )
     .await
-    {
-        Ok(Answer::Json(json)) => match answers::available(&json) {
-            Ok(a) => Fetched::Known(a),
-            Err(reason) => Fetched::Error(reason),
-        },
-        Ok(Answer::NotFound(m)) => Fetched::Error(format!("DescribeAvailableResource: {m}")),
-        Err(reason) => Fetched::Error(format!("DescribeAvailableResource: {reason}")),
-    }
 }
