@@ -79,10 +79,16 @@ pub fn run(
                     _ => None,
                 })
                 .collect();
+            // Whether the region offers the type is moot once a finding says it does not.
+            let type_unknown = found
+                .iter()
+                .any(|d| d.rule == instance_type_unknown::RULE.id);
             out.diagnostics.extend(root_causes(&mut found));
             out.diagnostics
                 .extend(rule_files::check(policy, &pairing, enabled));
-            if check_unverified && let Some(d) = unverified::check_pairing(&pairing, &needs) {
+            if check_unverified
+                && let Some(d) = unverified::check_pairing(&pairing, &needs, type_unknown)
+            {
                 out.diagnostics.push(d);
             }
         }

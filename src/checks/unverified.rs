@@ -43,8 +43,10 @@ pub const RULE: Rule = Rule {
     check: Check::Unverified,
 };
 
-/// Which of the facts that `needs` asks for are missing for this pairing, and why.
-pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
+/// Which of the facts that `needs` asks for are missing for this pairing, and why. With
+/// `type_unknown` (a finding already says the region does not offer the type), what the
+/// catalogue and the sales listing would say of the type is not asked.
+pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> Option<Diagnostic> {
     let instance = p.instance;
     let (api, region) = (p.api(), p.region());
     let mut image_reasons: Vec<Missing> = Vec::new();
@@ -73,6 +75,7 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     }
     if needs.contains(&Need::InstanceType)
         && knows_type
+        && !type_unknown
         && let Err(why) = p
             .facts
             .instance_type(api, region, &instance.instance_type.value)
@@ -81,6 +84,7 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need]) -> Option<Diagnostic> {
     }
     if needs.contains(&Need::Availability)
         && knows_type
+        && !type_unknown
         && let Err(why) = p.facts.availability(api, region, p.charge())
     {
         type_reasons.push(why);
