@@ -121,6 +121,15 @@ impl InputError {
         self
     }
 
+    /// The same error drawn from `file`, a text with the same offsets (a plan read with parts
+    /// blanked out is shown as it was written).
+    pub fn shown_in(mut self, file: &SourceFile) -> Self {
+        if self.0.snippet.is_some() {
+            self.0.snippet = Some(file.clone());
+        }
+        self
+    }
+
     /// The file the error points into, when it has one in hand.
     pub fn snippet(&self) -> Option<&SourceFile> {
         self.0.snippet.as_ref()

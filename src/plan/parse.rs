@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use miette::SourceSpan;
 
 use super::raw::{self, Id, Name, RawPlan, Sp, Text, Whole};
-use super::{ImageCreate, Instance, MAX_COUNT, MAX_PLAN_BYTES, Plan, Value, fast, suppress};
+use super::{
+    ImageCreate, Instance, MAX_COUNT, MAX_PLAN_BYTES, Plan, Value, fast, recover, suppress,
+};
 use crate::cloud::{Api, ChargeType, Cloud, Service};
 use crate::error::{self, InputError};
 use crate::source::SourceFile;
@@ -52,12 +54,19 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
         ]);
     }
     // Ordinary plans are read straight from the parser's events; anything else, and every
-    // diagnostic, comes from serde-saphyr.
-    let raw: RawPlan = match fast::read(source.text()) {
-        Some(raw) => raw,
-        None => parse_slow(&source)?,
+    // diagnostic, comes from serde-saphyr, read again past each error.
+    let (raw, errors, cut) = match fast::read(source.text()) {
+        Some(raw) => (raw, Vec::new(), recover::Cut::default()),
+        None => match recover::read(&source) {
+            recover::Recovered {
+                raw: Some(raw),
+                errors,
+                cut,
+            } => (raw, errors, cut),
+            recover::Recovered { errors, .. } => return Err(errors),
+        },
     };
-    if raw.instances.is_none() && raw.images.is_none() {
+    if errors.is_empty() && raw.instances.is_none() && raw.images.is_none() {
         return Err(vec![
             InputError::at(
                 "plan::empty",
@@ -69,7 +78,15 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
             .with_help("add an `instances:` list (or `instances: []` to say so on purpose)"),
         ]);
     }
-    Builder::new(&source).build(raw)
+    let built = Builder::new(&source, cut).build(raw);
+    if errors.is_empty() {
+        return built;
+    }
+    // The plan's own checks speak of what could be read, after the errors that cut the rest.
+    let mut all = errors;
+    all.extend(built.err().unwrap_or_default());
+    all.sort_by_key(|e| e.span().map_or(0, |s| s.offset()));
+    Err(all)
 }
 
 /// The plan as serde-saphyr reads it: every case, every diagnostic.
@@ -105,12 +122,15 @@ struct Builder<'a> {
     default_region: Option<Value<String>>,
     default_service: Option<Value<Service>>,
     default_charge: Option<Value<ChargeType>>,
+    /// What reading cut out past errors, so that it is not reported again.
+    cut: recover::Cut,
 }
 
 impl<'a> Builder<'a> {
-    fn new(source: &'a SourceFile) -> Self {
+    fn new(source: &'a SourceFile, cut: recover::Cut) -> Self {
         Self {
             source,
+            cut,
             errors: Vec::new(),
             default_cloud: None,
             default_cloud_written: false,
@@ -122,9 +142,12 @@ impl<'a> Builder<'a> {
     }
 
     fn build(mut self, raw: RawPlan) -> Result<Plan, Vec<InputError>> {
+        // `defaults` cut out for an error: what the entries lack may have been written there.
+        self.default_cloud_written = self.cut.defaults;
+        self.default_region_written = self.cut.defaults;
         if let Some(defaults) = &raw.defaults {
-            self.default_cloud_written = defaults.cloud.is_some();
-            self.default_region_written = defaults.region.is_some();
+            self.default_cloud_written |= defaults.cloud.is_some();
+            self.default_region_written |= defaults.region.is_some();
             self.default_cloud = defaults.cloud.as_ref().and_then(|c| self.cloud(c));
             self.default_region = defaults
                 .region
@@ -166,6 +189,10 @@ impl<'a> Builder<'a> {
             .flat_map(|list| list.get())
             .map(|entry| named(&entry.get().name))
             .collect();
+        let (instance_names, image_names) = (
+            self.with_cut_names(instance_names, "instances"),
+            self.with_cut_names(image_names, "images"),
+        );
         self.unique_names(instance_names.iter(), "instance");
         self.unique_names(image_names.iter(), "image");
         let suppressions = match suppress::parse(self.source) {
@@ -193,7 +220,9 @@ impl<'a> Builder<'a> {
         let name = self.text(&raw.name, "name");
         let image = self.text(&raw.image, "image");
         let instance_type = self.text(&raw.instance_type, "instance_type");
-        let (cloud, region) = self.placement(raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
+        let at = entry.span(self.source).offset();
+        let (cloud, region) =
+            self.placement(at, raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
         let count = self.count(raw.count.as_ref());
         let system_disk_gb = raw.system_disk_gb.as_ref().and_then(|d| {
             let span = d.span(self.source);
@@ -254,7 +283,9 @@ impl<'a> Builder<'a> {
         let raw = entry.get();
         let line = self.source.line_of(entry.span(self.source).offset());
         let name = self.text(&raw.name, "name");
-        let (cloud, region) = self.placement(raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
+        let at = entry.span(self.source).offset();
+        let (cloud, region) =
+            self.placement(at, raw.cloud.as_ref(), raw.region.as_ref(), &raw.name);
         let count = self.count(raw.count.as_ref());
         let cloud = cloud?;
         let service = self.entry_service(cloud.value, raw.service.as_ref())?;
@@ -270,9 +301,11 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// The entry's cloud and region, from the entry or else from `defaults`.
+    /// The entry's cloud and region, from the entry or else from `defaults`. `entry` is where
+    /// the entry starts: a key cut from it as a typo of `cloud` or `region` is not also missing.
     fn placement(
         &mut self,
+        entry: usize,
         cloud: Option<&Sp<Id>>,
         region: Option<&Sp<Id>>,
         name: &Sp<Name>,
@@ -281,7 +314,7 @@ impl<'a> Builder<'a> {
         let cloud = match cloud {
             Some(c) => self.cloud(c),
             None => {
-                if !self.default_cloud_written {
+                if !self.default_cloud_written && !self.meant(entry, "cloud") {
                     self.missing(name_span, name.get(), "cloud");
                 }
                 self.default_cloud.clone()
@@ -290,13 +323,21 @@ impl<'a> Builder<'a> {
         let region = match region {
             Some(r) => self.text(r, "region"),
             None => {
-                if !self.default_region_written {
+                if !self.default_region_written && !self.meant(entry, "region") {
                     self.missing(name_span, name.get(), "region");
                 }
                 self.default_region.clone()
             }
         };
         (cloud, region)
+    }
+
+    /// Whether a key cut from the entry at `entry` was likely meant to be `key`.
+    fn meant(&self, entry: usize, key: &str) -> bool {
+        self.cut
+            .meant
+            .get(&entry)
+            .is_some_and(|keys| keys.iter().any(|k| k == key))
     }
 
     fn missing(&mut self, span: SourceSpan, name: &str, key: &str) {
@@ -543,6 +584,18 @@ impl<'a> Builder<'a> {
             }),
         );
         None
+    }
+
+    /// `names` with those of the `list`'s entries that were cut out for an error, in the
+    /// order they are written.
+    fn with_cut_names(&self, mut names: Vec<Value<String>>, list: &str) -> Vec<Value<String>> {
+        let cut = self.cut.names.iter().filter(|(l, ..)| *l == list);
+        names.extend(cut.map(|(_, name, at)| Value {
+            value: name.trim_matches(is_space).to_string(),
+            span: SourceSpan::new(at.start.into(), at.len()),
+        }));
+        names.sort_by_key(|n| n.span.offset());
+        names
     }
 
     fn unique_names<'v>(&mut self, names: impl Iterator<Item = &'v Value<String>>, what: &str) {

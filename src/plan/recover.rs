@@ -1,0 +1,515 @@
+//! Reading a plan past its first error. serde stops at the first key or value it cannot take,
+//! so a plan with three typos would be fixed one run at a time. Here, after each error, the
+//! smallest part of the YAML that holds it (the key and its value for an unknown or repeated
+//! key, else the whole entry, else the whole top-level key) is blanked out with spaces, so that
+//! every offset stays where it was, and the plan is read again, until it reads or nothing more
+//! can be cut (a syntax error, anchors, a cap). What the last reading gives goes on to the
+//! plan's own checks, so they speak too; what was cut tells them what not to repeat (an entry
+//! whose `clod:` was cut does not also "have no cloud").
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde_saphyr::granit_parser::{Event, Parser};
+
+use super::raw::RawPlan;
+use crate::error::{InputError, Kind};
+use crate::source::SourceFile;
+
+/// Past this many errors in one file, the rest is not read: a file this broken is better
+/// fixed from the top.
+const MAX_ERRORS: usize = 100;
+
+/// Each reading is another pass over the whole file: past this many bytes read in all, the
+/// rest is not read (a large generated plan with an error in every entry would otherwise take
+/// minutes to say what its first errors already say).
+const MAX_BYTES_READ: usize = 64 * 1024 * 1024;
+
+/// What reading a plan gave: the raw plan when some reading succeeded, and every structural
+/// error found on the way.
+pub(super) struct Recovered {
+    pub raw: Option<RawPlan>,
+    pub errors: Vec<InputError>,
+    pub cut: Cut,
+}
+
+/// What was cut out, so that the plan's checks do not say it again.
+#[derive(Default)]
+pub(super) struct Cut {
+    /// `defaults` had an error: the entries' missing cloud or region is not theirs to report.
+    pub defaults: bool,
+    /// A top-level key was cut: "the plan has nothing to check" is not true of what was written.
+    pub top: bool,
+    /// Per entry (by where its mapping starts), the keys its unknown keys were likely meant to
+    /// be: their absence is the same typo, not a second error.
+    pub meant: HashMap<usize, Vec<String>>,
+    /// The names of entries cut whole, by list (`instances` or `images`), with where each is
+    /// written: a name used twice is still said beside the error that cut one of them.
+    pub names: Vec<(&'static str, String, Range<usize>)>,
+}
+
+/// Reads `source` with serde-saphyr, again and again past each error.
+pub(super) fn read(source: &SourceFile) -> Recovered {
+    let mut text = source.text().to_string();
+    let mut errors = Vec::new();
+    let mut cut = Cut::default();
+    let mut last_spot = None;
+    let mut bytes_read = 0;
+    loop {
+        bytes_read += text.len();
+        let err =
+            match serde_saphyr::from_str_with_options::<RawPlan>(&text, crate::yaml::options()) {
+                Ok(raw) => {
+                    return Recovered {
+                        raw: Some(raw),
+                        errors,
+                        cut,
+                    };
+                }
+                Err(e) => e,
+            };
+        // The error is described in the text as read (a missing key is placed by looking
+        // around its entry, which must not see the entries cut before it), and shown in the
+        // file as written: the offsets are the same.
+        let read = SourceFile::new(source.name(), text.clone());
+        let error = crate::yaml::from_error(Kind::Plan, &read, &err).shown_in(source);
+        let spot = error.span().map(|s| s.offset());
+        let plan = tree(&text);
+        let step = match (spot, &plan) {
+            (Some(at), Some(plan)) if spot != last_spot => where_to_cut(plan, &text, at, &err),
+            _ => None,
+        };
+        let Some(step) = step else {
+            errors.push(error);
+            return Recovered {
+                raw: None,
+                errors,
+                cut,
+            };
+        };
+        if !step.echoes(&cut, &err) {
+            errors.push(error);
+        }
+        step.note(&mut cut, &err);
+        if errors.len() >= MAX_ERRORS || bytes_read >= MAX_BYTES_READ {
+            errors.push(
+                InputError::in_file(
+                    "plan::too-many-errors",
+                    source.name(),
+                    format!(
+                        "preflight stopped reading the plan after {} errors",
+                        errors.len()
+                    ),
+                )
+                .with_help("fix these and run again: the rest of the file was not read"),
+            );
+            return Recovered {
+                raw: None,
+                errors,
+                cut,
+            };
+        }
+        blank(&mut text, step.range.clone());
+        last_spot = spot;
+    }
+}
+
+/// One cut: the bytes to blank and what they were.
+struct Step {
+    range: Range<usize>,
+    what: What,
+}
+
+enum What {
+    /// One key of an entry (identified by where its mapping starts) or of `defaults`.
+    Key { entry: Option<usize> },
+    /// A whole entry of `list`, and its name where it has one.
+    Entry {
+        entry: usize,
+        list: &'static str,
+        name: Option<(String, Range<usize>)>,
+    },
+    /// `defaults`, whole.
+    Defaults,
+    /// A top-level key other than `defaults`.
+    Top,
+}
+
+impl Step {
+    /// A missing key that an unknown key cut from the same entry was likely meant to be.
+    fn echoes(&self, cut: &Cut, err: &serde_saphyr::Error) -> bool {
+        let serde_saphyr::Error::SerdeMissingField { field, .. } = err.without_snippet() else {
+            return false;
+        };
+        let entry = match self.what {
+            What::Entry { entry, .. } => entry,
+            _ => return false,
+        };
+        cut.meant
+            .get(&entry)
+            .is_some_and(|keys| keys.iter().any(|k| k == field))
+    }
+
+    fn note(&self, cut: &mut Cut, err: &serde_saphyr::Error) {
+        match self.what {
+            What::Key { entry: Some(entry) } => {
+                if let serde_saphyr::Error::SerdeUnknownField {
+                    field, expected, ..
+                } = err.without_snippet()
+                    && let Some(meant) = crate::suggest::best(field, expected.iter().copied())
+                {
+                    cut.meant.entry(entry).or_default().push(meant.to_string());
+                }
+            }
+            What::Key { entry: None } | What::Defaults => cut.defaults = true,
+            What::Entry { list, ref name, .. } => {
+                if let Some((name, at)) = name {
+                    cut.names.push((list, name.clone(), at.clone()));
+                }
+            }
+            What::Top => cut.top = true,
+        }
+    }
+}
+
+/// Where to cut for an error at `at`: the smallest part of the plan that holds it, and only
+/// a part the parser read to its end.
+fn where_to_cut(plan: &Node, text: &str, at: usize, err: &serde_saphyr::Error) -> Option<Step> {
+    use serde_saphyr::Error as E;
+    let one_key = matches!(
+        err.without_snippet(),
+        E::SerdeUnknownField { .. } | E::DuplicateMappingKey { .. }
+    );
+    let Body::Map(top) = &plan.body else {
+        return None;
+    };
+    let (key, value) = holding(top, at)?;
+    let whole_top = |what| pair_step(text, key, value, what);
+    match (key.scalar.as_deref(), &value.body) {
+        (Some("defaults"), Body::Map(pairs)) => match holding(pairs, at) {
+            Some((k, v)) if one_key && pairs.len() > 1 => {
+                pair_step(text, k, v, What::Key { entry: None })
+            }
+            _ => whole_top(What::Defaults),
+        },
+        (Some("defaults"), _) => whole_top(What::Defaults),
+        (Some(list @ ("instances" | "images")), Body::Seq(items)) => {
+            let Some(item) = items
+                .iter()
+                .find(|i| entry_start(text, i) <= at && at < i.end)
+            else {
+                return whole_top(What::Top);
+            };
+            let entry = item.start;
+            if let Body::Map(pairs) = &item.body
+                && one_key
+                && pairs.len() > 1
+                && let Some((k, v)) = holding(pairs, at)
+            {
+                return pair_step(text, k, v, What::Key { entry: Some(entry) });
+            }
+            let name = match &item.body {
+                Body::Map(pairs) => pairs
+                    .iter()
+                    .find(|(k, v)| k.scalar.as_deref() == Some("name") && v.scalar.is_some())
+                    .and_then(|(_, v)| Some((v.scalar.clone()?, v.start..v.end))),
+                _ => None,
+            };
+            let list = if list == "instances" {
+                "instances"
+            } else {
+                "images"
+            };
+            item.complete.then(|| Step {
+                range: entry_start(text, item)..after_comma(text, item.end),
+                what: What::Entry { entry, list, name },
+            })
+        }
+        _ => whole_top(What::Top),
+    }
+}
+
+/// The key and value of `pairs` that `at` lies in.
+fn holding(pairs: &[(Node, Node)], at: usize) -> Option<&(Node, Node)> {
+    pairs
+        .iter()
+        .find(|(k, v)| k.start <= at && at < v.end.max(k.end))
+}
+
+/// Cutting a key and its value, with the comma after them in a flow mapping.
+fn pair_step(text: &str, key: &Node, value: &Node, what: What) -> Option<Step> {
+    (key.complete && value.complete).then(|| Step {
+        range: key.start..after_comma(text, value.end.max(key.end)),
+        what,
+    })
+}
+
+/// Where an entry of a list starts: its `- ` in a block list, else the entry itself.
+fn entry_start(text: &str, item: &Node) -> usize {
+    let before = text[..item.start].trim_end_matches([' ', '\t']);
+    if before.ends_with('-') {
+        before.len() - 1
+    } else {
+        item.start
+    }
+}
+
+/// `end`, or past the comma that follows it on the same line (a flow collection's separator:
+/// left behind, `{ , name: a }` would not read).
+fn after_comma(text: &str, end: usize) -> usize {
+    let rest = &text[end..];
+    let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    if rest[spaces..].starts_with(',') {
+        end + spaces + 1
+    } else {
+        end
+    }
+}
+
+/// Spaces for every character in `range` but line breaks: the YAML around reads as before
+/// and every offset stays the same.
+fn blank(text: &mut String, range: Range<usize>) {
+    let spaces: String = text[range.clone()]
+        .chars()
+        .flat_map(|c| {
+            let keep = matches!(c, '\n' | '\r');
+            std::iter::repeat_n(
+                if keep { c } else { ' ' },
+                if keep { 1 } else { c.len_utf8() },
+            )
+        })
+        .collect();
+    text.replace_range(range, &spaces);
+}
+
+/// A YAML node, with where it starts and ends. `complete` is false for a node the parser
+/// stopped inside (a syntax error further down): only complete nodes are cut.
+struct Node {
+    start: usize,
+    end: usize,
+    complete: bool,
+    /// The text of a scalar (keys are looked up by it).
+    scalar: Option<String>,
+    body: Body,
+}
+
+enum Body {
+    Scalar,
+    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node>),
+}
+
+/// Deeper than any plan, far less deep than the stack allows.
+const MAX_DEPTH: usize = 64;
+
+/// The document's tree, as far as the parser reads it; `None` where cutting would be unsafe:
+/// anchors and aliases (a cut anchor breaks its aliases), more than one document, nesting
+/// past `MAX_DEPTH`, or not even a first node.
+fn tree(text: &str) -> Option<Node> {
+    let mut events = Events {
+        parser: Parser::new_from_str(text),
+        stopped: None,
+    };
+    loop {
+        match events.next()? {
+            (Event::StreamStart | Event::DocumentStart(..), _, _) => {}
+            first => {
+                let node = node(&mut events, first, 0)?;
+                // One document, and nothing after it.
+                loop {
+                    match events.next() {
+                        Some((Event::DocumentEnd | Event::StreamEnd, _, _)) => {}
+                        None => break,
+                        Some(_) => return None,
+                    }
+                }
+                return Some(node);
+            }
+        }
+    }
+}
+
+struct Events<'a> {
+    parser: Parser<'a, serde_saphyr::granit_parser::StrInput<'a>>,
+    /// Where the parser gave up, once it has.
+    stopped: Option<usize>,
+}
+
+impl<'a> Events<'a> {
+    fn next(&mut self) -> Option<(Event<'a>, usize, usize)> {
+        if self.stopped.is_some() {
+            return None;
+        }
+        match self.parser.next() {
+            Some(Ok((event, span))) => {
+                let start = span.start.byte_offset()?;
+                let end = span.end.byte_offset()?;
+                Some((event, start, end))
+            }
+            Some(Err(e)) => {
+                self.stopped = Some(e.marker().byte_offset().unwrap_or(0));
+                None
+            }
+            None => {
+                self.stopped = Some(usize::MAX);
+                None
+            }
+        }
+    }
+}
+
+/// The node that starts with `first`.
+fn node(events: &mut Events, first: (Event, usize, usize), depth: usize) -> Option<Node> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let (event, start, end) = first;
+    let leaf = |scalar| Node {
+        start,
+        end,
+        complete: true,
+        scalar,
+        body: Body::Scalar,
+    };
+    match event {
+        Event::Scalar(value, _, 0, _) => Some(leaf(Some(value.into_owned()))),
+        Event::MappingStart(_, 0, _) => {
+            let mut pairs = Vec::new();
+            loop {
+                let Some(next) = events.next() else {
+                    return Some(unfinished(start, Body::Map(pairs), events));
+                };
+                if let (Event::MappingEnd, _, end) = next {
+                    return Some(finished(start, end, Body::Map(pairs)));
+                }
+                let key = node(events, next, depth + 1)?;
+                let Some(next) = events.next() else {
+                    pairs.push((key, unfinished(end, Body::Scalar, events)));
+                    return Some(unfinished(start, Body::Map(pairs), events));
+                };
+                let value = node(events, next, depth + 1)?;
+                pairs.push((key, value));
+            }
+        }
+        Event::SequenceStart(_, 0, _) => {
+            let mut items = Vec::new();
+            loop {
+                let Some(next) = events.next() else {
+                    return Some(unfinished(start, Body::Seq(items), events));
+                };
+                if let (Event::SequenceEnd, _, end) = next {
+                    return Some(finished(start, end, Body::Seq(items)));
+                }
+                items.push(node(events, next, depth + 1)?);
+            }
+        }
+        // An anchor, an alias, or anything else: not safe to cut around.
+        _ => None,
+    }
+}
+
+fn finished(start: usize, end: usize, body: Body) -> Node {
+    Node {
+        start,
+        end,
+        complete: true,
+        scalar: None,
+        body,
+    }
+}
+
+/// A collection the parser stopped inside: it reaches to where the parser stopped.
+fn unfinished(start: usize, body: Body, events: &Events) -> Node {
+    Node {
+        start,
+        end: events.stopped.unwrap_or(usize::MAX).max(start),
+        complete: false,
+        scalar: None,
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        let r = read(&SourceFile::new("p.yaml", text));
+        r.errors
+            .iter()
+            .map(|e| {
+                let at = e.position().map_or(0, |p| p.line);
+                format!("{at}: {}", e.message())
+            })
+            .collect()
+    }
+
+    const TWO_TYPOS: &str = "instances:\n  - name: a\n    imagee: i\n    instance_type: t\n  - name: b\n    image: i\n    instance_typ: t\n    zone: [1\n";
+
+    #[test]
+    fn an_unknown_key_in_each_of_two_entries_is_two_errors_and_their_missing_keys_none() {
+        let text = "instances:\n  - name: a\n    imagee: i\n    instance_type: t\n  - name: b\n    image: i\n    instance_typ: t\n";
+        assert_eq!(
+            errors(text),
+            ["3: unknown key `imagee`", "7: unknown key `instance_typ`"]
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_after_an_unknown_key_is_said_too() {
+        let e = errors(TWO_TYPOS);
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e[0].starts_with("3: unknown key `imagee`"), "{e:?}");
+        assert!(e[1].starts_with("7: unknown key `instance_typ`"), "{e:?}");
+    }
+
+    #[test]
+    fn two_unknown_keys_in_one_entry_are_both_said() {
+        let text = "instances:\n  - name: a\n    imagee: i\n    typo: x\n    instance_type: t\n";
+        assert_eq!(
+            errors(text),
+            ["3: unknown key `imagee`", "4: unknown key `typo`"]
+        );
+    }
+
+    #[test]
+    fn a_wrong_value_drops_its_entry_and_the_next_entry_is_still_read() {
+        let text = "instances:\n  - name: a\n    image: i\n    instance_type: t\n    count: three\n  - {name: b, image: i, instance_type: t, cont: 2}\n";
+        let e = errors(text);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("5: "), "{e:?}");
+        assert_eq!(e[1], "6: unknown key `cont`");
+    }
+
+    #[test]
+    fn flow_entries_are_cut_with_their_commas() {
+        let text = "instances: [{name: a, imagee: i, instance_type: t}, {name: b, image: i, instance_type: t, typo: 1}]\n";
+        assert_eq!(
+            errors(text),
+            ["1: unknown key `imagee`", "1: unknown key `typo`"]
+        );
+    }
+
+    #[test]
+    fn a_clean_reading_after_the_cuts_returns_the_rest_of_the_plan() {
+        let text = "defaults:\n  clod: aliyun\ninstances:\n  - name: a\n    image: i\n    instance_type: t\n";
+        let r = read(&SourceFile::new("p.yaml", text));
+        assert_eq!(r.errors.len(), 1);
+        assert!(r.cut.defaults);
+        assert_eq!(r.raw.unwrap().instances.unwrap().get().len(), 1);
+    }
+
+    #[test]
+    fn anchors_stop_at_the_first_error() {
+        let text = "defaults: &d\n  cloud: aliyun\ninstances:\n  - name: a\n    imagee: i\n  - name: b\n    typo: 1\n";
+        assert_eq!(errors(text), ["5: unknown key `imagee`"]);
+    }
+
+    #[test]
+    fn blanking_keeps_offsets_and_line_breaks() {
+        let mut t = "a: é\nb: 1\n".to_string();
+        blank(&mut t, 0..8);
+        assert_eq!(t, "     \n   1\n");
+        assert_eq!(t.len(), "a: é\nb: 1\n".len());
+    }
+}
