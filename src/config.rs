@@ -107,7 +107,10 @@ fn discover(start: &Path, reader: Reader) -> Option<PathBuf> {
 }
 
 pub fn parse(file: &SourceFile, base: &Path) -> Result<Config, Vec<InputError>> {
-    let raw: RawConfig = crate::yaml::read(file, error::Kind::Config).map_err(|e| vec![e])?;
+    let (raw, unread, _) = crate::yaml::read_all::<RawConfig>(file, error::Kind::Config);
+    let Some(raw) = raw else {
+        return Err(unread);
+    };
     let mut errors = Vec::new();
     let at = |v: &Sp<String>| v.span(file);
     let mut config = Config {
@@ -214,10 +217,10 @@ pub fn parse(file: &SourceFile, base: &Path) -> Result<Config, Vec<InputError>> 
             )),
         }
     }
-    if errors.is_empty() {
+    if errors.is_empty() && unread.is_empty() {
         Ok(config)
     } else {
-        Err(errors)
+        Err(crate::yaml::in_order(unread, errors))
     }
 }
 

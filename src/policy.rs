@@ -64,7 +64,7 @@ struct Patterns {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
-    rules: Vec<RawRule>,
+    rules: Vec<Sp<RawRule>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -247,19 +247,25 @@ fn compile_file(
     file: &SourceFile,
     reserved: &[&str],
 ) -> Result<Vec<(PolicyRule, SourceSpan)>, Vec<InputError>> {
-    let raw: RawFile = crate::yaml::read(file, error::Kind::Rules).map_err(|e| vec![e])?;
+    let (raw, unread, cut) = crate::yaml::read_all::<RawFile>(file, error::Kind::Rules);
+    let Some(raw) = raw else {
+        return Err(unread);
+    };
     let mut errors = Vec::new();
     let mut rules = Vec::new();
     for r in raw.rules {
-        match compile_rule(file, r, reserved) {
+        // A rule whose `exclude:` was cut as a typo does not also lack `excludes`.
+        let at = r.span(file).offset();
+        let cut_patterns = cut.meant(at, "includes") || cut.meant(at, "excludes");
+        match compile_rule(file, r.into_inner(), reserved, cut_patterns) {
             Ok(rule) => rules.push(rule),
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() {
+    if errors.is_empty() && unread.is_empty() {
         Ok(rules)
     } else {
-        Err(errors)
+        Err(crate::yaml::in_order(unread, errors))
     }
 }
 
@@ -267,6 +273,7 @@ fn compile_rule(
     file: &SourceFile,
     r: RawRule,
     reserved: &[&str],
+    cut_patterns: bool,
 ) -> Result<(PolicyRule, SourceSpan), Vec<InputError>> {
     let mut errors = Vec::new();
     let id_span = r.id.span(file);
@@ -341,7 +348,7 @@ fn compile_rule(
     };
     let includes = patterns(&r.includes);
     let excludes = patterns(&r.excludes);
-    if r.includes.is_none() && r.excludes.is_none() {
+    if r.includes.is_none() && r.excludes.is_none() && !cut_patterns {
         errors.push(
             InputError::at("rules::no-patterns", file, id_span, format!("rule `{id}` has neither `includes` nor `excludes`"), "matches nothing")
                 .with_help("add `excludes: [\"pattern\"]` (types to refuse) or `includes: [\"pattern\"]` (the only types to allow)"),

@@ -7,7 +7,6 @@ mod fast;
 mod model;
 mod parse;
 mod raw;
-mod recover;
 pub mod scalar;
 mod schema;
 pub mod suppress;

@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use miette::SourceSpan;
 
 use super::raw::{self, Id, Name, RawPlan, Sp, Text, Whole};
-use super::{
-    ImageCreate, Instance, MAX_COUNT, MAX_PLAN_BYTES, Plan, Value, fast, recover, suppress,
-};
+use super::{ImageCreate, Instance, MAX_COUNT, MAX_PLAN_BYTES, Plan, Value, fast, suppress};
 use crate::cloud::{Api, ChargeType, Cloud, Service};
 use crate::error::{self, InputError};
 use crate::source::SourceFile;
+use crate::yaml::recover;
 
 /// White space as JSON Schema patterns (ECMA-262 `\s`) have it, so that the parser trims and
 /// refuses exactly what the schema's patterns do.
@@ -57,9 +56,9 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
     // diagnostic, comes from serde-saphyr, read again past each error.
     let (raw, errors, cut) = match fast::read(source.text()) {
         Some(raw) => (raw, Vec::new(), recover::Cut::default()),
-        None => match recover::read(&source) {
+        None => match recover::read::<RawPlan>(&source, error::Kind::Plan) {
             recover::Recovered {
-                raw: Some(raw),
+                value: Some(raw),
                 errors,
                 cut,
             } => (raw, errors, cut),
@@ -78,15 +77,14 @@ pub fn parse(source: SourceFile) -> Result<Plan, Vec<InputError>> {
             .with_help("add an `instances:` list (or `instances: []` to say so on purpose)"),
         ]);
     }
-    let built = Builder::new(&source, cut).build(raw);
-    if errors.is_empty() {
-        return built;
+    // The plan's own checks speak of what could be read, beside the errors that cut the rest.
+    match Builder::new(&source, cut).build(raw) {
+        Ok(plan) if errors.is_empty() => Ok(plan),
+        built => Err(crate::yaml::in_order(
+            errors,
+            built.err().unwrap_or_default(),
+        )),
     }
-    // The plan's own checks speak of what could be read, after the errors that cut the rest.
-    let mut all = errors;
-    all.extend(built.err().unwrap_or_default());
-    all.sort_by_key(|e| e.span().map_or(0, |s| s.offset()));
-    Err(all)
 }
 
 /// The plan as serde-saphyr reads it: every case, every diagnostic.
@@ -314,7 +312,7 @@ impl<'a> Builder<'a> {
         let cloud = match cloud {
             Some(c) => self.cloud(c),
             None => {
-                if !self.default_cloud_written && !self.meant(entry, "cloud") {
+                if !self.default_cloud_written && !self.cut.meant(entry, "cloud") {
                     self.missing(name_span, name.get(), "cloud");
                 }
                 self.default_cloud.clone()
@@ -323,21 +321,13 @@ impl<'a> Builder<'a> {
         let region = match region {
             Some(r) => self.text(r, "region"),
             None => {
-                if !self.default_region_written && !self.meant(entry, "region") {
+                if !self.default_region_written && !self.cut.meant(entry, "region") {
                     self.missing(name_span, name.get(), "region");
                 }
                 self.default_region.clone()
             }
         };
         (cloud, region)
-    }
-
-    /// Whether a key cut from the entry at `entry` was likely meant to be `key`.
-    fn meant(&self, entry: usize, key: &str) -> bool {
-        self.cut
-            .meant
-            .get(&entry)
-            .is_some_and(|keys| keys.iter().any(|k| k == key))
     }
 
     fn missing(&mut self, span: SourceSpan, name: &str, key: &str) {
@@ -589,7 +579,7 @@ impl<'a> Builder<'a> {
     /// `names` with those of the `list`'s entries that were cut out for an error, in the
     /// order they are written.
     fn with_cut_names(&self, mut names: Vec<Value<String>>, list: &str) -> Vec<Value<String>> {
-        let cut = self.cut.names.iter().filter(|(l, ..)| *l == list);
+        let cut = self.cut.names.iter().filter(|(l, ..)| l == list);
         names.extend(cut.map(|(_, name, at)| Value {
             value: name.trim_matches(is_space).to_string(),
             span: SourceSpan::new(at.start.into(), at.len()),

@@ -33,6 +33,13 @@ impl<T> Sp<T> {
         }
     }
 
+    pub fn into_inner(self) -> T {
+        match self {
+            Sp::Saphyr(s) => s.value,
+            Sp::Fast { value, .. } => value,
+        }
+    }
+
     /// Where the value was written; where the parser kept no byte offset, from line and column.
     pub fn span(&self, file: &SourceFile) -> SourceSpan {
         let loc = match self {

@@ -3,6 +3,8 @@
 //! error at the right spot, in the user's words ("unknown key", "a tab indents line 6"), with
 //! "did you mean" for unknown keys.
 
+pub mod recover;
+
 use serde::de::DeserializeOwned;
 
 use miette::SourceSpan;
@@ -34,6 +36,27 @@ pub fn options() -> serde_saphyr::Options {
 pub fn read<T: DeserializeOwned>(file: &SourceFile, kind: Kind) -> Result<T, InputError> {
     serde_saphyr::from_str_with_options(file.text(), options())
         .map_err(|e| from_error(kind, file, &e))
+}
+
+/// Reads `file` as a `T` past every error that can be read past (`recover`): the value as
+/// read with those errors' parts cut out, if it then reads, the errors, and what was cut.
+pub fn read_all<T: DeserializeOwned>(
+    file: &SourceFile,
+    kind: Kind,
+) -> (Option<T>, Vec<InputError>, recover::Cut) {
+    let r = recover::read(file, kind);
+    (r.value, r.errors, r.cut)
+}
+
+/// `first`, then `rest`, in the order of their places in the file.
+pub fn in_order(first: Vec<InputError>, rest: Vec<InputError>) -> Vec<InputError> {
+    let mut all = first;
+    if all.is_empty() {
+        return rest;
+    }
+    all.extend(rest);
+    all.sort_by_key(|e| e.span().map_or(0, |s| s.offset()));
+    all
 }
 
 /// Turns a serde-saphyr error into an `InputError` at the right spot, with a friendlier

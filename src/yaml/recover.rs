@@ -1,18 +1,19 @@
-//! Reading a plan past its first error. serde stops at the first key or value it cannot take,
+//! Reading a file past its first error. serde stops at the first key or value it cannot take,
 //! so a plan with three typos would be fixed one run at a time. Here, after each error, the
 //! smallest part of the YAML that holds it (the key and its value for an unknown or repeated
-//! key, else the whole entry, else the whole top-level key) is blanked out with spaces, so that
-//! every offset stays where it was, and the plan is read again, until it reads or nothing more
-//! can be cut (a syntax error, anchors, a cap). What the last reading gives goes on to the
-//! plan's own checks, so they speak too; what was cut tells them what not to repeat (an entry
-//! whose `clod:` was cut does not also "have no cloud").
+//! key, else the whole entry of a top-level list, else the whole top-level key) is blanked out
+//! with spaces, so that every offset stays where it was, and the file is read again, until it
+//! reads or nothing more can be cut (a syntax error, anchors, a cap). What the last reading
+//! gives goes on to the file's own checks, so they speak too; what was cut tells them what not
+//! to repeat (a plan entry whose `clod:` was cut does not also "have no cloud").
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use serde_saphyr::granit_parser::{Event, Parser};
 
-use super::raw::RawPlan;
+use serde::de::DeserializeOwned;
+
 use crate::error::{InputError, Kind};
 use crate::source::SourceFile;
 
@@ -25,31 +26,41 @@ const MAX_ERRORS: usize = 100;
 /// minutes to say what its first errors already say).
 const MAX_BYTES_READ: usize = 64 * 1024 * 1024;
 
-/// What reading a plan gave: the raw plan when some reading succeeded, and every structural
+/// What reading a file gave: the value when some reading succeeded, and every structural
 /// error found on the way.
-pub(super) struct Recovered {
-    pub raw: Option<RawPlan>,
+pub struct Recovered<T> {
+    pub value: Option<T>,
     pub errors: Vec<InputError>,
     pub cut: Cut,
 }
 
-/// What was cut out, so that the plan's checks do not say it again.
+/// What was cut out, so that the file's own checks do not say it again.
 #[derive(Default)]
-pub(super) struct Cut {
-    /// `defaults` had an error: the entries' missing cloud or region is not theirs to report.
+pub struct Cut {
+    /// A plan's `defaults` had an error: the entries' missing cloud or region is not theirs to
+    /// report.
     pub defaults: bool,
-    /// A top-level key was cut: "the plan has nothing to check" is not true of what was written.
-    pub top: bool,
     /// Per entry (by where its mapping starts), the keys its unknown keys were likely meant to
     /// be: their absence is the same typo, not a second error.
     pub meant: HashMap<usize, Vec<String>>,
-    /// The names of entries cut whole, by list (`instances` or `images`), with where each is
-    /// written: a name used twice is still said beside the error that cut one of them.
-    pub names: Vec<(&'static str, String, Range<usize>)>,
+    /// The names (their `name` key) of entries cut whole, by top-level list, with where each
+    /// is written: a name used twice is still said beside the error that cut one of them.
+    pub names: Vec<(String, String, Range<usize>)>,
 }
 
-/// Reads `source` with serde-saphyr, again and again past each error.
-pub(super) fn read(source: &SourceFile) -> Recovered {
+impl Cut {
+    /// Whether a key cut from the entry whose mapping starts at `entry` was likely meant to be
+    /// `key`: its absence is that typo, not another error.
+    pub fn meant(&self, entry: usize, key: &str) -> bool {
+        self.meant
+            .get(&entry)
+            .is_some_and(|keys| keys.iter().any(|k| k == key))
+    }
+}
+
+/// Reads `source` as a `T` with serde-saphyr, again and again past each error; errors are of
+/// `kind`.
+pub fn read<T: DeserializeOwned>(source: &SourceFile, kind: Kind) -> Recovered<T> {
     let mut text = source.text().to_string();
     let mut errors = Vec::new();
     let mut cut = Cut::default();
@@ -57,22 +68,21 @@ pub(super) fn read(source: &SourceFile) -> Recovered {
     let mut bytes_read = 0;
     loop {
         bytes_read += text.len();
-        let err =
-            match serde_saphyr::from_str_with_options::<RawPlan>(&text, crate::yaml::options()) {
-                Ok(raw) => {
-                    return Recovered {
-                        raw: Some(raw),
-                        errors,
-                        cut,
-                    };
-                }
-                Err(e) => e,
-            };
+        let err = match serde_saphyr::from_str_with_options::<T>(&text, super::options()) {
+            Ok(value) => {
+                return Recovered {
+                    value: Some(value),
+                    errors,
+                    cut,
+                };
+            }
+            Err(e) => e,
+        };
         // The error is described in the text as read (a missing key is placed by looking
         // around its entry, which must not see the entries cut before it), and shown in the
         // file as written: the offsets are the same.
         let read = SourceFile::new(source.name(), text.clone());
-        let error = crate::yaml::from_error(Kind::Plan, &read, &err).shown_in(source);
+        let error = super::from_error(kind, &read, &err).shown_in(source);
         let spot = error.span().map(|s| s.offset());
         let plan = tree(&text);
         let step = match (spot, &plan) {
@@ -82,7 +92,7 @@ pub(super) fn read(source: &SourceFile) -> Recovered {
         let Some(step) = step else {
             errors.push(error);
             return Recovered {
-                raw: None,
+                value: None,
                 errors,
                 cut,
             };
@@ -90,26 +100,27 @@ pub(super) fn read(source: &SourceFile) -> Recovered {
         if !step.echoes(&cut, &err) {
             errors.push(error);
         }
-        step.note(&mut cut, &err);
         if errors.len() >= MAX_ERRORS || bytes_read >= MAX_BYTES_READ {
             errors.push(
                 InputError::in_file(
-                    "plan::too-many-errors",
+                    "input::too-many-errors",
                     source.name(),
                     format!(
-                        "preflight stopped reading the plan after {} errors",
+                        "preflight stopped reading the {} after {} errors",
+                        kind.name(),
                         errors.len()
                     ),
                 )
                 .with_help("fix these and run again: the rest of the file was not read"),
             );
             return Recovered {
-                raw: None,
+                value: None,
                 errors,
                 cut,
             };
         }
         blank(&mut text, step.range.clone());
+        step.note(&mut cut, &err);
         last_spot = spot;
     }
 }
@@ -121,18 +132,17 @@ struct Step {
 }
 
 enum What {
-    /// One key of an entry (identified by where its mapping starts) or of `defaults`.
-    Key { entry: Option<usize> },
-    /// A whole entry of `list`, and its name where it has one.
+    /// One key of an entry of a top-level list (identified by where the entry's mapping
+    /// starts), or of the top-level mapping `top`.
+    Key { entry: Option<usize>, top: String },
+    /// A whole entry of the top-level list `list`, and its name where it has one.
     Entry {
         entry: usize,
-        list: &'static str,
+        list: String,
         name: Option<(String, Range<usize>)>,
     },
-    /// `defaults`, whole.
-    Defaults,
-    /// A top-level key other than `defaults`.
-    Top,
+    /// A top-level key and its value, whole.
+    Whole { top: String },
 }
 
 impl Step {
@@ -141,18 +151,17 @@ impl Step {
         let serde_saphyr::Error::SerdeMissingField { field, .. } = err.without_snippet() else {
             return false;
         };
-        let entry = match self.what {
-            What::Entry { entry, .. } => entry,
-            _ => return false,
+        let What::Entry { entry, .. } = self.what else {
+            return false;
         };
-        cut.meant
-            .get(&entry)
-            .is_some_and(|keys| keys.iter().any(|k| k == field))
+        cut.meant(entry, field)
     }
 
-    fn note(&self, cut: &mut Cut, err: &serde_saphyr::Error) {
+    fn note(self, cut: &mut Cut, err: &serde_saphyr::Error) {
         match self.what {
-            What::Key { entry: Some(entry) } => {
+            What::Key {
+                entry: Some(entry), ..
+            } => {
                 if let serde_saphyr::Error::SerdeUnknownField {
                     field, expected, ..
                 } = err.without_snippet()
@@ -161,72 +170,93 @@ impl Step {
                     cut.meant.entry(entry).or_default().push(meant.to_string());
                 }
             }
-            What::Key { entry: None } | What::Defaults => cut.defaults = true,
-            What::Entry { list, ref name, .. } => {
+            What::Key { entry: None, top } | What::Whole { top } => {
+                cut.defaults |= top == "defaults";
+            }
+            What::Entry { list, name, .. } => {
                 if let Some((name, at)) = name {
-                    cut.names.push((list, name.clone(), at.clone()));
+                    cut.names.push((list, name, at));
                 }
             }
-            What::Top => cut.top = true,
         }
     }
 }
 
-/// Where to cut for an error at `at`: the smallest part of the plan that holds it, and only
+/// Where to cut for an error at `at`: the smallest part of the file that holds it, and only
 /// a part the parser read to its end.
-fn where_to_cut(plan: &Node, text: &str, at: usize, err: &serde_saphyr::Error) -> Option<Step> {
+fn where_to_cut(file: &Node, text: &str, at: usize, err: &serde_saphyr::Error) -> Option<Step> {
     use serde_saphyr::Error as E;
     let one_key = matches!(
         err.without_snippet(),
         E::SerdeUnknownField { .. } | E::DuplicateMappingKey { .. }
     );
-    let Body::Map(top) = &plan.body else {
+    let Body::Map(pairs) = &file.body else {
         return None;
     };
-    let (key, value) = holding(top, at)?;
-    let whole_top = |what| pair_step(text, key, value, what);
-    match (key.scalar.as_deref(), &value.body) {
-        (Some("defaults"), Body::Map(pairs)) => match holding(pairs, at) {
-            Some((k, v)) if one_key && pairs.len() > 1 => {
-                pair_step(text, k, v, What::Key { entry: None })
-            }
-            _ => whole_top(What::Defaults),
+    let (key, value) = holding(pairs, at)?;
+    let top = key.scalar.clone().unwrap_or_default();
+    match &value.body {
+        Body::Map(pairs) if one_key && pairs.len() > 1 => match holding(pairs, at) {
+            Some((k, v)) => pair_step(text, k, v, What::Key { entry: None, top }),
+            None => pair_step(text, key, value, What::Whole { top }),
         },
-        (Some("defaults"), _) => whole_top(What::Defaults),
-        (Some(list @ ("instances" | "images")), Body::Seq(items)) => {
+        Body::Seq(items) => {
             let Some(item) = items
                 .iter()
                 .find(|i| entry_start(text, i) <= at && at < i.end)
             else {
-                return whole_top(What::Top);
+                return pair_step(text, key, value, What::Whole { top });
             };
             let entry = item.start;
-            if let Body::Map(pairs) = &item.body
-                && one_key
+            let Body::Map(pairs) = &item.body else {
+                return item_step(
+                    text,
+                    item,
+                    What::Entry {
+                        entry,
+                        list: top,
+                        name: None,
+                    },
+                );
+            };
+            if one_key
                 && pairs.len() > 1
                 && let Some((k, v)) = holding(pairs, at)
             {
-                return pair_step(text, k, v, What::Key { entry: Some(entry) });
+                return pair_step(
+                    text,
+                    k,
+                    v,
+                    What::Key {
+                        entry: Some(entry),
+                        top,
+                    },
+                );
             }
-            let name = match &item.body {
-                Body::Map(pairs) => pairs
-                    .iter()
-                    .find(|(k, v)| k.scalar.as_deref() == Some("name") && v.scalar.is_some())
-                    .and_then(|(_, v)| Some((v.scalar.clone()?, v.start..v.end))),
-                _ => None,
-            };
-            let list = if list == "instances" {
-                "instances"
-            } else {
-                "images"
-            };
-            item.complete.then(|| Step {
-                range: entry_start(text, item)..after_comma(text, item.end),
-                what: What::Entry { entry, list, name },
-            })
+            let name = pairs
+                .iter()
+                .find(|(k, _)| k.scalar.as_deref() == Some("name"))
+                .and_then(|(_, v)| Some((v.scalar.clone()?, v.start..v.end)));
+            item_step(
+                text,
+                item,
+                What::Entry {
+                    entry,
+                    list: top,
+                    name,
+                },
+            )
         }
-        _ => whole_top(What::Top),
+        _ => pair_step(text, key, value, What::Whole { top }),
     }
+}
+
+/// Cutting an entry of a list, with its `- ` or the comma after it.
+fn item_step(text: &str, item: &Node, what: What) -> Option<Step> {
+    item.complete.then(|| Step {
+        range: entry_start(text, item)..after_comma(text, item.end),
+        what,
+    })
 }
 
 /// The key and value of `pairs` that `at` lies in.
@@ -434,7 +464,7 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<String> {
-        let r = read(&SourceFile::new("p.yaml", text));
+        let r = read::<crate::plan::RawPlan>(&SourceFile::new("p.yaml", text), Kind::Plan);
         r.errors
             .iter()
             .map(|e| {
@@ -493,10 +523,10 @@ mod tests {
     #[test]
     fn a_clean_reading_after_the_cuts_returns_the_rest_of_the_plan() {
         let text = "defaults:\n  clod: aliyun\ninstances:\n  - name: a\n    image: i\n    instance_type: t\n";
-        let r = read(&SourceFile::new("p.yaml", text));
+        let r = read::<crate::plan::RawPlan>(&SourceFile::new("p.yaml", text), Kind::Plan);
         assert_eq!(r.errors.len(), 1);
         assert!(r.cut.defaults);
-        assert_eq!(r.raw.unwrap().instances.unwrap().get().len(), 1);
+        assert_eq!(r.value.unwrap().instances.unwrap().get().len(), 1);
     }
 
     #[test]
