@@ -17,8 +17,9 @@ use crate::source::SourceFile;
 
 /// The facts-file format version this build reads and writes. Version 2 keys facts by API
 /// (`zenlayer-zec` beside the three clouds) and adds `availability`; version 3 adds
-/// `vswitches` (the zone of each Alibaba vSwitch the plans launch in).
-pub const FACTS_VERSION: u32 = 3;
+/// `vswitches` (the zone of each Alibaba vSwitch the plans launch in); version 4 adds the cloud
+/// disk types of JD instance types, which version 3 files lack.
+pub const FACTS_VERSION: u32 = 4;
 
 /// Everything known about the clouds, per API and region (zone, for Zenlayer).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -326,6 +327,10 @@ pub struct InstanceTypeInfo {
     /// vCPUs of one instance (Alibaba `CpuCoreCount`, JD `cpu`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<u32>,
+    /// JD `cloudDiskTypes`: the cloud disk types the type takes (`ssd.gp1`, …); absent when
+    /// the answer does not list them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_disk_types: Option<Vec<String>>,
 }
 
 /// The instance types a region sells for one charge type: every type it sells, with where it
@@ -549,6 +554,25 @@ impl Facts {
         }
     }
 
+    /// The cloud disk types a JD type takes; `Ok(None)` when the catalogue does not have the
+    /// type (another rule's finding).
+    pub fn cloud_disk_types(
+        &self,
+        api: Api,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<&[String]>, Missing> {
+        match self.instance_type(api, region, name)? {
+            None => Ok(None),
+            Some(info) => info.cloud_disk_types.as_deref().map(Some).ok_or_else(|| {
+                Missing(format!(
+                    "{}'s answer does not list the cloud disk types `{name}` takes",
+                    api.display_name()
+                ))
+            }),
+        }
+    }
+
     /// What the region sells for `charge`.
     pub fn availability(
         &self,
@@ -757,7 +781,7 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = r#"{
-      "version": 3,
+      "version": 4,
       "clouds": {
         "jdcloud": {
           "cn-north-1": {
@@ -843,7 +867,7 @@ mod tests {
 
     #[test]
     fn region_error_explains_every_missing_fact() {
-        let text = r#"{"version":3,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
+        let text = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
         let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
         let why = f.image(Api::ZenlayerVm, "FRA-A", "img-1").unwrap_err();
         assert_eq!(why.0, "no credentials");
@@ -851,7 +875,7 @@ mod tests {
 
     #[test]
     fn bad_files_point_at_the_spot() {
-        let text = "{\"version\": 3,\n \"clouds\": {\"gcp\": {}}}";
+        let text = "{\"version\": 4,\n \"clouds\": {\"gcp\": {}}}";
         let err = Facts::from_json(&SourceFile::new("f", text)).unwrap_err();
         assert_eq!(err.position().map(|p| p.line), Some(2));
         // Version 2 has no vSwitches: a plan with one would read as "nothing about it".

@@ -120,7 +120,7 @@ mod tests {
                 "defaults: {cloud: aliyun, region: r}\ninstances:\n- {name: c, image: i, instance_type: big}\n",
             ),
         ];
-        let json = r#"{"version":3,"clouds":{"aliyun":{"r":{
+        let json = r#"{"version":4,"clouds":{"aliyun":{"r":{
             "instance_types":{"offered":{"big":{"vcpus":16}}},
             "account":{"network_types":["vpc"],"quotas":{
                 "postpaid-vcpu":{"used":20,"limit":90},"spot-vcpu":{"used":0,"limit":10}}}}}}}"#;

@@ -369,7 +369,7 @@ mod tests {
     #[test]
     fn a_type_the_region_does_not_sell_is_one_finding_not_also_not_included() {
         let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: i, instance_type: ecs.g7.larg}\n";
-        let facts = r#"{"version":3,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
             "images":{"i":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["ecs.g7.large"]}}},
             "instance_types":{"offered":{"ecs.g7.large":{}},"not_offered":["ecs.g7.larg"]},
             "availability":{"postpaid":{"types":{"ecs.g7.large":{"r-h":true}}}}}}}}"#;
@@ -384,7 +384,7 @@ mod tests {
     #[test]
     fn a_disk_below_the_images_minimum_is_not_also_outside_the_categorys_range() {
         let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: i, instance_type: t, system_disk_category: cloud_essd, system_disk_gb: 10}\n";
-        let facts = r#"{"version":3,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
             "images":{"i":{"state":"found","status":"Available","usable":true,"min_system_disk_gb":20}},
             "instance_types":{"offered":{"t":{}}},
             "availability":{"postpaid":{"types":{"t":{"r-h":true}}}},

@@ -8,6 +8,11 @@
 //! `alicloud_instance` without `system_disk_category` takes the provider's default,
 //! `cloud_efficiency`, and is checked with it.
 //!
+//! On JD Cloud, flags a system disk whose cloud disk type (`system_disk.disk_type` in
+//! Terraform, `system_disk_category` in a plan) is not one the instance type takes, as
+//! `describeInstanceTypes` lists them (`cloudDiskTypes`). Only a written type is checked: the
+//! image decides whether the system disk is a cloud disk at all (`local` is not checked).
+//!
 //! ## Why it matters
 //! After stock, the commonest launch failures are `InvalidSystemDiskCategory.ValueNotSupported`
 //! and `InvalidDiskCategory.ZoneNotSupported`, mostly from the default: newer families (g8i,
@@ -31,9 +36,10 @@
 //!
 //! ## How to fix
 //! Use a category the type is sold with there (`cloud_essd` for most newer families), or a
-//! size within the category's range.
+//! size within the category's range; on JD Cloud, a cloud disk type the instance type takes.
 
 use super::{Check, Need, Pairing, Rule};
+use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::suggest::quoted_list;
 
@@ -46,7 +52,55 @@ pub const RULE: Rule = Rule {
     check: Check::Pairing(check),
 };
 
+/// JD's system disk category for a local disk: no cloud disk type to check.
+pub const JD_LOCAL: &str = "local";
+
 fn check(p: &Pairing) -> Option<Diagnostic> {
+    match p.api() {
+        Api::Jdcloud => jdcloud(p),
+        _ => alibaba(p),
+    }
+}
+
+/// A JD system disk's cloud disk type against the instance type's `cloudDiskTypes`.
+fn jdcloud(p: &Pairing) -> Option<Diagnostic> {
+    let category = p.instance.system_disk_category.as_ref()?;
+    let name = &category.value.value;
+    if category.default || name == JD_LOCAL {
+        return None;
+    }
+    let wanted = &p.instance.instance_type.value;
+    // Not in the catalogue: `instance-type-unknown`'s; not listed: `unverified`'s.
+    let takes = p
+        .facts
+        .cloud_disk_types(p.api(), p.region(), wanted)
+        .ok()??;
+    if takes.iter().any(|t| t == name) {
+        return None;
+    }
+    let mut d = p
+        .diagnostic(
+            &RULE,
+            category.value.span,
+            format!(
+                "system disk type `{name}` is not one `{wanted}` takes in {} {} `{}`: it takes {}",
+                p.api(),
+                p.api().region_word(),
+                p.region(),
+                quoted_list(&takes.iter().map(String::as_str).collect::<Vec<_>>())
+            ),
+            "not taken by this type",
+        )
+        .with_help("use a cloud disk type the instance type takes");
+    if let Some(first) = takes.first()
+        && let Some(fix) = p.fix(category.value.span, first, format!("use `{first}`"), false)
+    {
+        d = d.with_fixes(Some(fix));
+    }
+    Some(d)
+}
+
+fn alibaba(p: &Pairing) -> Option<Diagnostic> {
     let instance = p.instance;
     let category = instance.system_disk_category.as_ref()?;
     let wanted = &instance.instance_type.value;
@@ -186,7 +240,7 @@ mod tests {
             - {name: d, image: i, instance_type: t, system_disk_category: cloud_efficiency, zone: r-h}\n\
             - {name: e, image: i, instance_type: t, system_disk_category: cloud_efficiency, zone: r-i}\n\
             - {name: f, image: i, instance_type: t}\n";
-        let facts = r#"{"version":3,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
             "system_disks":{"postpaid":{"t":{"zones":{
                 "r-h":{"cloud_essd":{"min":20,"max":2048},"cloud_efficiency":{"min":20,"max":2048}},
                 "r-i":{"cloud_essd":{"min":20,"max":2048}}}}}}}}}}"#;
@@ -199,6 +253,28 @@ mod tests {
             got[1].2.contains("it is sold with `cloud_essd`"),
             "{}",
             got[1].2
+        );
+    }
+
+    #[test]
+    fn a_jd_system_disk_type_is_judged_against_the_types_cloud_disk_types() {
+        let plan = "defaults: {cloud: jdcloud, region: r}\ninstances:\n\
+            - {name: a, image: i, instance_type: t, system_disk_category: ssd.io2}\n\
+            - {name: b, image: i, instance_type: t, system_disk_category: ssd.gp1}\n\
+            - {name: c, image: i, instance_type: t, system_disk_category: local}\n\
+            - {name: d, image: i, instance_type: quiet, system_disk_category: ssd.io2}\n\
+            - {name: e, image: i, instance_type: t}\n";
+        let facts = r#"{"version":4,"clouds":{"jdcloud":{"r":{
+            "instance_types":{"complete":true,"offered":{
+                "t":{"cloud_disk_types":["ssd.gp1","hdd.std1"]},"quiet":{}}}}}}}"#;
+        let got = findings("system-disk-unsupported", plan, facts);
+        // a only: b is taken, c is local, d's type lists none (unverified's), e writes none.
+        assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [3], "{got:?}");
+        assert!(
+            got[0].2.contains("`ssd.io2` is not one `t` takes")
+                && got[0].2.contains("it takes `ssd.gp1` or `hdd.std1`"),
+            "{}",
+            got[0].2
         );
     }
 }

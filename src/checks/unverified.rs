@@ -30,6 +30,7 @@
 //! `# preflight-ignore: unverified -- why` comment for one entry.
 
 use super::{Check, Need, Pairing, RegionImages, RegionLaunches, Rule};
+use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{ImageState, Missing};
 use crate::plan::{Side, Unchecked};
@@ -106,13 +107,25 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
     };
     if needs.contains(&Need::SystemDisks)
         && knows_type
-        && instance.system_disk_category.is_some()
+        && let Some(category) = &instance.system_disk_category
         && sold(&instance.instance_type.value)
-        && let Err(why) =
-            p.facts
-                .system_disks(api, region, p.charge(), &instance.instance_type.value)
     {
-        type_reasons.push(why);
+        let name = &instance.instance_type.value;
+        let missing = match api {
+            // JD's come with the catalogue (whose own gaps are said above); a local system
+            // disk takes no cloud disk type.
+            Api::Jdcloud if category.value.value == super::system_disk_unsupported::JD_LOCAL => {
+                None
+            }
+            Api::Jdcloud => p
+                .facts
+                .instance_type(api, region, name)
+                .is_ok()
+                .then(|| p.facts.cloud_disk_types(api, region, name).err())
+                .flatten(),
+            _ => p.facts.system_disks(api, region, p.charge(), name).err(),
+        };
+        type_reasons.extend(missing);
     }
     if needs.contains(&Need::VSwitch)
         && let Some(vswitch) = &instance.vswitch
@@ -279,7 +292,7 @@ mod tests {
 
     #[test]
     fn missing_region_makes_every_pairing_unverified() {
-        let got = findings("unverified", PLAN, r#"{"version":3}"#);
+        let got = findings("unverified", PLAN, r#"{"version":4}"#);
         assert_eq!(got.len(), 1);
         assert!(
             got[0].2.contains("nothing about jdcloud region `r`"),
@@ -291,7 +304,7 @@ mod tests {
     #[test]
     fn only_facts_that_enabled_rules_need_count() {
         // The constraint is missing, but no enabled rule needs it.
-        let json = r#"{"version":3,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
+        let json = r#"{"version":4,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
         let plans = [plan(PLAN)];
         let f = facts(json);
         let only_unverified = crate::checks::run(&plans, &f, &Default::default(), &|id| {
@@ -307,7 +320,7 @@ mod tests {
 
     #[test]
     fn region_error_is_said_once() {
-        let json = r#"{"version":3,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
+        let json = r#"{"version":4,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
         let got = findings("unverified", PLAN, json);
         assert!(
             got[0].2.ends_with("could not check `a`: no credentials"),
@@ -319,7 +332,7 @@ mod tests {
     #[test]
     fn zenlayer_pairings_do_not_need_constraints() {
         let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: i, instance_type: t}\n";
-        let json = r#"{"version":3,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
+        let json = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
         let plans = [plan(plan_text)];
         let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);

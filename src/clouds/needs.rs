@@ -50,7 +50,11 @@ impl Needs {
                     r.instance_types.insert(i.instance_type.value.clone());
                     r.charge_types.insert(i.charge());
                 }
-                if i.system_disk_category.is_some() && i.knows(crate::plan::Side::InstanceType) {
+                // JD's disk types come with its catalogue: nothing more to ask.
+                if i.system_disk_category.is_some()
+                    && i.api() == Api::Aliyun
+                    && i.knows(crate::plan::Side::InstanceType)
+                {
                     r.system_disks
                         .insert((i.charge(), i.instance_type.value.clone()));
                 }

@@ -108,6 +108,9 @@ pub fn yaml_options() -> serde_saphyr::Options {
     crate::yaml::options()
 }
 
+/// A key only some clouds read (`vswitch`: Alibaba), the clouds, and its value if written.
+type CloudsOnly<'v> = (&'static str, &'static [Cloud], Option<&'v Value<String>>);
+
 /// Turns raw entries into checked ones, collecting every problem.
 struct Builder<'a> {
     source: &'a SourceFile,
@@ -244,8 +247,12 @@ impl<'a> Builder<'a> {
             service,
             zone.as_ref(),
             [
-                ("vswitch", vswitch.as_ref()),
-                ("system_disk_category", disk_category.as_ref()),
+                ("vswitch", &[Cloud::Aliyun][..], vswitch.as_ref()),
+                (
+                    "system_disk_category",
+                    &[Cloud::Aliyun, Cloud::Jdcloud][..],
+                    disk_category.as_ref(),
+                ),
             ],
             charge_type.as_ref(),
         )?;
@@ -447,27 +454,32 @@ impl<'a> Builder<'a> {
         cloud: Cloud,
         service: Service,
         zone: Option<&Value<String>>,
-        alibaba_only: [(&str, Option<&Value<String>>); 2],
+        only_for: [CloudsOnly; 2],
         charge: Option<&Value<ChargeType>>,
     ) -> Option<()> {
         let mut fits = true;
-        for (key, value) in alibaba_only {
-            let Some(value) = value.filter(|_| cloud != Cloud::Aliyun) else {
+        for (key, clouds, value) in only_for {
+            let Some(value) = value.filter(|_| !clouds.contains(&cloud)) else {
                 continue;
             };
+            let names: Vec<&str> = clouds.iter().map(|c| c.display_name()).collect();
+            let ids: Vec<&str> = clouds.iter().map(|c| c.as_str()).collect();
             self.errors.push(
                 InputError::at(
                     "plan::bad-value",
                     self.source,
                     value.span,
                     format!(
-                        "`{key}` is Alibaba's; preflight does not read it for {} instances",
+                        "`{key}` is for {} instances; preflight does not read it for {} instances",
+                        names.join(" and "),
                         cloud.display_name()
                     ),
                     "not for this cloud",
                 )
                 .with_help(format!(
-                    "remove `{key}`, or set `cloud: aliyun` if the entry is Alibaba's"
+                    "remove `{key}`, or set `cloud: {}` if the entry is {}'s",
+                    ids.join("` or `cloud: "),
+                    names.join(" or ")
                 )),
             );
             fits = false;

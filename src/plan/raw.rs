@@ -253,8 +253,9 @@ pub struct RawInstance {
     pub count: Option<Sp<Whole>>,
     /// System disk size in GB, 1 to 1,000,000; checked against the image's minimum.
     pub system_disk_gb: Option<Sp<Whole>>,
-    /// The system disk's category (Alibaba: `cloud_essd`, `cloud_efficiency`, …); checked
-    /// against what the type is sold with where the instances land.
+    /// The system disk's category (Alibaba: `cloud_essd`, `cloud_efficiency`, …; JD Cloud: the
+    /// cloud disk type, `ssd.gp1`, …, or `local`); checked against what the type is sold with
+    /// (Alibaba: where the instances land) or takes (JD Cloud).
     pub system_disk_category: Option<Sp<Id>>,
     /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
     /// region already is the zone.

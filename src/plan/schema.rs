@@ -56,21 +56,23 @@ fn rules() -> Vec<Value> {
             when(&lacks("cloud"), &no_service),
         ),
     ));
-    // `vswitch` and `system_disk_category` are for Alibaba instances only, by their own cloud
-    // or the defaults'.
-    let no_vswitch = json!({"properties": {
-        "vswitch": {"type": "null"},
-        "system_disk_category": {"type": "null"}
-    }});
-    let not_aliyun = json!({"not": {"const": "aliyun"}});
-    let own_other = json!({"required": ["cloud"], "properties": {"cloud": not_aliyun}});
-    rules.push(json!({"properties": {"instances": {"items": when(&own_other, &no_vswitch)}}}));
-    rules.push(when(
-        &json!({"required": ["defaults"], "properties": {"defaults": {
-            "type": "object", "required": ["cloud"], "properties": {"cloud": not_aliyun}
-        }}}),
-        &json!({"properties": {"instances": {"items": when(&lacks("cloud"), &no_vswitch)}}}),
-    ));
+    // `vswitch` is for Alibaba instances only, `system_disk_category` for Alibaba and JD
+    // Cloud ones, by their own cloud or the defaults'.
+    for (key, clouds) in [
+        ("vswitch", json!(["aliyun"])),
+        ("system_disk_category", json!(["aliyun", "jdcloud"])),
+    ] {
+        let refused = json!({"properties": {key: {"type": "null"}}});
+        let other = json!({"not": {"enum": clouds}});
+        let own_other = json!({"required": ["cloud"], "properties": {"cloud": other}});
+        rules.push(json!({"properties": {"instances": {"items": when(&own_other, &refused)}}}));
+        rules.push(when(
+            &json!({"required": ["defaults"], "properties": {"defaults": {
+                "type": "object", "required": ["cloud"], "properties": {"cloud": other}
+            }}}),
+            &json!({"properties": {"instances": {"items": when(&lacks("cloud"), &refused)}}}),
+        ));
+    }
     // A Zenlayer instance has no `zone` (its region is the zone), and is bought as its
     // service sells: VM instances are not spot, ZEC instances postpaid only. Which service
     // and charge apply comes from the entry, else the defaults.

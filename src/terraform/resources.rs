@@ -27,8 +27,8 @@ pub struct Launches {
     /// Whether the resource launches its instances itself (not a template or a scaling
     /// configuration): they count toward the launch quotas.
     pub launches_itself: bool,
-    /// The system disk's category attribute (Alibaba), and the provider's documented default
-    /// when it is not set.
+    /// The system disk's category attribute (Alibaba's category, JD's cloud disk type), and
+    /// the provider's documented default when it is not set.
     pub disk_category: Option<(&'static [&'static str], Option<&'static str>)>,
     /// The security groups attribute (Alibaba instances): with it, a launch is fully known.
     pub security_groups: Option<&'static str>,
@@ -413,7 +413,9 @@ pub const TYPES: &[ResourceType] = &[
             amount: None,
             vswitch: None,
             launches_itself: true,
-            disk_category: None,
+            // JD names the system disk's type in `disk_type` (ssd.gp1, …); no default is checked:
+            // the image decides whether the system disk is a cloud disk at all.
+            disk_category: Some((&["system_disk", "disk_type"], None)),
             security_groups: None,
         }),
     },

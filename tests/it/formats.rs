@@ -331,7 +331,7 @@ fn many_findings(n: usize) -> (Scratch, PathBuf) {
         ));
     }
     std::fs::write(scratch.0.join("plan.yaml"), plan).expect("plan");
-    let facts = r#"{"version": 3, "clouds": {"jdcloud": {"cn-north-1": {
+    let facts = r#"{"version": 4, "clouds": {"jdcloud": {"cn-north-1": {
         "images": {"img-gone": {"state": "not_found"}},
         "instance_types": {"complete": true, "offered": {"g.n4.xlarge": {"architecture": "x86_64", "vcpus": 4}}},
         "availability": {"postpaid": {"types": {"g.n4.xlarge": null}}},

@@ -687,3 +687,64 @@ async fn a_dry_run_is_never_answered_from_the_cache() {
     assert_eq!(fake.requests().len(), asked + 1, "and only that");
     let _ = std::fs::remove_dir_all(cache);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jd_system_disk_types_are_checked_against_what_the_type_takes() {
+    let fake = FakeCloud::start().await;
+    fake.jd_image("cn-north-1", "img-web", "ready", "x86_64", 40, None);
+    fake.jd_type("cn-north-1", "g.n4.xlarge", "x86_64");
+    fake.jd_cloud_disk_types("cn-north-1", "g.n4.xlarge", &["ssd.gp1", "hdd.std1"]);
+    fake.jd_type("cn-north-1", "g.n2.large", "x86_64");
+    let yaml = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n\
+        - {name: io2, image: img-web, instance_type: g.n4.xlarge, system_disk_category: ssd.io2}\n\
+        - {name: gp1, image: img-web, instance_type: g.n4.xlarge, system_disk_category: ssd.gp1}\n\
+        - {name: local, image: img-web, instance_type: g.n4.xlarge, system_disk_category: local}\n\
+        - {name: unlisted, image: img-web, instance_type: g.n2.large, system_disk_category: ssd.gp1}\n\
+        - {name: unwritten, image: img-web, instance_type: g.n2.large}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("io2", "system-disk-unsupported"),
+            ("unlisted", "unverified"),
+        ]),
+        "{}",
+        run.stdout
+    );
+    let io2 = run.diagnostic("io2", "system-disk-unsupported");
+    assert_eq!(io2["line"], 3);
+    assert!(
+        io2["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("it takes `ssd.gp1` or `hdd.std1`"),
+        "{io2}"
+    );
+    // A type whose answer lists no disk types: unverified, with the reason, never a pass.
+    assert!(
+        run.diagnostic("unlisted", "unverified")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not list the cloud disk types `g.n2.large` takes"),
+        "{}",
+        run.stdout
+    );
+    // No call beyond the catalogue's: the disk types come with it.
+    assert_eq!(fake.count("jdcloud.describeInstanceTypes"), 1);
+
+    // Terraform: `system_disk { disk_type }`, at its line; a block without one is not judged.
+    let tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\n\
+        resource \"jdcloud_instance\" \"web\" {\n  az            = \"cn-north-1a\"\n  instance_name = \"web\"\n  image_id      = \"img-web\"\n  instance_type = \"g.n4.xlarge\"\n  subnet_id     = \"subnet-1\"\n  system_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"ssd.io1\"\n  }\n}\n\n\
+        resource \"jdcloud_instance\" \"ok\" {\n  az            = \"cn-north-1a\"\n  instance_name = \"ok\"\n  image_id      = \"img-web\"\n  instance_type = \"g.n4.xlarge\"\n  subnet_id     = \"subnet-1\"\n  system_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"hdd.std1\"\n  }\n}\n";
+    let run = validate(&fake, "main.tf", tf).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("jdcloud_instance.web", "system-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.diagnostic("jdcloud_instance.web", "system-disk-unsupported")["line"],
+        13
+    );
+}

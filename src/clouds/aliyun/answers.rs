@@ -86,6 +86,7 @@ pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String
                     vcpus: t["CpuCoreCount"]
                         .as_u64()
                         .and_then(|n| u32::try_from(n).ok()),
+                    cloud_disk_types: None,
                 },
             ))
         })

@@ -126,6 +126,16 @@ pub fn instance_types(
             InstanceTypeInfo {
                 architecture: Arch::parse(&t["architecture"]),
                 vcpus: t["cpu"].as_u64().and_then(|n| u32::try_from(n).ok()),
+                // An empty list says nothing: the field is optional in the SDK model.
+                cloud_disk_types: t["cloudDiskTypes"]
+                    .as_array()
+                    .map(|types| {
+                        types
+                            .iter()
+                            .filter_map(|d| Some(d.as_str()?.to_string()))
+                            .collect::<Vec<_>>()
+                    })
+                    .filter(|types| !types.is_empty()),
                 ..InstanceTypeInfo::default()
             },
         );

@@ -302,6 +302,19 @@ impl FakeCloud {
         });
     }
 
+    /// The cloud disk types (`cloudDiskTypes`) a JD type added before takes; without this the
+    /// answer lists none, as the SDK model allows (the field is optional).
+    pub fn jd_cloud_disk_types(&self, region: &str, name: &str, types: &[&str]) {
+        self.with(|w| {
+            let t = w
+                .types
+                .get_mut(&("jdcloud".to_string(), region.to_string()))
+                .and_then(|types| types.get_mut(name))
+                .expect("the JD type is added first");
+            t["cloudDiskTypes"] = json!(types);
+        });
+    }
+
     /// A JD type with its zone states (`az`, `inStock`), in the general list or in
     /// `specificInstanceTypes` (granted by ticket); `spot` when it is sold as spot too.
     pub fn jd_type_with(
