@@ -18,7 +18,8 @@ use crate::source::SourceFile;
 /// The facts-file format version this build reads and writes. Version 2 keys facts by API
 /// (`zenlayer-zec` beside the three clouds) and adds `availability`; version 3 adds
 /// `vswitches` (the zone of each Alibaba vSwitch the plans launch in); version 4 adds the cloud
-/// disk types of JD instance types, which version 3 files lack.
+/// disk types of JD instance types and the data disks of Alibaba types, which version 3 files
+/// lack.
 pub const FACTS_VERSION: u32 = 4;
 
 /// Everything known about the clouds, per API and region (zone, for Zenlayer).
@@ -66,6 +67,10 @@ pub struct RegionFacts {
     /// The system disks a type is sold with (Alibaba), per charge type and type.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub system_disks: BTreeMap<ChargeType, BTreeMap<String, Fetched<DiskOffer>>>,
+    /// The data disks a type is sold with (Alibaba), per charge type, type and the system
+    /// disk category asked with (`default`: none named, the API's default).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub data_disks: BTreeMap<ChargeType, BTreeMap<String, BTreeMap<String, Fetched<DiskOffer>>>>,
     /// Alibaba's dry runs, by launch spec (`LaunchSpec::key`). Never written to a facts file
     /// or the cache: a pass holds for this run only.
     #[serde(skip)]
@@ -113,7 +118,7 @@ impl<'de> Deserialize<'de> for Fetched<DiskOffer> {
                 error: None,
             } => Ok(Fetched::Known(DiskOffer { zones })),
             _ => Err(D::Error::custom(
-                "a system-disk offer is either `zones`, or only `error`",
+                "a disk offer is either `zones`, or only `error`",
             )),
         }
     }
@@ -554,6 +559,33 @@ impl Facts {
         }
     }
 
+    /// The data disks `instance_type` is sold with for `charge`, beside a system disk of
+    /// `system` (`plan::DEFAULT_SYSTEM_DISK` for the API's default).
+    pub fn data_disks(
+        &self,
+        api: Api,
+        region: &str,
+        charge: ChargeType,
+        instance_type: &str,
+        system: &str,
+    ) -> Result<&DiskOffer, Missing> {
+        let facts = self.region(api, region)?;
+        let offer = facts
+            .data_disks
+            .get(&charge)
+            .and_then(|t| t.get(instance_type))
+            .and_then(|s| s.get(system));
+        match offer {
+            Some(Fetched::Known(offer)) => Ok(offer),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "the data disks `{instance_type}` is sold with could not be fetched: {reason}"
+            ))),
+            None => Err(facts.missing(format!(
+                "the facts do not say which data disks `{instance_type}` is sold with for {charge}"
+            ))),
+        }
+    }
+
     /// The cloud disk types a JD type takes; `Ok(None)` when the catalogue does not have the
     /// type (another rule's finding).
     pub fn cloud_disk_types(
@@ -693,6 +725,12 @@ impl Facts {
                     + usize::from(matches!(r.account, Some(Fetched::Error(_))))
                     + r.system_disks
                         .values()
+                        .flat_map(BTreeMap::values)
+                        .filter(|o| matches!(o, Fetched::Error(_)))
+                        .count()
+                    + r.data_disks
+                        .values()
+                        .flat_map(BTreeMap::values)
                         .flat_map(BTreeMap::values)
                         .filter(|o| matches!(o, Fetched::Error(_)))
                         .count()

@@ -36,7 +36,8 @@
 //! What the code names: a security group id (`sg-…`, not its name) of the vSwitch's VPC for
 //! `InvalidSecurityGroupId.*`, a disk category for `InvalidSystemDiskCategory.*`, a quota
 //! increase for `QuotaExceed.*`. A refusal of the type's sale or stock where preflight already
-//! reports `instance-type-unknown` or `instance-type-sold-out` is not said twice.
+//! reports `instance-type-unknown` or `instance-type-sold-out`, or of a disk category where it
+//! reports `system-disk-unsupported` or `data-disk-unsupported`, is not said twice.
 
 use super::{Check, Pairing, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -91,6 +92,11 @@ fn concerns(p: &Pairing, code: &str) -> (miette::SourceSpan, &'static str) {
     ]) && let Some(c) = &instance.system_disk_category
     {
         return (c.value.span, "the system disk");
+    }
+    if starts(&["InvalidDataDisk"])
+        && let Some(c) = instance.data_disks.iter().find_map(|d| d.category.as_ref())
+    {
+        return (c.value.span, "the data disks");
     }
     if starts(&[
         "InvalidImageId",

@@ -11,6 +11,8 @@ mod architecture_mismatch;
 mod boot_mode_mismatch;
 pub mod catalog;
 mod classic_network_unavailable;
+mod data_disk_unsupported;
+mod disk_offer;
 mod dry_run_refused;
 mod finding;
 mod image_not_found;
@@ -151,6 +153,21 @@ fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
         .any(|d| d.rule == "instance-type-unknown" || d.rule == "instance-type-sold-out")
     {
         found.retain(|d| !(d.rule == "dry-run-refused" && concerns_the_type(&d.message)));
+    }
+    // A disk category the describes already found unsold: the dry run's refusal of it is the
+    // same cause.
+    if found
+        .iter()
+        .any(|d| d.rule == "system-disk-unsupported" || d.rule == "data-disk-unsupported")
+    {
+        const DISK_CODES: &[&str] = &[
+            ": InvalidSystemDiskCategory",
+            ": InvalidDataDiskCategory",
+            ": InvalidDiskCategory",
+        ];
+        found.retain(|d| {
+            !(d.rule == "dry-run-refused" && DISK_CODES.iter().any(|c| d.message.contains(c)))
+        });
     }
     // A system disk below the image's minimum is the cause; the category's range is not a
     // second one.

@@ -3,10 +3,11 @@
 
 use super::{
     Pairing, RegionImages, RegionLaunches, architecture_mismatch, boot_mode_mismatch,
-    classic_network_unavailable, dry_run_refused, image_not_found, image_quota_exceeded,
-    image_unavailable, instance_quota_exceeded, instance_type_excluded, instance_type_not_included,
-    instance_type_sold_out, instance_type_unknown, nvme_unsupported, system_disk_too_small,
-    system_disk_unsupported, unverified, vswitch_not_found, vswitch_zone_mismatch,
+    classic_network_unavailable, data_disk_unsupported, dry_run_refused, image_not_found,
+    image_quota_exceeded, image_unavailable, instance_quota_exceeded, instance_type_excluded,
+    instance_type_not_included, instance_type_sold_out, instance_type_unknown, nvme_unsupported,
+    system_disk_too_small, system_disk_unsupported, unverified, vswitch_not_found,
+    vswitch_zone_mismatch,
 };
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::plan::Side;
@@ -30,6 +31,8 @@ pub enum Need {
     Account,
     /// The system disks the entry's type is sold with (Alibaba), where it names a category.
     SystemDisks,
+    /// The data disks the entry's type is sold with (Alibaba), where it has data disks.
+    DataDisks,
 }
 
 impl Need {
@@ -40,7 +43,7 @@ impl Need {
             Need::Constraint => &[Side::Image, Side::InstanceType],
             Need::InstanceType | Need::Availability => &[Side::InstanceType],
             Need::Quota | Need::VSwitch | Need::Account => &[],
-            Need::SystemDisks => &[Side::InstanceType],
+            Need::SystemDisks | Need::DataDisks => &[Side::InstanceType],
         }
     }
 }
@@ -100,6 +103,7 @@ pub const BUILTIN: &[&Rule] = &[
     &classic_network_unavailable::RULE,
     &instance_quota_exceeded::RULE,
     &system_disk_unsupported::RULE,
+    &data_disk_unsupported::RULE,
     &dry_run_refused::RULE,
     &architecture_mismatch::RULE,
     &image_quota_exceeded::RULE,

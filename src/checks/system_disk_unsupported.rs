@@ -38,6 +38,7 @@
 //! Use a category the type is sold with there (`cloud_essd` for most newer families), or a
 //! size within the category's range; on JD Cloud, a cloud disk type the instance type takes.
 
+use super::disk_offer::{self, Disk};
 use super::{Check, Need, Pairing, Rule};
 use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -103,128 +104,22 @@ fn jdcloud(p: &Pairing) -> Option<Diagnostic> {
 fn alibaba(p: &Pairing) -> Option<Diagnostic> {
     let instance = p.instance;
     let category = instance.system_disk_category.as_ref()?;
-    let wanted = &instance.instance_type.value;
-    let charge = p.charge();
     let offer = p
         .facts
-        .system_disks(p.api(), p.region(), charge, wanted)
-        .ok()?;
-    // A type not sold here at all is `instance-type-unknown`'s.
-    if offer.zones.is_empty() {
-        return None;
-    }
-    // Where the instances land; a vSwitch whose zone is not known is `unverified`'s.
-    let planned = p.zone().ok()?;
-    let zones: Vec<(
-        &String,
-        &std::collections::BTreeMap<String, crate::facts::DiskRange>,
-    )> = match &planned {
-        Some(zone) => offer.zones.get_key_value(zone.value).into_iter().collect(),
-        None => offer.zones.iter().collect(),
-    };
-    // In a zone that does not sell the type, stock rules speak.
-    if zones.is_empty() {
-        return None;
-    }
-    let name = &category.value.value;
-    let how = if category.default {
-        format!("`{name}`, the provider's default")
-    } else {
-        format!("`{name}`")
-    };
-    let place = match &planned {
-        Some(zone) => format!(
-            "in {} of {} {} `{}` ({charge})",
-            zone.describe(),
+        .system_disks(
             p.api(),
-            p.api().region_word(),
-            p.region()
-        ),
-        None => format!(
-            "in {} {} `{}` ({charge})",
-            p.api(),
-            p.api().region_word(),
-            p.region()
-        ),
-    };
-    let ranges: Vec<&crate::facts::DiskRange> = zones
-        .iter()
-        .filter_map(|(_, cats)| cats.get(name))
-        .collect();
-    if ranges.is_empty() {
-        let mut offered: Vec<&str> = zones
-            .iter()
-            .flat_map(|(_, cats)| cats.keys().map(String::as_str))
-            .collect();
-        offered.sort_unstable();
-        offered.dedup();
-        let sold = if offered.is_empty() {
-            "no system disk is listed for it".to_string()
-        } else {
-            format!("it is sold with {}", quoted_list(&offered))
-        };
-        let mut d = p
-            .diagnostic(
-                &RULE,
-                category.value.span,
-                format!("system disk category {how} is not sold with `{wanted}` {place}: {sold}"),
-                "not sold with this type here",
-            )
-            .with_help(if category.default {
-                format!(
-                    "set `system_disk_category` to one it is sold with{}",
-                    offered
-                        .first()
-                        .map(|c| format!(" (`{c}`)"))
-                        .unwrap_or_default()
-                )
-            } else {
-                "use a category the type is sold with there".to_string()
-            });
-        if let Some(zone) = &planned {
-            d = d.with_related(zone.span, zone.label());
-        }
-        let best = offered
-            .iter()
-            .find(|c| **c == "cloud_essd")
-            .or(offered.first());
-        if !category.default
-            && let Some(best) = best
-            && let Some(fix) = p.fix(category.value.span, best, format!("use `{best}`"), false)
-        {
-            d = d.with_fixes(Some(fix));
-        }
-        return Some(d);
-    }
-    // The size, where the entry says one: within the range of some zone it may land in.
-    let size = instance.system_disk_gb.as_ref()?;
-    let fits = |r: &&crate::facts::DiskRange| {
-        r.min.is_none_or(|min| size.value >= min) && r.max.is_none_or(|max| size.value <= max)
-    };
-    if ranges.iter().any(fits) {
-        return None;
-    }
-    let range = ranges[0];
-    let shown = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
-    Some(
-        p.diagnostic(
-            &RULE,
-            size.span,
-            format!(
-                "a system disk of {} GiB is outside the range of {how} for `{wanted}` {place}: {}–{} GiB",
-                size.value,
-                shown(range.min),
-                shown(range.max)
-            ),
-            "outside the category's range",
+            p.region(),
+            p.charge(),
+            &instance.instance_type.value,
         )
-        .with_related(category.value.span, format!("{name} disk"))
-        .with_help(format!(
-            "give the system disk {} to {} GiB",
-            shown(range.min),
-            shown(range.max)
-        )),
-    )
+        .ok()?;
+    let disk = Disk {
+        what: "system disk",
+        key: "`system_disk_category`",
+        category,
+        size: instance.system_disk_gb.as_ref(),
+    };
+    disk_offer::judge(p, &RULE, offer, &disk)
 }
 
 #[cfg(test)]

@@ -127,6 +127,20 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
         };
         type_reasons.extend(missing);
     }
+    if needs.contains(&Need::DataDisks)
+        && knows_type
+        && instance.data_disks.iter().any(|d| d.category.is_some())
+        && sold(&instance.instance_type.value)
+        && let Err(why) = p.facts.data_disks(
+            api,
+            region,
+            p.charge(),
+            &instance.instance_type.value,
+            instance.system_disk_key(),
+        )
+    {
+        type_reasons.push(why);
+    }
     if needs.contains(&Need::VSwitch)
         && let Some(vswitch) = &instance.vswitch
         && let Err(why) = p.facts.vswitch(api, region, &vswitch.value)
@@ -337,5 +351,35 @@ mod tests {
         let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         assert_eq!(out.notices.len(), 1);
+    }
+
+    #[test]
+    fn data_disks_that_could_not_be_fetched_leave_only_their_entries_unverified() {
+        let plan_text = "defaults: {cloud: aliyun, region: r}\ninstances:\n\
+            - {name: with-disks, image: i, instance_type: t, data_disks: [{category: cloud_essd}]}\n\
+            - {name: without, image: i, instance_type: t}\n";
+        let json = r#"{"version":4,"clouds":{"aliyun":{"r":{
+            "images":{"i":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["t"]}}},
+            "instance_types":{"complete":true,"offered":{"t":{}}},
+            "availability":{"postpaid":{"types":{"t":null}}},
+            "account":{"network_types":["vpc"]},
+            "data_disks":{"postpaid":{"t":{"default":{"error":"throttled"}}}}}}}}"#;
+        let plans = [plan(plan_text)];
+        let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
+        // (The account's quotas, absent here, are another reason, said once for the region.)
+        let unverified: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.unverified && !d.message.contains("launch quotas"))
+            .collect();
+        assert_eq!(unverified.len(), 1, "{:?}", out.diagnostics);
+        assert!(
+            unverified[0].message.contains("with-disks")
+                && unverified[0]
+                    .message
+                    .contains("the data disks `t` is sold with could not be fetched: throttled"),
+            "{}",
+            unverified[0].message
+        );
     }
 }

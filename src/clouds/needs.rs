@@ -26,6 +26,10 @@ pub struct RegionNeeds {
     /// The (charge type, instance type) pairs whose system disks matter (Alibaba entries
     /// that name a category, or take the provider's default).
     pub system_disks: BTreeSet<(ChargeType, String)>,
+    /// The (charge type, instance type, system disk category) triples whose data disks matter
+    /// (Alibaba entries with data disks): what is sold depends on the system disk too.
+    /// `DEFAULT_SYSTEM_DISK` where the entry says none.
+    pub data_disks: BTreeSet<(ChargeType, String, String)>,
     /// The fully known launches (Alibaba), for the dry run when it is asked for.
     pub dry_runs: BTreeSet<crate::plan::LaunchSpec>,
     /// The plans launch instances here: what the account may launch matters (Alibaba's
@@ -57,6 +61,16 @@ impl Needs {
                 {
                     r.system_disks
                         .insert((i.charge(), i.instance_type.value.clone()));
+                }
+                if i.data_disks.iter().any(|d| d.category.is_some())
+                    && i.api() == Api::Aliyun
+                    && i.knows(crate::plan::Side::InstanceType)
+                {
+                    r.data_disks.insert((
+                        i.charge(),
+                        i.instance_type.value.clone(),
+                        i.system_disk_key().to_string(),
+                    ));
                 }
                 if let Some(vswitch) = &i.vswitch {
                     r.vswitches.insert(vswitch.value.clone());

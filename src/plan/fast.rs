@@ -202,6 +202,7 @@ impl<'a> Reader<'a> {
                 count,
                 system_disk_gb,
                 system_disk_category,
+                data_disks: None,
                 zone,
                 vswitch,
                 charge_type,

@@ -46,6 +46,9 @@ pub struct Instance {
     /// The system disk's category (Alibaba), where the plan says or the provider's default
     /// applies.
     pub system_disk_category: Option<DiskCategory>,
+    /// The data disks (Alibaba), each with its category (written, or the provider's default)
+    /// and size where known, in the order written.
+    pub data_disks: Vec<DataDisk>,
     /// The security groups (Terraform's `security_groups`, Alibaba), where known: with them a
     /// launch is fully known, so Alibaba's dry run can judge it.
     pub security_groups: Option<Value<Vec<String>>>,
@@ -83,6 +86,8 @@ pub struct LaunchSpec {
     pub charge: ChargeType,
     pub disk_category: Option<String>,
     pub disk_gb: Option<u32>,
+    /// The data disks: (category, size in GiB).
+    pub data_disks: Vec<(String, Option<u32>)>,
     pub amount: u32,
 }
 
@@ -90,7 +95,7 @@ impl LaunchSpec {
     /// How the spec is keyed among the facts.
     pub fn key(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.image,
             self.instance_type,
             self.vswitch,
@@ -98,6 +103,11 @@ impl LaunchSpec {
             self.charge,
             self.disk_category.as_deref().unwrap_or(""),
             self.disk_gb.map(|n| n.to_string()).unwrap_or_default(),
+            self.data_disks
+                .iter()
+                .map(|(c, n)| format!("{c}:{}", n.map(|n| n.to_string()).unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(","),
             self.amount
         )
     }
@@ -109,6 +119,17 @@ impl LaunchSpec {
 pub struct DiskCategory {
     pub value: Value<String>,
     pub default: bool,
+}
+
+/// How facts key the data disks of an entry that names no system disk category.
+pub const DEFAULT_SYSTEM_DISK: &str = "default";
+
+/// One data disk: its category and size in GiB, each where known (a Terraform value known
+/// only later is `None`: not checked, and no dry run for the launch).
+#[derive(Debug, Clone)]
+pub struct DataDisk {
+    pub category: Option<DiskCategory>,
+    pub size_gb: Option<Value<u32>>,
 }
 
 /// The side of a pairing a Terraform value leaves unknown.
@@ -145,6 +166,16 @@ impl Instance {
         if groups.value.is_empty() {
             return None;
         }
+        let data_disks = self
+            .data_disks
+            .iter()
+            .map(|d| {
+                Some((
+                    d.category.as_ref()?.value.value.clone(),
+                    Some(d.size_gb.as_ref()?.value),
+                ))
+            })
+            .collect::<Option<Vec<_>>>()?;
         Some(LaunchSpec {
             image: self.image.value.clone(),
             instance_type: self.instance_type.value.clone(),
@@ -156,8 +187,17 @@ impl Instance {
                 .as_ref()
                 .map(|c| c.value.value.clone()),
             disk_gb: self.system_disk_gb.as_ref().map(|d| d.value),
+            data_disks,
             amount: self.count,
         })
+    }
+
+    /// The system disk category data disks are asked about with: the entry's, else
+    /// `DEFAULT_SYSTEM_DISK` (the API's default applies).
+    pub fn system_disk_key(&self) -> &str {
+        self.system_disk_category
+            .as_ref()
+            .map_or(DEFAULT_SYSTEM_DISK, |c| c.value.value.as_str())
     }
 
     /// Whether a side is known (always, for YAML plans).

@@ -236,23 +236,30 @@ impl<'a> Builder<'a> {
             .system_disk_category
             .as_ref()
             .and_then(|c| self.text(c, "system_disk_category"));
+        let data_disks = self.data_disks(raw.data_disks.as_ref());
         let charge_type = match &raw.charge_type {
             Some(c) => Some(self.charge_type(c)?),
             None => self.default_charge.clone(),
         };
         let cloud = cloud?;
         let service = self.entry_service(cloud.value, raw.service.as_ref())?;
+        // Where `data_disks` is written, to say so when the cloud does not read it.
+        let data_disks_key = raw.data_disks.as_ref().map(|d| Value {
+            value: String::new(),
+            span: d.span(self.source),
+        });
         self.fits_the_service(
             cloud.value,
             service,
             zone.as_ref(),
-            [
-                ("vswitch", &[Cloud::Aliyun][..], vswitch.as_ref()),
+            &[
+                ("vswitch", &[Cloud::Aliyun], vswitch.as_ref()),
                 (
                     "system_disk_category",
-                    &[Cloud::Aliyun, Cloud::Jdcloud][..],
+                    &[Cloud::Aliyun, Cloud::Jdcloud],
                     disk_category.as_ref(),
                 ),
+                ("data_disks", &[Cloud::Aliyun], data_disks_key.as_ref()),
             ],
             charge_type.as_ref(),
         )?;
@@ -271,6 +278,7 @@ impl<'a> Builder<'a> {
                 value,
                 default: false,
             }),
+            data_disks: data_disks?,
             security_groups: None,
             classic_network: None,
             adds_instances: true,
@@ -304,6 +312,37 @@ impl<'a> Builder<'a> {
             file: self.source.clone(),
             named_in_messages: false,
         })
+    }
+
+    /// The data disks as written: each a category and, where given, a size in range.
+    fn data_disks(
+        &mut self,
+        disks: Option<&Sp<Vec<Sp<raw::RawDataDisk>>>>,
+    ) -> Option<Vec<crate::plan::DataDisk>> {
+        let mut all = Some(Vec::new());
+        for disk in disks.iter().flat_map(|d| d.get()) {
+            let disk = disk.get();
+            let category = self.text(&disk.category, "category");
+            let size_gb = match &disk.size_gb {
+                Some(size) => {
+                    let span = size.span(self.source);
+                    self.whole_number(size.get().0, span, "size_gb", 1, MAX_COUNT)
+                        .map(|value| Some(Value { value, span }))
+                }
+                None => Some(None),
+            };
+            match (category, size_gb, all.as_mut()) {
+                (Some(value), Some(size_gb), Some(all)) => all.push(crate::plan::DataDisk {
+                    category: Some(crate::plan::DiskCategory {
+                        value,
+                        default: false,
+                    }),
+                    size_gb,
+                }),
+                _ => all = None,
+            }
+        }
+        all
     }
 
     /// The entry's cloud and region, from the entry or else from `defaults`. `entry` is where
@@ -454,11 +493,11 @@ impl<'a> Builder<'a> {
         cloud: Cloud,
         service: Service,
         zone: Option<&Value<String>>,
-        only_for: [CloudsOnly; 2],
+        only_for: &[CloudsOnly],
         charge: Option<&Value<ChargeType>>,
     ) -> Option<()> {
         let mut fits = true;
-        for (key, clouds, value) in only_for {
+        for &(key, clouds, value) in only_for {
             let Some(value) = value.filter(|_| !clouds.contains(&cloud)) else {
                 continue;
             };

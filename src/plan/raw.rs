@@ -257,6 +257,9 @@ pub struct RawInstance {
     /// cloud disk type, `ssd.gp1`, …, or `local`); checked against what the type is sold with
     /// (Alibaba: where the instances land) or takes (JD Cloud).
     pub system_disk_category: Option<Sp<Id>>,
+    /// The data disks (Alibaba), each a category and a size; checked against what the type is
+    /// sold with where the instances land.
+    pub data_disks: Option<Sp<Vec<Sp<RawDataDisk>>>>,
     /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
     /// region already is the zone.
     pub zone: Option<Sp<Id>>,
@@ -269,6 +272,17 @@ pub struct RawInstance {
     /// For Zenlayer: `vm` (the default) or `zec` (Zenlayer Elastic Compute).
     #[schemars(with = "Option<ServiceName>")]
     pub service: Option<Sp<Id>>,
+}
+
+/// One data disk of an instance (Alibaba).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "DataDisk")]
+pub struct RawDataDisk {
+    /// The category (`cloud_essd`, `cloud_efficiency`, …).
+    pub category: Sp<Id>,
+    /// Size in GB, 1 to 1,000,000; checked against the category's range.
+    pub size_gb: Option<Sp<Whole>>,
 }
 
 /// A custom image the deploy creates.
@@ -310,7 +324,7 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
     for i in plan.instances.iter().flat_map(|l| l.get()) {
         let v = i.get();
         out.push_str(&format!(
-            "instance @{:?} {} {} {} {} {} {} {} {} {} {} {} {}\n",
+            "instance @{:?} {} {} {} {} {} {} {} {} {} {} {} {} {}\n",
             i.span(file),
             sp(&Some(v.name.clone()), file),
             sp(&v.cloud, file),
@@ -320,6 +334,16 @@ pub fn describe(plan: &RawPlan, file: &SourceFile) -> String {
             sp(&v.count, file),
             sp(&v.system_disk_gb, file),
             sp(&v.system_disk_category, file),
+            v.data_disks.as_ref().map_or("-".to_string(), |d| format!(
+                "{:?}",
+                d.get()
+                    .iter()
+                    .map(|d| (
+                        sp(&Some(d.get().category.clone()), file),
+                        sp(&d.get().size_gb, file)
+                    ))
+                    .collect::<Vec<_>>()
+            )),
             sp(&v.zone, file),
             sp(&v.vswitch, file),
             sp(&v.charge_type, file),

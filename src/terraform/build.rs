@@ -289,6 +289,38 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         };
+        // Each data disk's category as written, else the provider's default (at the disk's
+        // size, else the resource); a value known only later is not checked.
+        let data_disks = r
+            .data_disks
+            .iter()
+            .map(|d| {
+                let size_gb = match &d.size {
+                    Attr::Known { value, span, .. } => {
+                        value.parse::<u32>().ok().map(|gb| at(gb, *span))
+                    }
+                    _ => None,
+                };
+                let default = launches.data_disks.and_then(|l| l.default_category);
+                let category = match (&d.category, default) {
+                    (Attr::Known { value, span, .. }, _) if !value.is_empty() => {
+                        Some(crate::plan::DiskCategory {
+                            value: at(value.clone(), *span),
+                            default: false,
+                        })
+                    }
+                    (Attr::Absent, Some(default)) => Some(crate::plan::DiskCategory {
+                        value: at(
+                            default.to_string(),
+                            size_gb.as_ref().map_or(r.header, |s| s.span),
+                        ),
+                        default: true,
+                    }),
+                    _ => None,
+                };
+                crate::plan::DataDisk { category, size_gb }
+            })
+            .collect();
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -302,6 +334,7 @@ impl<'a> Builder<'a> {
             zone,
             vswitch,
             system_disk_category,
+            data_disks,
             security_groups,
             classic_network,
             // A replaced instance frees its place first; templates launch nothing.

@@ -15,7 +15,7 @@ use super::files::shown;
 use super::instances::{self, keys, prefix};
 use super::modules::{Config, attribute, header, label, to_span};
 use super::resources::{self, ImageRegion, Kind};
-use super::{Attr, Options, Resource, providers};
+use super::{Attr, DiskAttrs, Options, Resource, providers};
 use crate::error::InputError;
 use crate::plan::{Origin, Plan, Unchecked, Value};
 use crate::source::SourceFile;
@@ -231,6 +231,18 @@ fn add_resource(
         };
         let attr = |path: &[&'static str]| attr_at(ev, block, path, source, &scope);
         let attrs = ty.instance_attrs(attr, || Attr::Absent);
+        // Each `data_disks` block as written; one a `dynamic` block makes is not read.
+        let data_disks = match ty.launches().and_then(|l| l.data_disks) {
+            Some(d) => block
+                .body
+                .get_blocks(d.block)
+                .map(|disk| DiskAttrs {
+                    category: attr_at(ev, disk, &[d.category], source, &scope),
+                    size: attr_at(ev, disk, &[d.size], source, &scope),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let source_zone = match ty.kind {
             Kind::Image(ImageRegion::FromInstance {
                 instance: key,
@@ -244,6 +256,7 @@ fn add_resource(
             file: source.clone(),
             header: head,
             attrs,
+            data_disks,
             source_zone,
             region: providers::region(ev, &scope, ty.cloud(), block),
             callers: callers.to_vec(),

@@ -72,6 +72,23 @@ pub fn locate(
             expr.map(|e| ev.eval(e, source, &scope)),
         );
     }
+    // The data disks, block by block; one a `dynamic` block made has no block of its own, and
+    // is pointed at the resource.
+    if let Some(d) = resource.ty.launches().and_then(|l| l.data_disks) {
+        let mut blocks = block.body.get_blocks(d.block);
+        for disk in &mut resource.data_disks {
+            let b = blocks.next();
+            for (attr, key) in [(&mut disk.category, d.category), (&mut disk.size, d.size)] {
+                let expr = b.and_then(|b| attribute(&b.body, &[key]));
+                let at = expr.and_then(|e| e.span()).map(to_span);
+                point(
+                    attr,
+                    at.or(b.map(header)).unwrap_or(head),
+                    expr.map(|e| ev.eval(e, source, &scope)),
+                );
+            }
+        }
+    }
     resource.callers = callers(ev, &instance);
     true
 }

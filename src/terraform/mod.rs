@@ -165,6 +165,13 @@ pub(crate) enum Attr {
     Absent,
 }
 
+/// One data disk's attributes.
+#[derive(Debug, Clone)]
+pub(crate) struct DiskAttrs {
+    pub category: Attr,
+    pub size: Attr,
+}
+
 /// The region a resource's provider configuration gives.
 #[derive(Debug, Clone)]
 pub(crate) enum Region {
@@ -182,6 +189,8 @@ pub(crate) struct Resource<'t> {
     pub file: SourceFile,
     pub header: SourceSpan,
     pub attrs: resources::InstanceAttrs<Attr>,
+    /// Its data disks (`Launches::data_disks`), in the order written.
+    pub data_disks: Vec<DiskAttrs>,
     /// For a custom image made from an instance: that instance's zone.
     pub source_zone: Attr,
     pub region: Region,

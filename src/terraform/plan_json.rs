@@ -14,7 +14,7 @@ use super::eval::Evaluator;
 use super::instances::steps;
 use super::modules::Config;
 use super::resources::{self, ImageRegion, Kind};
-use super::{Attr, Options, Region, Resource, locate};
+use super::{Attr, DiskAttrs, Options, Region, Resource, locate};
 use crate::error::InputError;
 use crate::plan::{Plan, Unchecked, Value};
 use crate::source::SourceFile;
@@ -392,18 +392,57 @@ fn from_json<'t>(
         |path| json_attr(source, &after, &unknown, path),
         || Attr::Absent,
     );
+    let data_disks = match ty.launches().and_then(|l| l.data_disks) {
+        Some(d) => json_data_disks(source, &after, &unknown, d),
+        None => Vec::new(),
+    };
     Resource {
         address,
         ty,
         file: source.clone(),
         header: span_of(source, rc.address),
         attrs,
+        data_disks,
         source_zone: Attr::Absent,
         region: regions.of(ty, rc),
         callers: Vec::new(),
         creates,
         deletes,
     }
+}
+
+/// The data disks in the plan, each block a JSON object in a list; a value known only after
+/// apply is unknown.
+fn json_data_disks(
+    source: &SourceFile,
+    after: &Fields,
+    unknown: &serde_json::Value,
+    d: &resources::DataDisks,
+) -> Vec<DiskAttrs> {
+    let Some(list) = after
+        .get(d.block)
+        .filter(|v| v.get().trim_start().starts_with('['))
+    else {
+        return Vec::new();
+    };
+    let items: Vec<&RawValue> = serde_json::from_str(list.get()).unwrap_or_default();
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let read = |key: &str| {
+                if unknown[d.block][i][key].as_bool() == Some(true) {
+                    unknown_after_apply()
+                } else {
+                    field(item, key).map_or(Attr::Absent, |v| scalar(source, v))
+                }
+            };
+            DiskAttrs {
+                category: read(d.category),
+                size: read(d.size),
+            }
+        })
+        .collect()
 }
 
 /// A JSON object's values, borrowed from the text.

@@ -32,6 +32,18 @@ pub struct Launches {
     pub disk_category: Option<(&'static [&'static str], Option<&'static str>)>,
     /// The security groups attribute (Alibaba instances): with it, a launch is fully known.
     pub security_groups: Option<&'static str>,
+    /// Where the data disks are written (Alibaba instances).
+    pub data_disks: Option<&'static DataDisks>,
+}
+
+/// Data disks as a resource writes them: one block each, with a category and a size.
+#[derive(Debug, Clone, Copy)]
+pub struct DataDisks {
+    pub block: &'static str,
+    pub category: &'static str,
+    pub size: &'static str,
+    /// The provider's documented default category.
+    pub default_category: Option<&'static str>,
 }
 
 /// What a resource type is to preflight.
@@ -302,6 +314,7 @@ const ZENLAYER_VM: Kind = Kind::Instance(Launches {
     launches_itself: true,
     disk_category: None,
     security_groups: None,
+    data_disks: None,
 });
 
 /// Alibaba's launch template; the other Alibaba resources differ from it in a field or two.
@@ -319,6 +332,7 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     // The default of `system_disk.category` here is not documented: absent, not checked.
     disk_category: Some((&["system_disk", "category"], None)),
     security_groups: None,
+    data_disks: None,
 };
 
 const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
@@ -339,6 +353,13 @@ pub const TYPES: &[ResourceType] = &[
             // "Default to `cloud_efficiency`" (the provider's docs, as the API's own default).
             disk_category: Some((&["system_disk_category"], Some("cloud_efficiency"))),
             security_groups: Some("security_groups"),
+            // `data_disks` blocks: `category` "Default to `cloud_efficiency`", `size` required.
+            data_disks: Some(&DataDisks {
+                block: "data_disks",
+                category: "category",
+                size: "size",
+                default_category: Some("cloud_efficiency"),
+            }),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -349,6 +370,7 @@ pub const TYPES: &[ResourceType] = &[
             amount: Some("amount"),
             launches_itself: true,
             security_groups: Some("security_group_ids"),
+            data_disks: None,
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -417,6 +439,7 @@ pub const TYPES: &[ResourceType] = &[
             // the image decides whether the system disk is a cloud disk at all.
             disk_category: Some((&["system_disk", "disk_type"], None)),
             security_groups: None,
+            data_disks: None,
         }),
     },
     ResourceType {
@@ -435,6 +458,7 @@ pub const TYPES: &[ResourceType] = &[
             launches_itself: false,
             disk_category: None,
             security_groups: None,
+            data_disks: None,
         }),
     },
     ResourceType {
@@ -473,6 +497,7 @@ pub const TYPES: &[ResourceType] = &[
             launches_itself: true,
             disk_category: None,
             security_groups: None,
+            data_disks: None,
         }),
     },
     ResourceType {

@@ -570,7 +570,9 @@ async fn the_dry_run_is_the_clouds_own_verdict_and_never_a_pass_without_it() {
         "{notes}"
     );
 
-    // A third refusal code: the disk category, once the zone does not sell it.
+    // The disk category, once the zone does not sell it: the describes say so at
+    // `system_disk_category`, and the dry run's `InvalidSystemDiskCategory` refusal of the
+    // same cause is not said twice.
     fake.ali_system_disks(
         "cn-hangzhou",
         "PostPaid",
@@ -578,16 +580,38 @@ async fn the_dry_run_is_the_clouds_own_verdict_and_never_a_pass_without_it() {
         "ecs.g7.large",
         &[("cloud_efficiency", 20, 2048), ("cloud_essd", 20, 2048)],
     );
+    let before = fake.count("aliyun.RunInstances");
     let run = run_with(&[("main.tf", DRY_RUN_TF)], fake.env(), &args).await;
-    let disk = run.diagnostic("alicloud_instance.bad_disk", "dry-run-refused");
     assert!(
-        disk["message"]
+        fake.count("aliyun.RunInstances") > before,
+        "the dry run was asked"
+    );
+    let disk = run.diagnostic("alicloud_instance.bad_disk", "system-disk-unsupported");
+    assert_eq!(disk["line"], 31, "at system_disk_category");
+    assert!(
+        !run.findings()
+            .iter()
+            .any(|(e, rule)| e == "alicloud_instance.bad_disk" && rule == "dry-run-refused"),
+        "{}",
+        run.stdout
+    );
+
+    // A third refusal code, one only the launch path knows: at the resource.
+    fake.set_ali_run_refusal(Some((
+        "QuotaExceed.ElasticQuota",
+        "No additional quota is available for the specified ECS instance type.",
+    )));
+    let run = run_with(&[("main.tf", DRY_RUN_TF)], fake.env(), &args).await;
+    let quota = run.diagnostic("alicloud_instance.passes", "dry-run-refused");
+    assert!(
+        quota["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("InvalidSystemDiskCategory.ValueNotSupported"),
-        "{disk}"
+            .contains("QuotaExceed.ElasticQuota"),
+        "{quota}"
     );
-    assert_eq!(disk["line"], 31, "at system_disk_category");
+    assert_eq!(quota["line"], 5, "at the resource");
+    fake.set_ali_run_refusal(None);
 
     // Without `ecs:RunInstances`: a note, never a pass, and the other checks still stand.
     fake.set_ali_run_forbidden(true);
@@ -746,5 +770,86 @@ async fn jd_system_disk_types_are_checked_against_what_the_type_takes() {
     assert_eq!(
         run.diagnostic("jdcloud_instance.web", "system-disk-unsupported")["line"],
         13
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_disk_categories_and_sizes_are_checked_beside_the_system_disk() {
+    let fake = hangzhou_g7().await;
+    // Beside the default system disk (`cloud_efficiency`) only ESSD data disks; beside an ESSD
+    // system disk AutoPL too.
+    fake.ali_data_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        "cloud_efficiency",
+        &[("cloud_essd", 20, 32768)],
+    );
+    fake.ali_data_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        "cloud_essd",
+        &[("cloud_essd", 20, 32768), ("cloud_auto", 1, 32768)],
+    );
+    let yaml = "defaults: {cloud: aliyun, region: cn-hangzhou}\ninstances:\n\
+        - {name: ultra, image: m-web, instance_type: ecs.g7.large, vswitch: vsw-in-h, system_disk_category: cloud_essd, data_disks: [{category: cloud_efficiency, size_gb: 100}]}\n\
+        - {name: essd, image: m-web, instance_type: ecs.g7.large, vswitch: vsw-in-h, system_disk_category: cloud_essd, data_disks: [{category: cloud_auto, size_gb: 100}]}\n\
+        - {name: huge, image: m-web, instance_type: ecs.g7.large, vswitch: vsw-in-h, system_disk_category: cloud_essd, data_disks: [{category: cloud_essd, size_gb: 100}, {category: cloud_essd, size_gb: 40000}]}\n\
+        - {name: auto-beside-default, image: m-web, instance_type: ecs.g7.large, vswitch: vsw-in-h, data_disks: [{category: cloud_auto, size_gb: 50}]}\n\
+        - {name: essd-beside-default, image: m-web, instance_type: ecs.g7.large, vswitch: vsw-in-h, data_disks: [{category: cloud_essd, size_gb: 50}]}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("auto-beside-default", "data-disk-unsupported"),
+            ("huge", "data-disk-unsupported"),
+            ("ultra", "data-disk-unsupported"),
+        ]),
+        "{}",
+        run.stdout
+    );
+    let ultra = run.diagnostic("ultra", "data-disk-unsupported");
+    assert_eq!(ultra["line"], 3);
+    assert!(
+        ultra["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("in zone `cn-hangzhou-h` (vSwitch `vsw-in-h`'s)"),
+        "{ultra}"
+    );
+    assert!(
+        run.diagnostic("huge", "data-disk-unsupported")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("40000 GiB is outside the range of `cloud_essd`"),
+        "{}",
+        run.stdout
+    );
+    // The system disk decides what is asked: one call per (type, system disk) pair, beside
+    // the region's availability and the ESSD entries' system disks.
+    assert_eq!(fake.count("aliyun.DescribeAvailableResource"), 4);
+
+    // Terraform: a `data_disks` block without `category` is the provider's default.
+    let tf = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
+        resource \"alicloud_instance\" \"defaulted\" {\n  image_id      = \"m-web\"\n  instance_type = \"ecs.g7.large\"\n  vswitch_id    = \"vsw-in-h\"\n  data_disks {\n    size = 100\n  }\n}\n\n\
+        resource \"alicloud_instance\" \"essd\" {\n  image_id      = \"m-web\"\n  instance_type = \"ecs.g7.large\"\n  vswitch_id    = \"vsw-in-h\"\n  data_disks {\n    category = \"cloud_essd\"\n    size     = 100\n  }\n}\n";
+    let run = validate(&fake, "main.tf", tf).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("alicloud_instance.defaulted", "data-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    let d = run.diagnostic("alicloud_instance.defaulted", "data-disk-unsupported");
+    assert_eq!(d["line"], 10, "at the block's size");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`cloud_efficiency`, the provider's default"),
+        "{d}"
     );
 }

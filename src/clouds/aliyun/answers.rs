@@ -162,6 +162,16 @@ pub fn vswitch(json: &Value, id: &str) -> Result<Option<VSwitchInfo>, String> {
 /// the `SystemDisk` resources' `SupportedResource[]{Value, Status, Min, Max}`. A category
 /// whose `Status` is not `Available` is not offered there now.
 pub fn system_disks(json: &Value) -> Result<DiskOffer, String> {
+    disks(json, "SystemDisk")
+}
+
+/// The same for `DestinationResource=DataDisk`: the `DataDisk` resources.
+pub fn data_disks(json: &Value) -> Result<DiskOffer, String> {
+    disks(json, "DataDisk")
+}
+
+/// The disks of `kind` (`SystemDisk`, `DataDisk`) an answer lists, zone by zone.
+fn disks(json: &Value, kind: &str) -> Result<DiskOffer, String> {
     let zones = json["AvailableZones"]["AvailableZone"]
         .as_array()
         .ok_or_else(|| "Alibaba Cloud's answer has an unexpected shape".to_string())?;
@@ -176,7 +186,7 @@ pub fn system_disks(json: &Value) -> Result<DiskOffer, String> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|r| r["Type"].as_str() == Some("SystemDisk"));
+            .filter(|r| r["Type"].as_str() == Some(kind));
         for resource in resources {
             let supported = resource["SupportedResources"]["SupportedResource"]
                 .as_array()
@@ -272,6 +282,7 @@ pub fn parse_all(json: &Value) {
     let _ = vswitch(json, "vsw-1");
     let _ = account(json);
     let _ = system_disks(json);
+    let _ = data_disks(json);
 }
 
 #[cfg(test)]

@@ -104,19 +104,23 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             }
         })
         .collect());
-    let system_disks = all(needs
+    // System disks per (charge, type); data disks per (charge, type, system disk beside).
+    let asked_disks = needs
         .system_disks
         .iter()
-        .map(|(charge, name)| {
-            let (client, region, charge, name) = (
-                Arc::clone(client),
-                region.to_string(),
-                *charge,
-                name.clone(),
-            );
+        .map(|(charge, name)| (*charge, name.clone(), None))
+        .chain(
+            needs
+                .data_disks
+                .iter()
+                .map(|(charge, name, system)| (*charge, name.clone(), Some(system.clone()))),
+        );
+    let disk_offers = all(asked_disks
+        .map(|(charge, name, beside)| {
+            let (client, region) = (Arc::clone(client), region.to_string());
             async move {
-                let offer = system_disks(&client, &region, charge, &name).await;
-                (charge, name, offer)
+                let offer = disks(&client, &region, charge, &name, beside.as_deref()).await;
+                (charge, name, beside, offer)
             }
         })
         .collect());
@@ -142,14 +146,14 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
             None
         }
     };
-    let (images, supports, types, availability, vswitches, account, system_disks, dry_runs) = tokio::join!(
+    let (images, supports, types, availability, vswitches, account, disk_offers, dry_runs) = tokio::join!(
         images,
         supports,
         types,
         availability,
         vswitches,
         account,
-        system_disks,
+        disk_offers,
         dry_runs
     );
     let supports: BTreeMap<&String, Constraint> = needs.images.iter().zip(supports).collect();
@@ -162,12 +166,25 @@ async fn fetch_region(client: Arc<Client>, region: String, needs: RegionNeeds) -
         dry_runs: dry_runs.into_iter().collect(),
         ..RegionFacts::default()
     };
-    for (charge, name, offer) in system_disks {
-        facts
-            .system_disks
-            .entry(charge)
-            .or_default()
-            .insert(name, offer);
+    for (charge, name, beside, offer) in disk_offers {
+        match beside {
+            None => {
+                facts
+                    .system_disks
+                    .entry(charge)
+                    .or_default()
+                    .insert(name, offer);
+            }
+            Some(system) => {
+                facts
+                    .data_disks
+                    .entry(charge)
+                    .or_default()
+                    .entry(name)
+                    .or_default()
+                    .insert(system, offer);
+            }
+        }
     }
     for (id, found) in images {
         let fact = match found {
@@ -463,6 +480,13 @@ async fn dry_run(client: &Client, region: &str, spec: &crate::plan::LaunchSpec) 
     if let Some(size) = spec.disk_gb {
         query.push(("SystemDisk.Size".to_string(), size.to_string()));
     }
+    // `DataDisk` is a list in the model, flattened as `DataDisk.N.Category` / `.Size`.
+    for (i, (category, size)) in spec.data_disks.iter().enumerate() {
+        query.push((format!("DataDisk.{}.Category", i + 1), category.clone()));
+        if let Some(size) = size {
+            query.push((format!("DataDisk.{}.Size", i + 1), size.to_string()));
+        }
+    }
     query.extend(charge_query(spec.charge));
     match call_with(
         client,
@@ -541,31 +565,41 @@ fn charge_query(charge: ChargeType) -> Vec<(String, String)> {
     query
 }
 
-/// The system disks one type is sold with, in every zone: `DescribeAvailableResource` with
-/// `DestinationResource=SystemDisk` ("you must specify InstanceType because system disks are
-/// restricted by instance types") and `ResourceType=instance`.
-async fn system_disks(
+/// The disks one type is sold with, in every zone: `DescribeAvailableResource` with
+/// `ResourceType=instance` and `DestinationResource=SystemDisk` ("you must specify
+/// InstanceType because system disks are restricted by instance types") where `beside` is
+/// `None`, else `DataDisk` beside a system disk of that category, for which
+/// `SystemDiskCategory` "is required. If you do not specify this parameter, the default value
+/// takes effect" (`plan::DEFAULT_SYSTEM_DISK`: not sent).
+async fn disks(
     client: &Client,
     region: &str,
     charge: ChargeType,
     instance_type: &str,
+    beside: Option<&str>,
 ) -> Fetched<crate::facts::DiskOffer> {
+    let destination = if beside.is_some() {
+        "DataDisk"
+    } else {
+        "SystemDisk"
+    };
     let mut query = vec![
         ("RegionId".to_string(), region.to_string()),
-        ("DestinationResource".to_string(), "SystemDisk".to_string()),
+        ("DestinationResource".to_string(), destination.to_string()),
         ("InstanceType".to_string(), instance_type.to_string()),
         ("ResourceType".to_string(), "instance".to_string()),
         ("IoOptimized".to_string(), "optimized".to_string()),
     ];
+    if let Some(system) = beside.filter(|s| *s != crate::plan::DEFAULT_SYSTEM_DISK) {
+        query.push(("SystemDiskCategory".to_string(), system.to_string()));
+    }
     query.extend(charge_query(charge));
-    shared_fact(
-        client,
-        region,
-        DESCRIBE_AVAILABLE_RESOURCE,
-        &query,
-        answers::system_disks,
-    )
-    .await
+    let read = if beside.is_some() {
+        answers::data_disks
+    } else {
+        answers::system_disks
+    };
+    shared_fact(client, region, DESCRIBE_AVAILABLE_RESOURCE, &query, read).await
 }
 
 /// What the region sells for one charge type, in every zone: one `DescribeAvailableResource`

@@ -54,6 +54,14 @@ type Zones = BTreeMap<String, BTreeMap<String, String>>;
 /// Zone → (system disk category, min GiB, max GiB).
 type DiskZones = BTreeMap<String, Vec<(String, u32, u32)>>;
 
+/// (category, min GiB, max GiB) as the fake keeps them.
+fn owned_disks(disks: &[(&str, u32, u32)]) -> Vec<(String, u32, u32)> {
+    disks
+        .iter()
+        .map(|(c, a, b)| (c.to_string(), *a, *b))
+        .collect()
+}
+
 /// An HTTP answer: status, body, extra headers.
 type Reply = (u16, String, Vec<(String, String)>);
 
@@ -97,11 +105,16 @@ struct World {
     /// (category, min, max). Unset: `cloud_efficiency` and `cloud_essd`, 20–2048 GiB, in
     /// every zone that sells the type.
     ali_disks: BTreeMap<(String, String, String), DiskZones>,
+    /// Alibaba data disks: (region, charge, type, system disk category) → zone → disks.
+    ali_data_disks: BTreeMap<(String, String, String, String), DiskZones>,
     /// Zenlayer: the zones the account has (`DescribeImageQuota` lists only these); unset,
     /// every zone asked about.
     zl_account_zones: Option<Vec<String>>,
     /// Alibaba refuses `RunInstances` to the key (`Forbidden.RAM`): no `ecs:RunInstances`.
     ali_run_forbidden: bool,
+    /// A refusal every dry run gets (after the permission check): a limit only the launch
+    /// path knows, such as `QuotaExceed.ElasticQuota`.
+    ali_run_refusal: Option<(String, String)>,
     /// Alibaba `instance-network-type` per region; unset: `vpc` only.
     ali_networks: BTreeMap<String, Vec<String>>,
     /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
@@ -367,13 +380,27 @@ impl FakeCloud {
             w.ali_disks
                 .entry((region.into(), charge.into(), name.into()))
                 .or_default()
-                .insert(
-                    zone.into(),
-                    disks
-                        .iter()
-                        .map(|(c, a, b)| (c.to_string(), *a, *b))
-                        .collect(),
-                )
+                .insert(zone.into(), owned_disks(disks))
+        });
+    }
+
+    /// The data disks an Alibaba type is sold with in one zone, for one charge type, beside a
+    /// system disk of `system` (what the request's `SystemDiskCategory` says; without it the
+    /// API's default, `cloud_efficiency`): (category, min GiB, max GiB).
+    pub fn ali_data_disks(
+        &self,
+        region: &str,
+        charge: &str,
+        zone: &str,
+        name: &str,
+        system: &str,
+        disks: &[(&str, u32, u32)],
+    ) {
+        self.with(|w| {
+            w.ali_data_disks
+                .entry((region.into(), charge.into(), name.into(), system.into()))
+                .or_default()
+                .insert(zone.into(), owned_disks(disks))
         });
     }
 
@@ -393,6 +420,11 @@ impl FakeCloud {
 
     pub fn set_ali_run_forbidden(&self, on: bool) {
         self.with(|w| w.ali_run_forbidden = on);
+    }
+
+    /// Every dry run refused with `code` and `message` (a limit the describes do not show).
+    pub fn set_ali_run_refusal(&self, refusal: Option<(&str, &str)>) {
+        self.with(|w| w.ali_run_refusal = refusal.map(|(c, m)| (c.to_string(), m.to_string())));
     }
 
     pub fn set_ali_number_in_count(&self, on: bool) {
@@ -943,6 +975,9 @@ impl FakeCloud {
                         if w.ali_run_forbidden {
                             return refuse(403, "Forbidden.RAM", "User not authorized to operate on the specified resource, or this API doesn't support RAM.");
                         }
+                        if let Some((code, message)) = &w.ali_run_refusal {
+                            return refuse(400, code, message);
+                        }
                         let Some((zone, _)) = w.ali_vswitches.get(&key.1).and_then(|v| v.get(&get("VSwitchId"))).cloned() else {
                             return refuse(404, "InvalidVSwitchId.NotFound", "Specified virtual switch does not exist.");
                         };
@@ -970,6 +1005,15 @@ impl FakeCloud {
                             && !disks.iter().any(|(c, _, _)| *c == category)
                         {
                             return refuse(400, "InvalidSystemDiskCategory.ValueNotSupported", "The specified parameter SystemDisk.Category is not valid.");
+                        }
+                        let system = if category.is_empty() { "cloud_efficiency".to_string() } else { category };
+                        if let Some(disks) = w.ali_data_disks.get(&(key.1.clone(), charge.to_string(), name.clone(), system)).and_then(|z| z.get(&zone)) {
+                            let asked = (1..).map(|n| get(&format!("DataDisk.{n}.Category"))).take_while(|c| !c.is_empty());
+                            for data in asked.collect::<Vec<_>>() {
+                                if !disks.iter().any(|(c, _, _)| *c == data) {
+                                    return refuse(400, "InvalidDataDiskCategory.ValueNotSupported", "The specified parameter DataDisk.n.Category is not valid.");
+                                }
+                            }
                         }
                         refuse(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
                     }
@@ -1062,13 +1106,25 @@ impl FakeCloud {
                             (_, "SpotAsPriceGo" | "SpotWithPriceLimit") => "Spot",
                             _ => "PostPaid",
                         };
-                        if get("DestinationResource") == "SystemDisk" {
+                        let destination = get("DestinationResource");
+                        if destination == "SystemDisk" || destination == "DataDisk" {
                             // "You must specify InstanceType because system disks are restricted by instance types."
                             let name = get("InstanceType");
                             if name.is_empty() || get("ResourceType") != "instance" {
                                 return (400, json!({"RequestId": "fake", "Code": "InvalidParameter", "Message": "InstanceType and ResourceType are required"}).to_string(), vec![]);
                             }
-                            let zones: DiskZones = match w.ali_disks.get(&(key.1.clone(), charge.to_string(), name.clone())) {
+                            // For data disks, `SystemDiskCategory`: "If you do not specify this
+                            // parameter, the default value takes effect" (`cloud_efficiency`).
+                            let system = match get("SystemDiskCategory") {
+                                s if s.is_empty() => "cloud_efficiency".to_string(),
+                                s => s,
+                            };
+                            let set = if destination == "SystemDisk" {
+                                w.ali_disks.get(&(key.1.clone(), charge.to_string(), name.clone()))
+                            } else {
+                                w.ali_data_disks.get(&(key.1.clone(), charge.to_string(), name.clone(), system))
+                            };
+                            let zones: DiskZones = match set {
                                 Some(zones) => zones.clone(),
                                 None => w.ali_available.get(&key.1).and_then(|c| c.get(charge)).map(|zones| zones.iter()
                                     .filter(|(_, types)| types.contains_key(&name))
@@ -1079,7 +1135,7 @@ impl FakeCloud {
                                 let supported: Vec<Value> = disks.iter().map(|(c, min, max)| json!({
                                     "Value": c, "Status": "Available", "StatusCategory": "WithStock", "Min": min, "Max": max, "Unit": "GiB"})).collect();
                                 json!({"ZoneId": zone, "RegionId": key.1, "Status": "Available", "StatusCategory": "WithStock",
-                                       "AvailableResources": {"AvailableResource": [{"Type": "SystemDisk", "SupportedResources": {"SupportedResource": supported}}]}})
+                                       "AvailableResources": {"AvailableResource": [{"Type": destination, "SupportedResources": {"SupportedResource": supported}}]}})
                             }).collect();
                             return ok(json!({"RequestId": "fake", "AvailableZones": {"AvailableZone": list}}));
                         }

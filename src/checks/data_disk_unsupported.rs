@@ -1,0 +1,113 @@
+//! # data-disk-unsupported
+//!
+//! ## What it does
+//! Flags an Alibaba instance's data disk whose category is not one its type is sold with
+//! where the instances land (the vSwitch's zone, else the planned zone, else any zone of the
+//! region), or whose size is outside the category's range, as `DescribeAvailableResource`
+//! with `DestinationResource=DataDisk` reports it for the type, the charge type and the
+//! system disk's category. A Terraform `data_disks` block without `category` takes the
+//! provider's default, `cloud_efficiency`, and is checked with it.
+//!
+//! ## Why it matters
+//! `InvalidDataDiskCategory.ValueNotSupported` and `InvalidDiskCategory.ZoneNotSupported` fail
+//! the launch at `terraform apply`, mostly from the default: newer families sell only
+//! ESSD-class disks, and an `alicloud_instance` whose `data_disks` block names no category asks
+//! for `cloud_efficiency`.
+//!
+//! ## Example
+//! ```yaml
+//! defaults:
+//!   cloud: aliyun
+//!   region: cn-hangzhou
+//! instances:
+//!   - name: db
+//!     image: ubuntu_22_04_x64_20G_alibase_20240130.vhd
+//!     instance_type: ecs.g8i.large
+//!     system_disk_category: cloud_essd
+//!     data_disks:
+//!       - {category: cloud_efficiency, size_gb: 200}
+//! ```
+//! ```text
+//! plan.yaml:10:20: error [data-disk-unsupported] data disk category `cloud_efficiency` is not sold with `ecs.g8i.large` in aliyun region `cn-hangzhou` (postpaid): it is sold with `cloud_auto` or `cloud_essd`
+//! ```
+//!
+//! ## How to fix
+//! Use a category the type is sold with there (`cloud_essd` for most newer families), or a
+//! size within the category's range.
+
+use super::disk_offer::{self, Disk};
+use super::{Check, Need, Pairing, Rule};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub const RULE: Rule = Rule {
+    id: "data-disk-unsupported",
+    summary: "a data disk's category or size is not sold with the instance type there",
+    severity: Severity::Error,
+    needs: &[Need::DataDisks, Need::VSwitch],
+    source: include_str!("data_disk_unsupported.rs"),
+    check: Check::Pairing(check),
+};
+
+/// The first data disk the type is not sold with: one finding per entry, at that disk.
+fn check(p: &Pairing) -> Option<Diagnostic> {
+    let instance = p.instance;
+    if instance.data_disks.is_empty() {
+        return None;
+    }
+    let offer = p
+        .facts
+        .data_disks(
+            p.api(),
+            p.region(),
+            p.charge(),
+            &instance.instance_type.value,
+            instance.system_disk_key(),
+        )
+        .ok()?;
+    instance.data_disks.iter().find_map(|d| {
+        let disk = Disk {
+            what: "data disk",
+            key: "the data disk's `category`",
+            category: d.category.as_ref()?,
+            size: d.size_gb.as_ref(),
+        };
+        disk_offer::judge(p, &RULE, offer, &disk)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::test_support::findings;
+
+    #[test]
+    fn data_disks_are_judged_with_the_system_disk_they_are_asked_with() {
+        let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n\
+            - {name: a, image: i, instance_type: t, system_disk_category: cloud_essd, data_disks: [{category: cloud_efficiency, size_gb: 100}]}\n\
+            - {name: b, image: i, instance_type: t, system_disk_category: cloud_essd, data_disks: [{category: cloud_essd, size_gb: 100}, {category: cloud_essd, size_gb: 40000}]}\n\
+            - {name: c, image: i, instance_type: t, data_disks: [{category: cloud_efficiency}]}\n\
+            - {name: d, image: i, instance_type: t, system_disk_category: cloud_essd, data_disks: [{category: cloud_essd, size_gb: 100}]}\n";
+        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+            "data_disks":{"postpaid":{"t":{
+                "cloud_essd":{"zones":{"r-h":{"cloud_essd":{"min":20,"max":32768}}}},
+                "default":{"zones":{"r-h":{"cloud_efficiency":{"min":20,"max":32768}}}}}}}}}}}"#;
+        let got = findings("data-disk-unsupported", plan, facts);
+        // a: not sold beside an ESSD system disk; b: its second disk too large; c and d fine.
+        assert_eq!(
+            got.iter().map(|g| g.1).collect::<Vec<_>>(),
+            [3, 4],
+            "{got:?}"
+        );
+        assert!(
+            got[0].2.contains("it is sold with `cloud_essd`"),
+            "{}",
+            got[0].2
+        );
+        assert!(
+            got[1]
+                .2
+                .contains("40000 GiB is outside the range of `cloud_essd`"),
+            "{}",
+            got[1].2
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! One disk against what `DescribeAvailableResource` says a type is sold with (Alibaba): the
+//! judgement `system-disk-unsupported` and `data-disk-unsupported` share, in the zones the
+//! instances may land in, with the words of the disk it is about.
+
+use std::collections::BTreeMap;
+
+use super::{Pairing, Rule};
+use crate::diagnostic::Diagnostic;
+use crate::facts::{DiskOffer, DiskRange};
+use crate::plan::{DiskCategory, Value};
+use crate::suggest::quoted_list;
+
+/// Which disk, in the words its messages use.
+pub struct Disk<'a> {
+    /// "system disk", "data disk".
+    pub what: &'static str,
+    /// The key to set when the category is the provider's default ("`system_disk_category`").
+    pub key: &'static str,
+    pub category: &'a DiskCategory,
+    pub size: Option<&'a Value<u32>>,
+}
+
+/// The disk's category not sold with the type where the instances land, or its size outside
+/// the category's range; `None` when it fits, or when another rule speaks (the type not sold
+/// here, a zone not known).
+pub fn judge(
+    p: &Pairing,
+    rule: &'static Rule,
+    offer: &DiskOffer,
+    disk: &Disk,
+) -> Option<Diagnostic> {
+    // A type not sold here at all is `instance-type-unknown`'s.
+    if offer.zones.is_empty() {
+        return None;
+    }
+    // Where the instances land; a vSwitch whose zone is not known is `unverified`'s.
+    let planned = p.zone().ok()?;
+    let zones: Vec<&BTreeMap<String, DiskRange>> = match &planned {
+        Some(zone) => offer.zones.get(zone.value).into_iter().collect(),
+        None => offer.zones.values().collect(),
+    };
+    // In a zone that does not sell the type, stock rules speak.
+    if zones.is_empty() {
+        return None;
+    }
+    let (what, category) = (disk.what, disk.category);
+    let wanted = &p.instance.instance_type.value;
+    let charge = p.charge();
+    let name = &category.value.value;
+    let how = if category.default {
+        format!("`{name}`, the provider's default,")
+    } else {
+        format!("`{name}`")
+    };
+    let region = format!("{} {} `{}`", p.api(), p.api().region_word(), p.region());
+    let place = match &planned {
+        Some(zone) => format!("in {} of {region} ({charge})", zone.describe()),
+        None => format!("in {region} ({charge})"),
+    };
+    let ranges: Vec<&DiskRange> = zones.iter().filter_map(|cats| cats.get(name)).collect();
+    if ranges.is_empty() {
+        let mut offered: Vec<&str> = zones
+            .iter()
+            .flat_map(|cats| cats.keys().map(String::as_str))
+            .collect();
+        offered.sort_unstable();
+        offered.dedup();
+        let sold = if offered.is_empty() {
+            format!("no {what} is listed for it")
+        } else {
+            format!("it is sold with {}", quoted_list(&offered))
+        };
+        let mut d = p
+            .diagnostic(
+                rule,
+                category.value.span,
+                format!("{what} category {how} is not sold with `{wanted}` {place}: {sold}"),
+                "not sold with this type here",
+            )
+            .with_help(if category.default {
+                format!(
+                    "set {} to one it is sold with{}",
+                    disk.key,
+                    offered
+                        .first()
+                        .map(|c| format!(" (`{c}`)"))
+                        .unwrap_or_default()
+                )
+            } else {
+                "use a category the type is sold with there".to_string()
+            });
+        if let Some(zone) = &planned {
+            d = d.with_related(zone.span, zone.label());
+        }
+        let best = offered
+            .iter()
+            .find(|c| **c == "cloud_essd")
+            .or(offered.first());
+        if !category.default
+            && let Some(best) = best
+            && let Some(fix) = p.fix(category.value.span, best, format!("use `{best}`"), false)
+        {
+            d = d.with_fixes(Some(fix));
+        }
+        return Some(d);
+    }
+    // The size, where the entry says one: within the range of some zone it may land in.
+    let size = disk.size?;
+    let fits = |r: &&DiskRange| {
+        r.min.is_none_or(|min| size.value >= min) && r.max.is_none_or(|max| size.value <= max)
+    };
+    if ranges.iter().any(fits) {
+        return None;
+    }
+    let range = ranges[0];
+    let shown = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
+    Some(
+        p.diagnostic(
+            rule,
+            size.span,
+            format!(
+                "a {what} of {} GiB is outside the range of {how} for `{wanted}` {place}: {}–{} GiB",
+                size.value,
+                shown(range.min),
+                shown(range.max)
+            ),
+            "outside the category's range",
+        )
+        .with_related(category.value.span, format!("{name} disk"))
+        .with_help(format!(
+            "give the {what} {} to {} GiB",
+            shown(range.min),
+            shown(range.max)
+        )),
+    )
+}
