@@ -8,6 +8,10 @@
 //! system disk's category. A Terraform `data_disks` block without `category` takes the
 //! provider's default, `cloud_efficiency`, and is checked with it.
 //!
+//! On JD Cloud, flags a data disk whose cloud disk type (`data_disk.disk_type` in Terraform,
+//! the `category` of a plan's data disk) is not one the instance type takes, as
+//! `describeInstanceTypes` lists them (`cloudDiskTypes`).
+//!
 //! ## Why it matters
 //! `InvalidDataDiskCategory.ValueNotSupported` and `InvalidDiskCategory.ZoneNotSupported` fail
 //! the launch at `terraform apply`, mostly from the default: newer families sell only
@@ -33,10 +37,11 @@
 //!
 //! ## How to fix
 //! Use a category the type is sold with there (`cloud_essd` for most newer families), or a
-//! size within the category's range.
+//! size within the category's range; on JD Cloud, a cloud disk type the instance type takes.
 
 use super::disk_offer::{self, Disk};
 use super::{Check, Need, Pairing, Rule};
+use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
@@ -54,6 +59,19 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
     if instance.data_disks.is_empty() {
         return None;
     }
+    let disks = instance.data_disks.iter().filter_map(|d| {
+        Some(Disk {
+            what: "data disk",
+            key: "the data disk's `category`",
+            category: d.category.as_ref()?,
+            size: d.size_gb.as_ref(),
+        })
+    });
+    if p.api() == Api::Jdcloud {
+        return disks
+            .into_iter()
+            .find_map(|disk| disk_offer::judge_jd(p, &RULE, &disk));
+    }
     let offer = p
         .facts
         .data_disks(
@@ -64,15 +82,9 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             instance.system_disk_key(),
         )
         .ok()?;
-    instance.data_disks.iter().find_map(|d| {
-        let disk = Disk {
-            what: "data disk",
-            key: "the data disk's `category`",
-            category: d.category.as_ref()?,
-            size: d.size_gb.as_ref(),
-        };
-        disk_offer::judge(p, &RULE, offer, &disk)
-    })
+    disks
+        .into_iter()
+        .find_map(|disk| disk_offer::judge(p, &RULE, offer, &disk))
 }
 
 #[cfg(test)]

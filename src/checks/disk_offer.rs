@@ -1,6 +1,7 @@
-//! One disk against what `DescribeAvailableResource` says a type is sold with (Alibaba): the
-//! judgement `system-disk-unsupported` and `data-disk-unsupported` share, in the zones the
-//! instances may land in, with the words of the disk it is about.
+//! One disk against what the cloud says a type is sold with: Alibaba's
+//! `DescribeAvailableResource` in the zones the instances may land in, JD's `cloudDiskTypes`.
+//! The judgement `system-disk-unsupported` and `data-disk-unsupported` share, with the words
+//! of the disk it is about.
 
 use std::collections::BTreeMap;
 
@@ -133,4 +134,43 @@ pub fn judge(
             shown(range.max)
         )),
     )
+}
+
+/// A JD disk's cloud disk type against the instance type's `cloudDiskTypes`. Only a written
+/// type is judged; a type not in the catalogue is `instance-type-unknown`'s, one whose answer
+/// lists no disk types `unverified`'s.
+pub fn judge_jd(p: &Pairing, rule: &'static Rule, disk: &Disk) -> Option<Diagnostic> {
+    let (what, category) = (disk.what, disk.category);
+    let name = &category.value.value;
+    if category.default {
+        return None;
+    }
+    let wanted = &p.instance.instance_type.value;
+    let takes = p
+        .facts
+        .cloud_disk_types(p.api(), p.region(), wanted)
+        .ok()??;
+    if takes.iter().any(|t| t == name) {
+        return None;
+    }
+    let mut d = p
+        .diagnostic(
+            rule,
+            category.value.span,
+            format!(
+                "{what} type `{name}` is not one `{wanted}` takes in {} {} `{}`: it takes {}",
+                p.api(),
+                p.api().region_word(),
+                p.region(),
+                quoted_list(&takes.iter().map(String::as_str).collect::<Vec<_>>())
+            ),
+            "not taken by this type",
+        )
+        .with_help("use a cloud disk type the instance type takes");
+    if let Some(first) = takes.first()
+        && let Some(fix) = p.fix(category.value.span, first, format!("use `{first}`"), false)
+    {
+        d = d.with_fixes(Some(fix));
+    }
+    Some(d)
 }

@@ -42,7 +42,6 @@ use super::disk_offer::{self, Disk};
 use super::{Check, Need, Pairing, Rule};
 use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::suggest::quoted_list;
 
 pub const RULE: Rule = Rule {
     id: "system-disk-unsupported",
@@ -66,39 +65,16 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
 /// A JD system disk's cloud disk type against the instance type's `cloudDiskTypes`.
 fn jdcloud(p: &Pairing) -> Option<Diagnostic> {
     let category = p.instance.system_disk_category.as_ref()?;
-    let name = &category.value.value;
-    if category.default || name == JD_LOCAL {
+    if category.value.value == JD_LOCAL {
         return None;
     }
-    let wanted = &p.instance.instance_type.value;
-    // Not in the catalogue: `instance-type-unknown`'s; not listed: `unverified`'s.
-    let takes = p
-        .facts
-        .cloud_disk_types(p.api(), p.region(), wanted)
-        .ok()??;
-    if takes.iter().any(|t| t == name) {
-        return None;
-    }
-    let mut d = p
-        .diagnostic(
-            &RULE,
-            category.value.span,
-            format!(
-                "system disk type `{name}` is not one `{wanted}` takes in {} {} `{}`: it takes {}",
-                p.api(),
-                p.api().region_word(),
-                p.region(),
-                quoted_list(&takes.iter().map(String::as_str).collect::<Vec<_>>())
-            ),
-            "not taken by this type",
-        )
-        .with_help("use a cloud disk type the instance type takes");
-    if let Some(first) = takes.first()
-        && let Some(fix) = p.fix(category.value.span, first, format!("use `{first}`"), false)
-    {
-        d = d.with_fixes(Some(fix));
-    }
-    Some(d)
+    let disk = Disk {
+        what: "system disk",
+        key: "`system_disk_category`",
+        category,
+        size: None,
+    };
+    disk_offer::judge_jd(p, &RULE, &disk)
 }
 
 fn alibaba(p: &Pairing) -> Option<Diagnostic> {

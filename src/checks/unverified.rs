@@ -131,15 +131,22 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
         && knows_type
         && instance.data_disks.iter().any(|d| d.category.is_some())
         && sold(&instance.instance_type.value)
-        && let Err(why) = p.facts.data_disks(
-            api,
-            region,
-            p.charge(),
-            &instance.instance_type.value,
-            instance.system_disk_key(),
-        )
     {
-        type_reasons.push(why);
+        let name = &instance.instance_type.value;
+        let missing = match api {
+            // JD's come with the catalogue, whose own gaps are said above.
+            Api::Jdcloud => p
+                .facts
+                .instance_type(api, region, name)
+                .is_ok()
+                .then(|| p.facts.cloud_disk_types(api, region, name).err())
+                .flatten(),
+            _ => p
+                .facts
+                .data_disks(api, region, p.charge(), name, instance.system_disk_key())
+                .err(),
+        };
+        type_reasons.extend(missing);
     }
     if needs.contains(&Need::VSwitch)
         && let Some(vswitch) = &instance.vswitch

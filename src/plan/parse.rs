@@ -259,7 +259,11 @@ impl<'a> Builder<'a> {
                     &[Cloud::Aliyun, Cloud::Jdcloud],
                     disk_category.as_ref(),
                 ),
-                ("data_disks", &[Cloud::Aliyun], data_disks_key.as_ref()),
+                (
+                    "data_disks",
+                    &[Cloud::Aliyun, Cloud::Jdcloud],
+                    data_disks_key.as_ref(),
+                ),
             ],
             charge_type.as_ref(),
         )?;

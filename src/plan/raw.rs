@@ -257,8 +257,9 @@ pub struct RawInstance {
     /// cloud disk type, `ssd.gp1`, …, or `local`); checked against what the type is sold with
     /// (Alibaba: where the instances land) or takes (JD Cloud).
     pub system_disk_category: Option<Sp<Id>>,
-    /// The data disks (Alibaba), each a category and a size; checked against what the type is
-    /// sold with where the instances land.
+    /// The data disks (Alibaba; JD Cloud: the category is the cloud disk type), each a category
+    /// and a size; checked against what the type is sold with (Alibaba: where the instances
+    /// land, beside the system disk) or takes (JD Cloud).
     pub data_disks: Option<Sp<Vec<Sp<RawDataDisk>>>>,
     /// The availability zone (JD Cloud and Alibaba); checked for stock. For Zenlayer the
     /// region already is the zone.
@@ -279,7 +280,7 @@ pub struct RawInstance {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "DataDisk")]
 pub struct RawDataDisk {
-    /// The category (`cloud_essd`, `cloud_efficiency`, …).
+    /// The category (Alibaba: `cloud_essd`, `cloud_efficiency`, …; JD Cloud: `ssd.gp1`, …).
     pub category: Sp<Id>,
     /// Size in GB, 1 to 1,000,000; checked against the category's range.
     pub size_gb: Option<Sp<Whole>>,

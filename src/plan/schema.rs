@@ -56,12 +56,12 @@ fn rules() -> Vec<Value> {
             when(&lacks("cloud"), &no_service),
         ),
     ));
-    // `vswitch` and `data_disks` are for Alibaba instances only, `system_disk_category` for
+    // `vswitch` is for Alibaba instances only, `system_disk_category` and `data_disks` for
     // Alibaba and JD Cloud ones, by their own cloud or the defaults'.
     for (key, clouds) in [
         ("vswitch", json!(["aliyun"])),
         ("system_disk_category", json!(["aliyun", "jdcloud"])),
-        ("data_disks", json!(["aliyun"])),
+        ("data_disks", json!(["aliyun", "jdcloud"])),
     ] {
         let refused = json!({"properties": {key: {"type": "null"}}});
         let other = json!({"not": {"enum": clouds}});

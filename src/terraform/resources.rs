@@ -439,7 +439,13 @@ pub const TYPES: &[ResourceType] = &[
             // the image decides whether the system disk is a cloud disk at all.
             disk_category: Some((&["system_disk", "disk_type"], None)),
             security_groups: None,
-            data_disks: None,
+            // `data_disk` blocks, each a cloud disk (`disk_type`, `disk_size_gb`); no default.
+            data_disks: Some(&DataDisks {
+                block: "data_disk",
+                category: "disk_type",
+                size: "disk_size_gb",
+                default_category: None,
+            }),
         }),
     },
     ResourceType {

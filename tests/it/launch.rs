@@ -853,3 +853,43 @@ async fn data_disk_categories_and_sizes_are_checked_beside_the_system_disk() {
         "{d}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jd_data_disk_types_are_checked_against_what_the_type_takes() {
+    let fake = FakeCloud::start().await;
+    fake.jd_image("cn-north-1", "img-web", "ready", "x86_64", 40, None);
+    fake.jd_type("cn-north-1", "g.n4.xlarge", "x86_64");
+    fake.jd_cloud_disk_types("cn-north-1", "g.n4.xlarge", &["ssd.gp1", "hdd.std1"]);
+    let yaml = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n\
+        - {name: io2, image: img-web, instance_type: g.n4.xlarge, data_disks: [{category: ssd.gp1, size_gb: 100}, {category: ssd.io2, size_gb: 100}]}\n\
+        - {name: fine, image: img-web, instance_type: g.n4.xlarge, data_disks: [{category: hdd.std1, size_gb: 100}]}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("io2", "data-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.diagnostic("io2", "data-disk-unsupported")["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("data disk type `ssd.io2` is not one `g.n4.xlarge` takes"),
+        "{}",
+        run.stdout
+    );
+    // Terraform: each `data_disk { disk_type }` at its line.
+    let tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\n\
+        resource \"jdcloud_instance\" \"web\" {\n  az            = \"cn-north-1a\"\n  instance_name = \"web\"\n  image_id      = \"img-web\"\n  instance_type = \"g.n4.xlarge\"\n  subnet_id     = \"subnet-1\"\n  data_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"hdd.std1\"\n  }\n  data_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"ssd.io1\"\n    disk_size_gb  = 100\n  }\n}\n";
+    let run = validate(&fake, "main.tf", tf).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("jdcloud_instance.web", "data-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.diagnostic("jdcloud_instance.web", "data-disk-unsupported")["line"],
+        17
+    );
+}
