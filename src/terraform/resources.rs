@@ -332,7 +332,13 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     // The default of `system_disk.category` here is not documented: absent, not checked.
     disk_category: Some((&["system_disk", "category"], None)),
     security_groups: None,
-    data_disks: None,
+    // `data_disks` blocks: `category` (no documented default), `size`.
+    data_disks: Some(&DataDisks {
+        block: "data_disks",
+        category: "category",
+        size: "size",
+        default_category: None,
+    }),
 };
 
 const ZENLAYER_VM_IMAGE: Kind = Kind::Image(ImageRegion::FromInstance {
@@ -370,7 +376,16 @@ pub const TYPES: &[ResourceType] = &[
             amount: Some("amount"),
             launches_itself: true,
             security_groups: Some("security_group_ids"),
-            data_disks: None,
+            // The provider's schema: `system_disk_category` and `system_disk_size` (no
+            // default), `data_disks` blocks with `disk_category` and `disk_size`.
+            disk: &["system_disk_size"],
+            disk_category: Some((&["system_disk_category"], None)),
+            data_disks: Some(&DataDisks {
+                block: "data_disks",
+                category: "disk_category",
+                size: "disk_size",
+                default_category: None,
+            }),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -385,6 +400,13 @@ pub const TYPES: &[ResourceType] = &[
         kind: Kind::Instance(Launches {
             disk: &["system_disk_size"],
             disk_category: Some((&["system_disk_category"], None)),
+            // `data_disks` `category`: "Default to `cloud_efficiency`".
+            data_disks: Some(&DataDisks {
+                block: "data_disks",
+                category: "category",
+                size: "size",
+                default_category: Some("cloud_efficiency"),
+            }),
             ..ALIBABA_TEMPLATE
         }),
     },
@@ -397,6 +419,8 @@ pub const TYPES: &[ResourceType] = &[
             // The scaling group's vSwitches decide the zones.
             zone: None,
             vswitch: None,
+            // Its data disks are not read.
+            data_disks: None,
             disk_category: Some((&["system_disk_category"], None)),
             charge: ChargeFrom::Alibaba {
                 charge: None,

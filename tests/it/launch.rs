@@ -845,6 +845,21 @@ async fn data_disk_categories_and_sizes_are_checked_beside_the_system_disk() {
     );
     let d = run.diagnostic("alicloud_instance.defaulted", "data-disk-unsupported");
     assert_eq!(d["line"], 10, "at the block's size");
+
+    // An instance set names them `system_disk_category` and `disk_category` (its schema).
+    let set = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
+        resource \"alicloud_ecs_instance_set\" \"batch\" {\n  amount               = 2\n  image_id             = \"m-web\"\n  instance_type        = \"ecs.g7.large\"\n  vswitch_id           = \"vsw-in-h\"\n  security_group_ids   = [\"sg-1\"]\n  system_disk_category = \"cloud_essd\"\n  data_disks {\n    disk_category = \"cloud_efficiency\"\n    disk_size     = 100\n  }\n}\n";
+    let run = validate(&fake, "main.tf", set).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("alicloud_ecs_instance_set.batch", "data-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.diagnostic("alicloud_ecs_instance_set.batch", "data-disk-unsupported")["line"],
+        13
+    );
     assert!(
         d["message"]
             .as_str()
