@@ -84,13 +84,17 @@ fn minimum(needs: &Needs) -> usize {
                     + r.charge_types.len()
                     + r.vswitches.len()
                     + usize::from(r.account)
+                    + r.system_disks.len()
+                    + r.data_disks.len()
             }
             Api::ZenlayerVm => {
                 zenlayer_quota |= r.quota;
-                per(r.images.len(), 1000) + r.charge_types.len()
+                per(r.images.len(), 1000) + r.charge_types.len() + r.disk_categories.len()
             }
             Api::ZenlayerZec => {
-                per(r.images.len(), 1000) + if r.instance_types.is_empty() { 0 } else { 3 }
+                per(r.images.len(), 1000)
+                    + if r.instance_types.is_empty() { 0 } else { 3 }
+                    + usize::from(!r.disk_categories.is_empty())
             }
         };
     }

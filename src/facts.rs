@@ -71,6 +71,10 @@ pub struct RegionFacts {
     /// disk category asked with (`default`: none named, the API's default).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub data_disks: BTreeMap<ChargeType, BTreeMap<String, BTreeMap<String, Fetched<DiskOffer>>>>,
+    /// The disk categories the zone sells (Zenlayer `DescribeDiskCategory`), per charge type
+    /// asked (ZEC's answer takes none: every charge type the plans name gets it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub disk_categories: BTreeMap<ChargeType, Fetched<Vec<String>>>,
     /// Alibaba's dry runs, by launch spec (`LaunchSpec::key`). Never written to a facts file
     /// or the cache: a pass holds for this run only.
     #[serde(skip)]
@@ -414,6 +418,33 @@ impl<'de> Deserialize<'de> for Fetched<Availability> {
     }
 }
 
+/// A list fact (Zenlayer's disk categories): the list, or only `error`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListForm {
+    List(Vec<String>),
+    Error(ErrorOnly),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrorOnly {
+    error: String,
+}
+
+impl<'de> Deserialize<'de> for Fetched<Vec<String>> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match ListForm::deserialize(d) {
+            Ok(ListForm::List(list)) => Ok(Fetched::Known(list)),
+            Ok(ListForm::Error(e)) => Ok(Fetched::Error(e.error)),
+            Err(_) => Err(D::Error::custom(
+                "a list of disk categories is a list of strings, or only `error`",
+            )),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct InstanceTypesForm {
@@ -586,6 +617,25 @@ impl Facts {
         }
     }
 
+    /// The disk categories a Zenlayer zone sells for `charge`.
+    pub fn disk_categories(
+        &self,
+        api: Api,
+        zone: &str,
+        charge: ChargeType,
+    ) -> Result<&[String], Missing> {
+        let facts = self.region(api, zone)?;
+        match facts.disk_categories.get(&charge) {
+            Some(Fetched::Known(list)) => Ok(list),
+            Some(Fetched::Error(reason)) => Err(Missing(format!(
+                "the disk categories of zone `{zone}` could not be fetched: {reason}"
+            ))),
+            None => Err(facts.missing(format!(
+                "the facts do not say which disk categories zone `{zone}` sells for {charge}"
+            ))),
+        }
+    }
+
     /// The cloud disk types a JD type takes; `Ok(None)` when the catalogue does not have the
     /// type (another rule's finding).
     pub fn cloud_disk_types(
@@ -726,6 +776,10 @@ impl Facts {
                     + r.system_disks
                         .values()
                         .flat_map(BTreeMap::values)
+                        .filter(|o| matches!(o, Fetched::Error(_)))
+                        .count()
+                    + r.disk_categories
+                        .values()
                         .filter(|o| matches!(o, Fetched::Error(_)))
                         .count()
                     + r.data_disks

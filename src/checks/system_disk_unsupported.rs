@@ -13,6 +13,10 @@
 //! `describeInstanceTypes` lists them (`cloudDiskTypes`). Only a written type is checked: the
 //! image decides whether the system disk is a cloud disk at all (`local` is not checked).
 //!
+//! On Zenlayer, flags a system disk category (`system_disk_category` of a
+//! `zenlayercloud_zec_instance` or a plan) the zone does not sell, as `DescribeDiskCategory`
+//! lists them (VM: for the charge type).
+//!
 //! ## Why it matters
 //! After stock, the commonest launch failures are `InvalidSystemDiskCategory.ValueNotSupported`
 //! and `InvalidDiskCategory.ZoneNotSupported`, mostly from the default: newer families (g8i,
@@ -36,12 +40,14 @@
 //!
 //! ## How to fix
 //! Use a category the type is sold with there (`cloud_essd` for most newer families), or a
-//! size within the category's range; on JD Cloud, a cloud disk type the instance type takes.
+//! size within the category's range; on JD Cloud, a cloud disk type the instance type takes;
+//! on Zenlayer, a category the zone sells.
 
 use super::disk_offer::{self, Disk};
 use super::{Check, Need, Pairing, Rule};
 use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::suggest::quoted_list;
 
 pub const RULE: Rule = Rule {
     id: "system-disk-unsupported",
@@ -58,8 +64,50 @@ pub const JD_LOCAL: &str = "local";
 fn check(p: &Pairing) -> Option<Diagnostic> {
     match p.api() {
         Api::Jdcloud => jdcloud(p),
-        _ => alibaba(p),
+        Api::ZenlayerVm | Api::ZenlayerZec => zenlayer(p),
+        Api::Aliyun => alibaba(p),
     }
+}
+
+/// A Zenlayer system disk's category against what the zone sells (`DescribeDiskCategory`).
+fn zenlayer(p: &Pairing) -> Option<Diagnostic> {
+    let category = p.instance.system_disk_category.as_ref()?;
+    let name = &category.value.value;
+    let sold = p
+        .facts
+        .disk_categories(p.api(), p.region(), p.charge())
+        .ok()?;
+    if sold.iter().any(|c| c == name) {
+        return None;
+    }
+    let listed = if sold.is_empty() {
+        "it lists none".to_string()
+    } else {
+        format!(
+            "it sells {}",
+            quoted_list(&sold.iter().map(String::as_str).collect::<Vec<_>>())
+        )
+    };
+    let mut d = p
+        .diagnostic(
+            &RULE,
+            category.value.span,
+            format!(
+                "system disk category `{name}` is not sold in {} {} `{}` ({}): {listed}",
+                p.api(),
+                p.api().region_word(),
+                p.region(),
+                p.charge()
+            ),
+            "not sold in this zone",
+        )
+        .with_help("use a category the zone sells");
+    if let Some(first) = sold.first()
+        && let Some(fix) = p.fix(category.value.span, first, format!("use `{first}`"), false)
+    {
+        d = d.with_fixes(Some(fix));
+    }
+    Some(d)
 }
 
 /// A JD system disk's cloud disk type against the instance type's `cloudDiskTypes`.

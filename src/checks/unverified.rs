@@ -123,7 +123,10 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
                 .is_ok()
                 .then(|| p.facts.cloud_disk_types(api, region, name).err())
                 .flatten(),
-            _ => p.facts.system_disks(api, region, p.charge(), name).err(),
+            Api::ZenlayerVm | Api::ZenlayerZec => {
+                p.facts.disk_categories(api, region, p.charge()).err()
+            }
+            Api::Aliyun => p.facts.system_disks(api, region, p.charge(), name).err(),
         };
         type_reasons.extend(missing);
     }

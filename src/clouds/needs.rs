@@ -30,6 +30,9 @@ pub struct RegionNeeds {
     /// (Alibaba entries with data disks): what is sold depends on the system disk too.
     /// `DEFAULT_SYSTEM_DISK` where the entry says none.
     pub data_disks: BTreeSet<(ChargeType, String, String)>,
+    /// The charge types of Zenlayer entries that name a system disk category: the zone's
+    /// disk categories (`DescribeDiskCategory`) matter for them.
+    pub disk_categories: BTreeSet<ChargeType>,
     /// The fully known launches (Alibaba), for the dry run when it is asked for.
     pub dry_runs: BTreeSet<crate::plan::LaunchSpec>,
     /// The plans launch instances here: what the account may launch matters (Alibaba's
@@ -53,6 +56,11 @@ impl Needs {
                 if i.knows(crate::plan::Side::InstanceType) {
                     r.instance_types.insert(i.instance_type.value.clone());
                     r.charge_types.insert(i.charge());
+                }
+                if i.system_disk_category.is_some()
+                    && i.cloud.value == crate::cloud::Cloud::Zenlayer
+                {
+                    r.disk_categories.insert(i.charge());
                 }
                 // JD's disk types come with its catalogue: nothing more to ask.
                 if i.system_disk_category.is_some()

@@ -255,11 +255,6 @@ impl<'a> Builder<'a> {
             &[
                 ("vswitch", &[Cloud::Aliyun], vswitch.as_ref()),
                 (
-                    "system_disk_category",
-                    &[Cloud::Aliyun, Cloud::Jdcloud],
-                    disk_category.as_ref(),
-                ),
-                (
                     "data_disks",
                     &[Cloud::Aliyun, Cloud::Jdcloud],
                     data_disks_key.as_ref(),

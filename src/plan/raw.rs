@@ -254,9 +254,10 @@ pub struct RawInstance {
     /// System disk size in GB, 1 to 1,000,000; checked against the image's minimum.
     pub system_disk_gb: Option<Sp<Whole>>,
     /// The system disk's category (Alibaba: `cloud_essd`, `cloud_efficiency`, …; JD Cloud: the
-    /// cloud disk type, `ssd.gp1`, …, or `local`); checked against what the type is sold with
-    /// (Alibaba: where the instances land) or takes (JD Cloud).
-    pub system_disk_category: Option<Sp<Id>>,
+    /// cloud disk type, `ssd.gp1`, …, or `local`; Zenlayer: `Standard NVMe SSD`, …); checked
+    /// against what the type is sold with (Alibaba: where the instances land), takes (JD
+    /// Cloud), or the zone sells (Zenlayer).
+    pub system_disk_category: Option<Sp<Name>>,
     /// The data disks (Alibaba; JD Cloud: the category is the cloud disk type), each a category
     /// and a size; checked against what the type is sold with (Alibaba: where the instances
     /// land, beside the system disk) or takes (JD Cloud).

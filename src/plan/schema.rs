@@ -56,11 +56,10 @@ fn rules() -> Vec<Value> {
             when(&lacks("cloud"), &no_service),
         ),
     ));
-    // `vswitch` is for Alibaba instances only, `system_disk_category` and `data_disks` for
-    // Alibaba and JD Cloud ones, by their own cloud or the defaults'.
+    // `vswitch` is for Alibaba instances only, `data_disks` for Alibaba and JD Cloud ones, by
+    // their own cloud or the defaults'.
     for (key, clouds) in [
         ("vswitch", json!(["aliyun"])),
-        ("system_disk_category", json!(["aliyun", "jdcloud"])),
         ("data_disks", json!(["aliyun", "jdcloud"])),
     ] {
         let refused = json!({"properties": {key: {"type": "null"}}});

@@ -525,7 +525,9 @@ pub const TYPES: &[ResourceType] = &[
             amount: None,
             vswitch: None,
             launches_itself: true,
-            disk_category: None,
+            // Optional and computed; a default is documented in one generated binding only:
+            // absent, not checked.
+            disk_category: Some((&["system_disk_category"], None)),
             security_groups: None,
             data_disks: None,
         }),

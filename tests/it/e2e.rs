@@ -14,8 +14,9 @@ instances:
   - {name: ali-not-included, cloud: aliyun, region: cn-hangzhou, image: ubuntu_16_0402_64_20G_alibase_20180409.vhd, instance_type: ecs.g7.large}
   - {name: ali-deprecated, cloud: aliyun, region: cn-hangzhou, image: centos_7_04_64_20G_alibase_201701015.vhd, instance_type: ecs.t1.small}
   - {name: zl-missing, cloud: zenlayer, region: FRA-A, image: img-gone, instance_type: z2a.cpu.1}
-  - {name: zl-ok, cloud: zenlayer, region: FRA-A, image: img-zl-ubuntu, instance_type: z2a.cpu.1}
+  - {name: zl-ok, cloud: zenlayer, region: FRA-A, image: img-zl-ubuntu, instance_type: z2a.cpu.1, system_disk_category: Standard NVMe SSD}
   - {name: zec-ok, cloud: zenlayer, service: zec, region: asia-east-1a, image: img-zec, instance_type: z2a.cpu.4}
+  - {name: zec-disk, cloud: zenlayer, service: zec, region: asia-east-1a, image: img-zec, instance_type: z2a.cpu.4, system_disk_category: Basic NVMe SSD}
 images:
   - {name: golden, cloud: zenlayer, region: sa-jeddah-1a, count: 6}
   - {name: jd-golden, cloud: jdcloud, region: cn-north-1, count: 1}
@@ -23,8 +24,8 @@ images:
 
 /// The fewest requests PLAN needs: JD 4 (images, constraints, types, quota), Alibaba 5
 /// (images, one support list per image, the catalogue, what the region sells postpaid),
-/// Zenlayer VM 3 (images and postpaid types in FRA-A, one quota call), ZEC 4 (images and
-/// the zone's three type lists).
+/// Zenlayer VM 4 (images, postpaid types and disk categories in FRA-A, one quota call), ZEC 5
+/// (images, the zone's three type lists, its disk categories).
 const MINIMUM: &[&str] = &[
     "aliyun.DescribeAccountAttributes",
     "aliyun.DescribeAvailableResource",
@@ -36,10 +37,12 @@ const MINIMUM: &[&str] = &[
     "jdcloud.describeImages",
     "jdcloud.describeInstanceTypes",
     "jdcloud.describeQuotas",
+    "zenlayer-zec.DescribeDiskCategory",
     "zenlayer-zec.DescribeImages",
     "zenlayer-zec.DescribeZoneAcceleratorConfigInfos",
     "zenlayer-zec.DescribeZoneGpuInstanceConfigInfos",
     "zenlayer-zec.DescribeZoneInstanceConfigInfos",
+    "zenlayer.DescribeDiskCategory",
     "zenlayer.DescribeImageQuota",
     "zenlayer.DescribeImages",
     "zenlayer.DescribeZoneInstanceConfigInfos",
@@ -84,6 +87,7 @@ async fn world() -> FakeCloud {
     fake.quota("zenlayer", "sa-jeddah-1a", 0, 5);
     fake.zec_image("asia-east-1a", "img-zec", "AVAILABLE", 20);
     fake.zec_type("asia-east-1a", "z2a.cpu.4", "cpu", true);
+    fake.zl_disk_categories("zec", "asia-east-1a", "", &["Standard NVMe SSD"]);
     fake
 }
 
@@ -105,6 +109,7 @@ const EVERY_RULE: &[(&str, &str)] = &[
     ("jd-disk", "system-disk-too-small"),
     ("jd-excluded", "instance-type-excluded"),
     ("jd-typo", "instance-type-unknown"),
+    ("zec-disk", "system-disk-unsupported"),
     ("zl-missing", "image-not-found"),
 ];
 
@@ -763,7 +768,7 @@ async fn fault_matrix_for_every_cloud() {
             "zenlayer.DescribeImages",
             &["zl-missing", "zl-ok"],
             &[],
-            &["golden", "zec-ok"],
+            &["golden", "zec-ok", "zec-disk"],
         ),
     ];
     let mut rows = Vec::new();

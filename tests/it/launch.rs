@@ -908,3 +908,55 @@ async fn jd_data_disk_types_are_checked_against_what_the_type_takes() {
         17
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zenlayer_system_disk_categories_are_checked_against_what_the_zone_sells() {
+    let fake = FakeCloud::start().await;
+    fake.zl_image("FRA-A", "img-vm", "AVAILABLE");
+    fake.zl_type("FRA-A", "z2a.cpu.4");
+    fake.zl_disk_categories("vm", "FRA-A", "POSTPAID", &["Standard NVMe SSD"]);
+    fake.zec_image("FRA-A", "img-zec", "AVAILABLE", 20);
+    fake.zec_type("FRA-A", "z2a.cpu.4", "cpu", true);
+    fake.zl_disk_categories("zec", "FRA-A", "", &["Basic NVMe SSD", "Standard NVMe SSD"]);
+    let yaml = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n\
+        - {name: vm-basic, image: img-vm, instance_type: z2a.cpu.4, system_disk_category: Basic NVMe SSD}\n\
+        - {name: vm-standard, image: img-vm, instance_type: z2a.cpu.4, system_disk_category: Standard NVMe SSD}\n\
+        - {name: zec-basic, service: zec, image: img-zec, instance_type: z2a.cpu.4, system_disk_category: Basic NVMe SSD}\n\
+        - {name: zec-premium, service: zec, image: img-zec, instance_type: z2a.cpu.4, system_disk_category: Premium}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("vm-basic", "system-disk-unsupported"),
+            ("zec-premium", "system-disk-unsupported"),
+        ]),
+        "{}",
+        run.stdout
+    );
+    let vm = run.diagnostic("vm-basic", "system-disk-unsupported");
+    assert_eq!(vm["line"], 3);
+    assert!(
+        vm["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("it sells `Standard NVMe SSD`"),
+        "{vm}"
+    );
+    // One call per service and zone (VM: per charge type).
+    assert_eq!(fake.count("zenlayer.DescribeDiskCategory"), 1);
+    assert_eq!(fake.count("zenlayer-zec.DescribeDiskCategory"), 1);
+
+    // Terraform: `zenlayercloud_zec_instance.system_disk_category`, at its line.
+    let tf = "resource \"zenlayercloud_zec_instance\" \"web\" {\n  availability_zone    = \"FRA-A\"\n  image_id             = \"img-zec\"\n  instance_type        = \"z2a.cpu.4\"\n  system_disk_size     = 40\n  system_disk_category = \"Premium\"\n}\n";
+    let run = validate(&fake, "main.tf", tf).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("zenlayercloud_zec_instance.web", "system-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.diagnostic("zenlayercloud_zec_instance.web", "system-disk-unsupported")["line"],
+        6
+    );
+}

@@ -100,6 +100,27 @@ pub fn quotas(r: &Value) -> Result<BTreeMap<String, Quota>, String> {
         .collect())
 }
 
+/// `DescribeDiskCategory`'s answer for `zone`: `categoryZoneSet[]{zoneId, categorySet[]}`
+/// (the VM and ZEC models alike). A zone the answer does not name is no answer.
+pub fn disk_categories(r: &Value, zone: &str) -> Result<Vec<String>, String> {
+    let list = r["categoryZoneSet"]
+        .as_array()
+        .ok_or_else(|| shape("DescribeDiskCategory"))?;
+    let entry = list
+        .iter()
+        .find(|z| z["zoneId"].as_str() == Some(zone))
+        .ok_or_else(|| {
+            format!("DescribeDiskCategory: Zenlayer said nothing about zone `{zone}`")
+        })?;
+    let set = entry["categorySet"]
+        .as_array()
+        .ok_or_else(|| shape("DescribeDiskCategory"))?;
+    Ok(set
+        .iter()
+        .filter_map(|c| Some(c.as_str()?.to_string()))
+        .collect())
+}
+
 /// A whole number, written as a number or a numeric string.
 fn number(v: &Value) -> Option<u32> {
     v.as_u64()

@@ -76,3 +76,47 @@ async fn image_pages(
     }
     Ok(found)
 }
+
+/// The zone's disk categories: `DescribeDiskCategory` with `zoneId` (and, for the VM service,
+/// `instanceChargeType`, which its model has and ZEC's does not), once per charge type the
+/// plans' entries with a system disk category use. ZEC's one answer serves every charge type.
+async fn disk_categories(
+    client: &Client,
+    service: Service,
+    zone: &str,
+    charges: &BTreeSet<crate::cloud::ChargeType>,
+) -> BTreeMap<crate::cloud::ChargeType, crate::facts::Fetched<Vec<String>>> {
+    use crate::cloud::ChargeType;
+    use crate::facts::Fetched;
+    let ask = |body: Value| async move {
+        let op = request::DESCRIBE_DISK_CATEGORY;
+        match request::post(client, service, op, &body).await {
+            Ok(Answer::Json(r)) => match answers::disk_categories(&r, zone) {
+                Ok(list) => Fetched::Known(list),
+                Err(reason) => Fetched::Error(reason),
+            },
+            Ok(Answer::NotFound(m)) => Fetched::Error(format!("{op}: {m}")),
+            Err(reason) => Fetched::Error(format!("{op}: {reason}")),
+        }
+    };
+    let mut out = BTreeMap::new();
+    match service {
+        Service::Zec => {
+            if !charges.is_empty() {
+                let answer = ask(json!({"zoneId": zone})).await;
+                out.extend(charges.iter().map(|c| (*c, answer.clone())));
+            }
+        }
+        Service::Vm => {
+            for charge in charges {
+                let name = match charge {
+                    ChargeType::Prepaid => "PREPAID",
+                    ChargeType::Postpaid | ChargeType::Spot => "POSTPAID",
+                };
+                let answer = ask(json!({"zoneId": zone, "instanceChargeType": name})).await;
+                out.insert(*charge, answer);
+            }
+        }
+    }
+    out
+}

@@ -21,12 +21,14 @@ pub const DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS: &str = "DescribeZoneInstanceConfi
 pub const DESCRIBE_IMAGE_QUOTA: &str = "DescribeImageQuota";
 pub const DESCRIBE_ZONE_GPU_INSTANCE_CONFIG_INFOS: &str = "DescribeZoneGpuInstanceConfigInfos";
 pub const DESCRIBE_ZONE_ACCELERATOR_CONFIG_INFOS: &str = "DescribeZoneAcceleratorConfigInfos";
+pub const DESCRIBE_DISK_CATEGORY: &str = "DescribeDiskCategory";
 
 /// Every VM action preflight calls: `preflight permissions` lists exactly these.
 pub const VM_OPERATIONS: &[&str] = &[
     DESCRIBE_IMAGES,
     DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
     DESCRIBE_IMAGE_QUOTA,
+    DESCRIBE_DISK_CATEGORY,
 ];
 
 /// Every ZEC action preflight calls.
@@ -35,6 +37,7 @@ pub const ZEC_OPERATIONS: &[&str] = &[
     DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
     DESCRIBE_ZONE_GPU_INSTANCE_CONFIG_INFOS,
     DESCRIBE_ZONE_ACCELERATOR_CONFIG_INFOS,
+    DESCRIBE_DISK_CATEGORY,
 ];
 
 /// A signed call: POST `/api/v2/<service>`, the action in a header, the parameters as JSON.

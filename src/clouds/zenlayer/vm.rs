@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::request::{self, DESCRIBE_IMAGE_QUOTA, DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS};
-use super::{answers, images};
+use super::{answers, disk_categories, images};
 use crate::cloud::{Api, ChargeType, Service};
 use crate::clouds::http::Answer;
 use crate::clouds::provider::{self, Answers, Fetching, Probe, Provider};
@@ -87,7 +87,8 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
     let types = per_charge(client, zone, needs, |client, zone, charge| async move {
         types_for(&client, &zone, charge).await
     });
-    let (images, types) = tokio::join!(images, types);
+    let disks = disk_categories(client, Service::Vm, zone, &needs.disk_categories);
+    let (images, types, disk_categories) = tokio::join!(images, types, disks);
 
     // The zone's catalogue is every type any charge type sells; each charge type's own list
     // is what it sells.
@@ -121,6 +122,7 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
             None => Fetched::Known(catalogue),
         }),
         availability,
+        disk_categories,
         ..RegionFacts::default()
     }
 }

@@ -13,7 +13,7 @@ use super::request::{
     self, DESCRIBE_ZONE_ACCELERATOR_CONFIG_INFOS, DESCRIBE_ZONE_GPU_INSTANCE_CONFIG_INFOS,
     DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS,
 };
-use super::{answers, images};
+use super::{answers, disk_categories, images};
 use crate::cloud::{Api, Service};
 use crate::clouds::http::Answer;
 use crate::clouds::provider::{self, Fetching, Probe, Provider};
@@ -83,9 +83,11 @@ async fn fetch_zone(client: Arc<Client>, zone: String, needs: RegionNeeds) -> Re
         }
         Some(Ok(union))
     };
-    let (images, types) = tokio::join!(images, types);
+    let disks = disk_categories(client, Service::Zec, zone, &needs.disk_categories);
+    let (images, types, disk_categories) = tokio::join!(images, types, disks);
     let mut facts = RegionFacts {
         images,
+        disk_categories,
         ..RegionFacts::default()
     };
     if let Some(types) = types {

@@ -115,6 +115,9 @@ struct World {
     /// A refusal every dry run gets (after the permission check): a limit only the launch
     /// path knows, such as `QuotaExceed.ElasticQuota`.
     ali_run_refusal: Option<(String, String)>,
+    /// Zenlayer `DescribeDiskCategory`: (service, zone, charge or "" for ZEC) → categories.
+    /// Unset: `Standard NVMe SSD` and `Basic NVMe SSD`.
+    zl_disk_categories: BTreeMap<(String, String, String), Vec<String>>,
     /// Alibaba `instance-network-type` per region; unset: `vpc` only.
     ali_networks: BTreeMap<String, Vec<String>>,
     /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
@@ -612,6 +615,17 @@ impl FakeCloud {
                 json!({"imageId": id, "imageName": "Ubuntu 22.04", "imageType": "PUBLIC_IMAGE",
                        "imageSize": "20", "imageStatus": status, "category": "Ubuntu", "osType": "linux"}),
             );
+        });
+    }
+
+    /// The disk categories a Zenlayer zone sells: `service` `vm` (per `charge`, `POSTPAID` or
+    /// `PREPAID`) or `zec` (no charge).
+    pub fn zl_disk_categories(&self, service: &str, zone: &str, charge: &str, categories: &[&str]) {
+        self.with(|w| {
+            w.zl_disk_categories.insert(
+                (service.into(), zone.into(), charge.into()),
+                categories.iter().map(|c| c.to_string()).collect(),
+            )
         });
     }
 
@@ -1189,6 +1203,14 @@ impl FakeCloud {
                         let charges = w.zl_charges.get(&zone).cloned().unwrap_or_default();
                         let list: Vec<Value> = w.types.get(&key).map(|t| t.iter().filter(|(name, _)| charges.get(*name).is_none_or(|c| c.iter().any(|c| c == charge))).map(|(_, v)| v.clone()).collect()).unwrap_or_default();
                         wrap(json!({"instanceTypeQuotaSet": list}))
+                    }
+                    "DescribeDiskCategory" => {
+                        // VM's model has `instanceChargeType`, ZEC's does not.
+                        let charge = if zec { String::new() } else { body["instanceChargeType"].as_str().unwrap_or("POSTPAID").to_string() };
+                        let service = if zec { "zec" } else { "vm" };
+                        let set = w.zl_disk_categories.get(&(service.to_string(), zone.clone(), charge)).cloned()
+                            .unwrap_or_else(|| vec!["Standard NVMe SSD".to_string(), "Basic NVMe SSD".to_string()]);
+                        wrap(json!({"categoryZoneSet": [{"zoneId": zone, "categorySet": set}]}))
                     }
                     "DescribeImageQuota" => {
                         let account = w.zl_account_zones.clone();
