@@ -958,6 +958,41 @@ mod tests {
     }
 
     #[test]
+    fn the_disk_facts_of_version_4_round_trip_and_read() {
+        let text = r#"{"version":4,"clouds":{
+            "jdcloud":{"r":{"instance_types":{"complete":true,"offered":{"t":{"cloud_disk_types":["ssd.gp1"]}}}}},
+            "aliyun":{"r":{"data_disks":{"postpaid":{"t":{
+                "default":{"zones":{"r-a":{"cloud_essd":{"min":20,"max":32768}}}},
+                "cloud_essd":{"error":"throttled"}}}}}},
+            "zenlayer":{"FRA-A":{"disk_categories":{"postpaid":["Standard NVMe SSD"],"prepaid":{"error":"down"}}}}}}"#;
+        let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
+        let again = Facts::from_json(&SourceFile::new("f", f.to_json())).unwrap();
+        assert_eq!(f, again);
+        let post = ChargeType::Postpaid;
+        assert_eq!(
+            f.cloud_disk_types(Api::Jdcloud, "r", "t").unwrap(),
+            Some(&["ssd.gp1".to_string()][..])
+        );
+        assert!(f.data_disks(Api::Aliyun, "r", post, "t", "default").is_ok());
+        let err = f
+            .data_disks(Api::Aliyun, "r", post, "t", "cloud_essd")
+            .unwrap_err();
+        assert!(err.0.contains("throttled"), "{}", err.0);
+        assert_eq!(
+            f.disk_categories(Api::ZenlayerVm, "FRA-A", post).unwrap(),
+            ["Standard NVMe SSD".to_string()]
+        );
+        let err = f
+            .disk_categories(Api::ZenlayerVm, "FRA-A", ChargeType::Prepaid)
+            .unwrap_err();
+        assert!(err.0.contains("down"), "{}", err.0);
+        // A list of something else is no list of categories.
+        let bad =
+            r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"disk_categories":{"postpaid":[1]}}}}}"#;
+        assert!(Facts::from_json(&SourceFile::new("f", bad)).is_err());
+    }
+
+    #[test]
     fn region_error_explains_every_missing_fact() {
         let text = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
         let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
