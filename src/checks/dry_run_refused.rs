@@ -36,8 +36,9 @@
 //! What the code names: a security group id (`sg-…`, not its name) of the vSwitch's VPC for
 //! `InvalidSecurityGroupId.*`, a disk category for `InvalidSystemDiskCategory.*`, a quota
 //! increase for `QuotaExceed.*`. A refusal of the type's sale or stock where preflight already
-//! reports `instance-type-unknown` or `instance-type-sold-out`, or of a disk category where it
-//! reports `system-disk-unsupported` or `data-disk-unsupported`, is not said twice.
+//! reports `instance-type-unknown` or `instance-type-sold-out`, of a disk category where it
+//! reports `system-disk-unsupported` or `data-disk-unsupported`, of the image where it reports
+//! `image-not-found` or of the vSwitch where it reports `vswitch-not-found`, is not said twice.
 
 use super::{Check, Pairing, Rule};
 use crate::diagnostic::{Diagnostic, Severity};

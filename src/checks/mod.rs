@@ -154,20 +154,26 @@ fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
     {
         found.retain(|d| !(d.rule == "dry-run-refused" && concerns_the_type(&d.message)));
     }
-    // A disk category the describes already found unsold: the dry run's refusal of it is the
-    // same cause.
-    if found
-        .iter()
-        .any(|d| d.rule == "system-disk-unsupported" || d.rule == "data-disk-unsupported")
-    {
-        const DISK_CODES: &[&str] = &[
-            ": InvalidSystemDiskCategory",
-            ": InvalidDataDiskCategory",
-            ": InvalidDiskCategory",
-        ];
-        found.retain(|d| {
-            !(d.rule == "dry-run-refused" && DISK_CODES.iter().any(|c| d.message.contains(c)))
-        });
+    // A disk category, an image or a vSwitch the describes already found wanting: the dry
+    // run's refusal of it is the same cause.
+    const SAME_CAUSE: &[(&[&str], &[&str])] = &[
+        (
+            &["system-disk-unsupported", "data-disk-unsupported"],
+            &[
+                ": InvalidSystemDiskCategory",
+                ": InvalidDataDiskCategory",
+                ": InvalidDiskCategory",
+            ],
+        ),
+        (&["image-not-found"], &[": InvalidImageId"]),
+        (&["vswitch-not-found"], &[": InvalidVSwitchId"]),
+    ];
+    for (rules, codes) in SAME_CAUSE {
+        if found.iter().any(|d| rules.contains(&d.rule.as_str())) {
+            found.retain(|d| {
+                !(d.rule == "dry-run-refused" && codes.iter().any(|c| d.message.contains(c)))
+            });
+        }
     }
     // A system disk below the image's minimum is the cause; the category's range is not a
     // second one.

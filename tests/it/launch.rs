@@ -611,6 +611,29 @@ async fn the_dry_run_is_the_clouds_own_verdict_and_never_a_pass_without_it() {
         "{quota}"
     );
     assert_eq!(quota["line"], 5, "at the resource");
+    // And the cloud's word over a stale describe: no stock where the describes say there is
+    // (no `instance-type-sold-out` beside it), at `instance_type`.
+    fake.set_ali_run_refusal(Some((
+        "OperationDenied.NoStock",
+        "The requested resource is sold out in the specified zone.",
+    )));
+    let run = run_with(&[("main.tf", DRY_RUN_TF)], fake.env(), &args).await;
+    let stock = run.diagnostic("alicloud_instance.passes", "dry-run-refused");
+    assert!(
+        stock["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("OperationDenied.NoStock"),
+        "{stock}"
+    );
+    assert_eq!(stock["line"], 7, "at instance_type");
+    assert!(
+        !run.findings()
+            .iter()
+            .any(|(e, rule)| e == "alicloud_instance.passes" && rule == "instance-type-sold-out"),
+        "{}",
+        run.stdout
+    );
     fake.set_ali_run_refusal(None);
 
     // Without `ecs:RunInstances`: a note, never a pass, and the other checks still stand.
