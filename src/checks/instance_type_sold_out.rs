@@ -2,8 +2,9 @@
 //!
 //! ## What it does
 //! Flags an instance whose type the region offers but has no stock of where the plan puts it:
-//! in the planned `zone`, or in any zone of the region when no zone is planned. The clouds'
-//! own stock: JD Cloud's `state[].inStock` per zone, Alibaba's `SoldOut` per zone in
+//! in the planned `zone` (an Alibaba vSwitch's zone), in every zone of its scaling group's
+//! vSwitches (an Alibaba scaling configuration), or in any zone of the region when no zone is
+//! planned. The clouds' own stock: JD Cloud's `state[].inStock` per zone, Alibaba's `SoldOut` per zone in
 //! `DescribeAvailableResource`, Zenlayer ZEC's `withStock` (its zone is the plan's region).
 //! Zenlayer VM says nothing of stock, so its types are never flagged here.
 //!
@@ -56,6 +57,44 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
         .map(|(zone, _)| zone.as_str())
         .collect();
     let place = format!("{} {} `{}`", p.api(), p.api().region_word(), p.region());
+    // A scaling configuration launches in its group's zones: stock in any of them will do.
+    match p.group_zones() {
+        Ok(Some((group, span))) if !group.is_empty() => {
+            if group.iter().any(|z| zones.get(*z) == Some(&true)) {
+                return None;
+            }
+            let how = if group.iter().any(|z| zones.contains_key(*z)) {
+                "sold out in"
+            } else {
+                "not sold in"
+            };
+            let listed = quoted_list(&group);
+            let help = if in_stock.is_empty() {
+                "no zone has it in stock now: pick another type, or try again later".to_string()
+            } else {
+                format!(
+                    "give the scaling group a vSwitch in a zone that has it in stock: {}",
+                    quoted_list(&in_stock)
+                )
+            };
+            let d = p
+                .diagnostic(
+                    &RULE,
+                    p.instance.instance_type.span,
+                    format!(
+                        "instance type `{wanted}` is {how} every zone of its scaling group's vSwitches ({listed}) in {place} ({charge})"
+                    ),
+                    format!("{how} the scaling group's zones"),
+                )
+                .with_related(span, format!("its scaling group launches in {listed}"))
+                .with_help(help);
+            return Some(d);
+        }
+        // A group vSwitch whose zone could not be read: `unverified` says so, unless the
+        // region has it nowhere.
+        Err(_) if !in_stock.is_empty() => return None,
+        _ => {}
+    }
     // A vSwitch whose zone could not be read: `unverified` says so, unless the region has it
     // nowhere (then any zone is wrong).
     let planned = match p.zone() {

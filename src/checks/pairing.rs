@@ -101,6 +101,25 @@ impl Pairing<'_> {
         }))
     }
 
+    /// The zones a scaling configuration may launch in: those of its group's vSwitches (the
+    /// ones that exist), with where the group is named; `None` without a group.
+    pub fn group_zones(
+        &self,
+    ) -> Result<Option<(Vec<&str>, miette::SourceSpan)>, crate::facts::Missing> {
+        let Some(group) = &self.instance.group_vswitches else {
+            return Ok(None);
+        };
+        let mut zones = Vec::new();
+        for id in &group.value {
+            if let Some(info) = self.facts.vswitch(self.api(), self.region(), id)? {
+                zones.push(info.zone.as_str());
+            }
+        }
+        zones.sort_unstable();
+        zones.dedup();
+        Ok(Some((zones, group.span)))
+    }
+
     /// The image's constraint, when the cloud has them and the facts know it.
     pub fn constraint(&self) -> Option<&Constraint> {
         if !self.api().knows_image_constraints() {

@@ -157,6 +157,11 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
     {
         type_reasons.push(why);
     }
+    if needs.contains(&Need::VSwitch)
+        && let Err(why) = p.group_zones()
+    {
+        type_reasons.push(why);
+    }
     // A side Terraform decides only later: said once, with where it comes from.
     let unknown: Vec<_> = instance.unknown.iter().filter(|u| needed(u.side)).collect();
     if image_reasons.is_empty() && type_reasons.is_empty() && unknown.is_empty() {

@@ -83,6 +83,9 @@ impl Needs {
                 if let Some(vswitch) = &i.vswitch {
                     r.vswitches.insert(vswitch.value.clone());
                 }
+                if let Some(group) = &i.group_vswitches {
+                    r.vswitches.extend(group.value.iter().cloned());
+                }
                 if let Some(spec) = i.launch_spec() {
                     r.dry_runs.insert(spec);
                 }

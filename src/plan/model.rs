@@ -46,6 +46,9 @@ pub struct Instance {
     /// The system disk's category (Alibaba), where the plan says or the provider's default
     /// applies.
     pub system_disk_category: Option<DiskCategory>,
+    /// The vSwitches of the scaling group a scaling configuration launches in (Alibaba), when
+    /// every one is known, at the reference to the group: their zones are where it may launch.
+    pub group_vswitches: Option<Value<Vec<String>>>,
     /// The data disks (Alibaba), each with its category (written, or the provider's default)
     /// and size where known, in the order written.
     pub data_disks: Vec<DataDisk>,

@@ -278,6 +278,7 @@ impl<'a> Builder<'a> {
                 default: false,
             }),
             data_disks: data_disks?,
+            group_vswitches: None,
             security_groups: None,
             classic_network: None,
             adds_instances: true,

@@ -321,6 +321,25 @@ impl<'a> Builder<'a> {
                 crate::plan::DataDisk { category, size_gb }
             })
             .collect();
+        // The group's vSwitches, every one known, at the reference to the group.
+        let group_vswitches = match &r.group_vswitches {
+            Attr::List(items) if !items.is_empty() => {
+                let known: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Attr::Known { value, .. } => Some(value.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let span = match &r.attrs.group {
+                    Attr::Known { span, .. } => Some(*span),
+                    Attr::Unknown { span, .. } => *span,
+                    _ => None,
+                };
+                (known.len() == items.len()).then(|| at(known, span.unwrap_or(r.header)))
+            }
+            _ => None,
+        };
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -335,6 +354,7 @@ impl<'a> Builder<'a> {
             vswitch,
             system_disk_category,
             data_disks,
+            group_vswitches,
             security_groups,
             classic_network,
             // A replaced instance frees its place first; templates launch nothing.

@@ -247,8 +247,12 @@ fn add_resource(
             Kind::Image(ImageRegion::FromInstance {
                 instance: key,
                 zone,
-            }) => zone_of_instance(ev, block, key, zone, source, &scope),
+            }) => of_referenced(ev, block, key, zone, source, &scope),
             _ => Attr::Absent,
+        };
+        let group_vswitches = match ty.launches().and_then(|l| l.group) {
+            Some(g) => of_referenced(ev, block, g.attr, g.vswitches, source, &scope),
+            None => Attr::Absent,
         };
         builder.add(Resource {
             address: format!("{address}{}", key.suffix()),
@@ -257,6 +261,7 @@ fn add_resource(
             header: head,
             attrs,
             data_disks,
+            group_vswitches,
             source_zone,
             region: providers::region(ev, &scope, ty.cloud(), block),
             callers: callers.to_vec(),
@@ -511,9 +516,10 @@ fn in_scope(config: &Config, instance: &Rc<Instance>, only: Option<usize>) -> bo
     true
 }
 
-/// The zone of the instance a custom image is made from (`instance_id = x.y.id`), when that
-/// instance is in the same module.
-fn zone_of_instance(
+/// An attribute of the resource this one refers to by `key` (`instance_id = x.y.id`), when
+/// that resource is in the same module: the zone of the instance a custom image is made from,
+/// the vSwitches of a scaling configuration's group.
+fn of_referenced(
     ev: &Evaluator,
     block: &Block,
     key: &'static str,

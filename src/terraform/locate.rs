@@ -60,6 +60,7 @@ pub fn locate(
         (&mut attrs.vswitch, paths.vswitch),
         (&mut attrs.disk_category, paths.disk_category),
         (&mut attrs.security_groups, paths.security_groups),
+        (&mut attrs.group, paths.group),
     ] {
         if path.is_empty() {
             continue;

@@ -191,6 +191,8 @@ pub(crate) struct Resource<'t> {
     pub attrs: resources::InstanceAttrs<Attr>,
     /// Its data disks (`Launches::data_disks`), in the order written.
     pub data_disks: Vec<DiskAttrs>,
+    /// The vSwitches of the group it launches in (`Launches::group`), as that group says them.
+    pub group_vswitches: Attr,
     /// For a custom image made from an instance: that instance's zone.
     pub source_zone: Attr,
     pub region: Region,

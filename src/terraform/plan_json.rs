@@ -208,7 +208,11 @@ pub(super) fn read(
         }
         let mut resource = from_json(&source, ty, &rc, &regions, creates, deletes);
         if let ImageRegion::FromInstance { instance, zone } = image_region(ty) {
-            resource.source_zone = regions.zone_of_instance(&rc, instance, zone, &afters, &source);
+            resource.source_zone = regions.of_referenced(&rc, instance, zone, &afters, &source);
+        }
+        if let Some(g) = ty.launches().and_then(|l| l.group) {
+            resource.group_vswitches =
+                regions.of_referenced(&rc, g.attr, g.vswitches, &afters, &source);
         }
         if let Some(ev) = &ev {
             let module = rc.module_address.as_deref().unwrap_or("");
@@ -403,6 +407,7 @@ fn from_json<'t>(
         header: span_of(source, rc.address),
         attrs,
         data_disks,
+        group_vswitches: Attr::Absent,
         source_zone: Attr::Absent,
         region: regions.of(ty, rc),
         callers: Vec::new(),
@@ -601,7 +606,10 @@ impl Regions<'_> {
 
     /// The planned zone of the instance a custom image is made from: the configuration says
     /// which resource `instance_id` refers to, and its planned `after` says the zone.
-    fn zone_of_instance(
+    /// An attribute of the resource `rc` refers to by `instance` (the zone of an image's
+    /// instance, the vSwitches of a scaling configuration's group), from the configuration's
+    /// references and that resource's planned values.
+    fn of_referenced(
         &self,
         rc: &ResourceChange,
         instance: &str,

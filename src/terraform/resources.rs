@@ -34,6 +34,19 @@ pub struct Launches {
     pub security_groups: Option<&'static str>,
     /// Where the data disks are written (Alibaba instances).
     pub data_disks: Option<&'static DataDisks>,
+    /// The group it launches in, by reference, and that group's vSwitches (a scaling
+    /// configuration's `scaling_group_id`, the group's `vswitch_ids`): their zones are where
+    /// it may launch.
+    pub group: Option<&'static GroupRef>,
+}
+
+/// A reference to the resource whose vSwitches decide the zones.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupRef {
+    /// The attribute holding the reference (`scaling_group_id`).
+    pub attr: &'static str,
+    /// The referenced resource's vSwitch list (`vswitch_ids`).
+    pub vswitches: &'static str,
 }
 
 /// Data disks as a resource writes them: one block each, with a category and a size.
@@ -116,6 +129,8 @@ pub struct InstanceAttrs<A> {
     pub vswitch: A,
     pub disk_category: A,
     pub security_groups: A,
+    /// The reference to the group whose vSwitches decide the zones (`GroupRef::attr`).
+    pub group: A,
 }
 
 /// Where an instance's region (for Zenlayer its zone) comes from.
@@ -204,6 +219,7 @@ impl ResourceType {
                 vswitch: Vec::new(),
                 disk_category: Vec::new(),
                 security_groups: Vec::new(),
+                group: Vec::new(),
             };
         }
         let Some(l) = self.launches() else {
@@ -220,6 +236,7 @@ impl ResourceType {
                 vswitch: Vec::new(),
                 disk_category: Vec::new(),
                 security_groups: Vec::new(),
+                group: Vec::new(),
             };
         };
         let (charge, spot) = self.charge_keys();
@@ -236,6 +253,7 @@ impl ResourceType {
             vswitch: one(l.vswitch),
             disk_category: l.disk_category.map(|(p, _)| p.to_vec()).unwrap_or_default(),
             security_groups: one(l.security_groups),
+            group: one(l.group.map(|g| g.attr)),
         }
     }
 
@@ -267,6 +285,7 @@ impl ResourceType {
             vswitch: read(p.vswitch),
             disk_category: read(p.disk_category),
             security_groups: read(p.security_groups),
+            group: read(p.group),
         }
     }
 }
@@ -314,6 +333,7 @@ const ZENLAYER_VM: Kind = Kind::Instance(Launches {
     launches_itself: true,
     disk_category: None,
     security_groups: None,
+    group: None,
     data_disks: None,
 });
 
@@ -332,6 +352,7 @@ const ALIBABA_TEMPLATE: Launches = Launches {
     // The default of `system_disk.category` here is not documented: absent, not checked.
     disk_category: Some((&["system_disk", "category"], None)),
     security_groups: None,
+    group: None,
     // `data_disks` blocks: `category` (no documented default), `size`.
     data_disks: Some(&DataDisks {
         block: "data_disks",
@@ -359,6 +380,7 @@ pub const TYPES: &[ResourceType] = &[
             // "Default to `cloud_efficiency`" (the provider's docs, as the API's own default).
             disk_category: Some((&["system_disk_category"], Some("cloud_efficiency"))),
             security_groups: Some("security_groups"),
+            group: None,
             // `data_disks` blocks: `category` "Default to `cloud_efficiency`", `size` required.
             data_disks: Some(&DataDisks {
                 block: "data_disks",
@@ -376,6 +398,7 @@ pub const TYPES: &[ResourceType] = &[
             amount: Some("amount"),
             launches_itself: true,
             security_groups: Some("security_group_ids"),
+            group: None,
             // The provider's schema: `system_disk_category` and `system_disk_size` (no
             // default), `data_disks` blocks with `disk_category` and `disk_size`.
             disk: &["system_disk_size"],
@@ -419,6 +442,10 @@ pub const TYPES: &[ResourceType] = &[
             // The scaling group's vSwitches decide the zones.
             zone: None,
             vswitch: None,
+            group: Some(&GroupRef {
+                attr: "scaling_group_id",
+                vswitches: "vswitch_ids",
+            }),
             // Its data disks are not read.
             data_disks: None,
             disk_category: Some((&["system_disk_category"], None)),
@@ -463,6 +490,7 @@ pub const TYPES: &[ResourceType] = &[
             // the image decides whether the system disk is a cloud disk at all.
             disk_category: Some((&["system_disk", "disk_type"], None)),
             security_groups: None,
+            group: None,
             // `data_disk` blocks, each a cloud disk (`disk_type`, `disk_size_gb`); no default.
             data_disks: Some(&DataDisks {
                 block: "data_disk",
@@ -488,6 +516,7 @@ pub const TYPES: &[ResourceType] = &[
             launches_itself: false,
             disk_category: None,
             security_groups: None,
+            group: None,
             data_disks: None,
         }),
     },
@@ -529,6 +558,7 @@ pub const TYPES: &[ResourceType] = &[
             // absent, not checked.
             disk_category: Some((&["system_disk_category"], None)),
             security_groups: None,
+            group: None,
             data_disks: None,
         }),
     },

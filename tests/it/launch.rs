@@ -983,3 +983,115 @@ async fn zenlayer_system_disk_categories_are_checked_against_what_the_zone_sells
         6
     );
 }
+
+const SCALING_TF: &str = r#"provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+resource "alicloud_ess_scaling_group" "in_i" {
+  scaling_group_name = "in-i"
+  min_size           = 1
+  max_size           = 2
+  vswitch_ids        = ["vsw-in-i"]
+}
+
+resource "alicloud_ess_scaling_group" "in_h_and_i" {
+  scaling_group_name = "in-h-and-i"
+  min_size           = 1
+  max_size           = 2
+  vswitch_ids        = ["vsw-in-i", "vsw-in-h"]
+}
+
+resource "alicloud_ess_scaling_configuration" "sold_out" {
+  scaling_group_id = alicloud_ess_scaling_group.in_i.id
+  image_id         = "m-web"
+  instance_types   = ["ecs.g7.large"]
+}
+
+resource "alicloud_ess_scaling_configuration" "fine" {
+  scaling_group_id = alicloud_ess_scaling_group.in_h_and_i.id
+  image_id         = "m-web"
+  instance_types   = ["ecs.g7.large"]
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scaling_configuration_launches_in_its_groups_zones() {
+    let fake = hangzhou().await;
+    let run = validate(&fake, "main.tf", SCALING_TF).await;
+    let found: Vec<(String, String)> = run
+        .findings()
+        .into_iter()
+        .filter(|(e, _)| e.starts_with("alicloud_ess_scaling_configuration.sold_out"))
+        .collect();
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    assert_eq!(found[0].1, "instance-type-sold-out", "{}", run.stdout);
+    assert!(
+        !run.findings()
+            .iter()
+            .any(|(e, _)| e.starts_with("alicloud_ess_scaling_configuration.fine")),
+        "stock in one of the group's zones will do: {}",
+        run.stdout
+    );
+    let d = run.diagnostic(&found[0].0, "instance-type-sold-out");
+    assert_eq!(d["line"], 22, "at instance_types");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("sold out in every zone of its scaling group's vSwitches (`cn-hangzhou-i`)"),
+        "{d}"
+    );
+    // Each vSwitch asked once, for every configuration that uses it.
+    assert_eq!(fake.count("aliyun.DescribeVSwitches"), 2);
+
+    // The same from Terraform's plan JSON: the group found by the configuration's reference,
+    // its planned `vswitch_ids` read, the finding pointed into the `.tf`.
+    let plan = r#"{"format_version":"1.2","terraform_version":"1.9.8","complete":true,
+      "configuration":{"provider_config":{"alicloud":{"name":"alicloud","full_name":"registry.terraform.io/aliyun/alicloud","expressions":{"region":{"constant_value":"cn-hangzhou"}}}},
+        "root_module":{"resources":[
+          {"address":"alicloud_ess_scaling_group.in_i","mode":"managed","type":"alicloud_ess_scaling_group","name":"in_i","provider_config_key":"alicloud","expressions":{"vswitch_ids":{"constant_value":["vsw-in-i"]}}},
+          {"address":"alicloud_ess_scaling_configuration.sold_out","mode":"managed","type":"alicloud_ess_scaling_configuration","name":"sold_out","provider_config_key":"alicloud",
+           "expressions":{"scaling_group_id":{"references":["alicloud_ess_scaling_group.in_i.id","alicloud_ess_scaling_group.in_i"]},"image_id":{"constant_value":"m-web"},"instance_types":{"constant_value":["ecs.g7.large"]}}}]}},
+      "resource_changes":[
+        {"address":"alicloud_ess_scaling_group.in_i","mode":"managed","type":"alicloud_ess_scaling_group","name":"in_i","provider_name":"registry.terraform.io/aliyun/alicloud",
+         "change":{"actions":["create"],"before":null,"after":{"scaling_group_name":"in-i","vswitch_ids":["vsw-in-i"]},"after_unknown":{"id":true}}},
+        {"address":"alicloud_ess_scaling_configuration.sold_out","mode":"managed","type":"alicloud_ess_scaling_configuration","name":"sold_out","provider_name":"registry.terraform.io/aliyun/alicloud",
+         "change":{"actions":["create"],"before":null,"after":{"image_id":"m-web","instance_types":["ecs.g7.large"]},"after_unknown":{"id":true,"scaling_group_id":true}}}]}"#;
+    let tf_only_sold_out = SCALING_TF
+        .split("resource \"alicloud_ess_scaling_configuration\" \"fine\"")
+        .next()
+        .unwrap_or_default();
+    let run = run_with(
+        &[("main.tf", tf_only_sold_out), ("tfplan.json", plan)],
+        fake.env(),
+        &["validate", "tfplan.json", "--format", "json"],
+    )
+    .await;
+    let found: Vec<(String, String)> = run
+        .findings()
+        .into_iter()
+        .filter(|(_, r)| r != "unverified")
+        .collect();
+    assert_eq!(found.len(), 1, "{}", run.stdout);
+    let d = run.diagnostic(&found[0].0, "instance-type-sold-out");
+    assert_eq!(d["file"], "main.tf", "{d}");
+    assert_eq!(d["line"], 22, "at instance_types: {d}");
+    // The group is shown where the configuration names it.
+    let human = run_with(
+        &[("main.tf", SCALING_TF)],
+        fake.env(),
+        &["validate", "main.tf"],
+    )
+    .await;
+    assert!(
+        human
+            .stdout
+            .contains("its scaling group launches in `cn-hangzhou-i`")
+            && human
+                .stdout
+                .contains("20 │   scaling_group_id = alicloud_ess_scaling_group.in_i.id"),
+        "{}",
+        human.stdout
+    );
+}
