@@ -271,24 +271,16 @@ impl<'a> Builder<'a> {
             _ => None,
         };
         // Every security group known, or none: a dry run needs them all.
-        let security_groups = match &r.attrs.security_groups {
-            Attr::List(items) => {
-                let known: Vec<String> = items
-                    .iter()
-                    .filter_map(|i| match i {
-                        Attr::Known { value, .. } => Some(value.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                let span = items.iter().find_map(|i| match i {
+        let security_groups = all_known(&r.attrs.security_groups).map(|known| {
+            let span = match &r.attrs.security_groups {
+                Attr::List(items) => items.iter().find_map(|i| match i {
                     Attr::Known { span, .. } => Some(*span),
                     _ => None,
-                });
-                (known.len() == items.len() && !known.is_empty())
-                    .then(|| at(known, span.unwrap_or(r.header)))
-            }
-            _ => None,
-        };
+                }),
+                _ => None,
+            };
+            at(known, span.unwrap_or(r.header))
+        });
         // Each data disk's category as written, else the provider's default (at the disk's
         // size, else the resource); a value known only later is not checked.
         let data_disks = r
@@ -322,24 +314,14 @@ impl<'a> Builder<'a> {
             })
             .collect();
         // The group's vSwitches, every one known, at the reference to the group.
-        let group_vswitches = match &r.group_vswitches {
-            Attr::List(items) if !items.is_empty() => {
-                let known: Vec<String> = items
-                    .iter()
-                    .filter_map(|i| match i {
-                        Attr::Known { value, .. } => Some(value.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                let span = match &r.attrs.group {
-                    Attr::Known { span, .. } => Some(*span),
-                    Attr::Unknown { span, .. } => *span,
-                    _ => None,
-                };
-                (known.len() == items.len()).then(|| at(known, span.unwrap_or(r.header)))
-            }
-            _ => None,
-        };
+        let group_vswitches = all_known(&r.group_vswitches).map(|known| {
+            let span = match &r.attrs.group {
+                Attr::Known { span, .. } => Some(*span),
+                Attr::Unknown { span, .. } => *span,
+                _ => None,
+            };
+            at(known, span.unwrap_or(r.header))
+        });
         let charge_type = resources::charge_type(&r.attrs.charge, &r.attrs.spot);
         self.plan.instances.push(Instance {
             name: at(r.address.clone(), r.header),
@@ -566,6 +548,21 @@ fn unchecked(
         line: r.file.line_of(r.header.offset()),
         origins,
     }
+}
+
+/// The values of a list attribute, when there is at least one and every one is known.
+fn all_known(attr: &Attr) -> Option<Vec<String>> {
+    let Attr::List(items) = attr else {
+        return None;
+    };
+    let known: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            Attr::Known { value, .. } => Some(value.clone()),
+            _ => None,
+        })
+        .collect();
+    (!known.is_empty() && known.len() == items.len()).then_some(known)
 }
 
 #[cfg(test)]
