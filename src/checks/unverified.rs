@@ -397,4 +397,28 @@ mod tests {
             unverified[0].message
         );
     }
+
+    #[test]
+    fn zenlayer_disk_categories_that_could_not_be_fetched_leave_their_entries_unverified() {
+        let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n\
+            - {name: with-category, image: i, instance_type: t, system_disk_category: Standard NVMe SSD}\n\
+            - {name: without, image: i, instance_type: t}\n";
+        let json = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{
+            "images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},
+            "instance_types":{"complete":true,"offered":{"t":{}}},
+            "availability":{"postpaid":{"types":{"t":null}}},
+            "disk_categories":{"postpaid":{"error":"DescribeDiskCategory: HTTP 503"}}}}}}"#;
+        let plans = [plan(plan_text)];
+        let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
+        let unverified: Vec<_> = out.diagnostics.iter().filter(|d| d.unverified).collect();
+        assert_eq!(unverified.len(), 1, "{:?}", out.diagnostics);
+        assert!(
+            unverified[0].entry == "with-category"
+                && unverified[0]
+                    .message
+                    .contains("the disk categories of zone `FRA-A` could not be fetched"),
+            "{}",
+            unverified[0].message
+        );
+    }
 }

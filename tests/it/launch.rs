@@ -115,6 +115,25 @@ async fn a_vswitch_that_cannot_be_looked_up_leaves_its_pairings_unverified() {
         reason.contains("the zone of vSwitch `vsw-in-h` could not be looked up"),
         "{reason}"
     );
+    // A scaling configuration whose group's vSwitches cannot be looked up: the same.
+    let run = validate(&fake, "main.tf", SCALING_TF).await;
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(
+        run.findings().iter().all(|(_, rule)| rule == "unverified"),
+        "{}",
+        run.stdout
+    );
+    let sold_out = run
+        .findings()
+        .into_iter()
+        .find(|(e, _)| e.starts_with("alicloud_ess_scaling_configuration.sold_out"))
+        .map(|(e, _)| e)
+        .unwrap_or_default();
+    assert!(
+        run.reason(&sold_out).contains("could not be looked up"),
+        "{}",
+        run.stdout
+    );
 }
 
 const TF: &str = r#"provider "alicloud" {
