@@ -73,9 +73,17 @@ pub fn locate(
             expr.map(|e| ev.eval(e, source, &scope)),
         );
     }
+    // A category the `.tf` does not write but the plan has is the provider's default when it
+    // is the documented one: said as such, as reading the `.tf` alone says it.
+    let launches = resource.ty.launches();
+    if let Some((path, Some(default))) = launches.and_then(|l| l.disk_category)
+        && attribute(&block.body, path).is_none()
+    {
+        provider_default(&mut resource.attrs.disk_category, default);
+    }
     // The data disks, block by block; one a `dynamic` block made has no block of its own, and
     // is pointed at the resource.
-    if let Some(d) = resource.ty.launches().and_then(|l| l.data_disks) {
+    if let Some(d) = launches.and_then(|l| l.data_disks) {
         let mut blocks = block.body.get_blocks(d.block);
         for disk in &mut resource.data_disks {
             let b = blocks.next();
@@ -88,10 +96,23 @@ pub fn locate(
                     expr.map(|e| ev.eval(e, source, &scope)),
                 );
             }
+            if let (Some(b), Some(default)) = (b, d.default_category)
+                && attribute(&b.body, &[d.category]).is_none()
+            {
+                provider_default(&mut disk.category, default);
+            }
         }
     }
     resource.callers = callers(ev, &instance);
     true
+}
+
+/// A value the plan filled in for an attribute the `.tf` leaves out: absent (so the
+/// provider's documented default applies, and is said) when it is that default.
+fn provider_default(attr: &mut Attr, default: &str) {
+    if matches!(attr, Attr::Known { value, .. } if value == default) {
+        *attr = Attr::Absent;
+    }
 }
 
 /// Moves a value's span to its `.tf` attribute, with where its variables were set.

@@ -888,6 +888,43 @@ async fn data_disk_categories_and_sizes_are_checked_beside_the_system_disk() {
     let d = run.diagnostic("alicloud_instance.defaulted", "data-disk-unsupported");
     assert_eq!(d["line"], 10, "at the block's size");
 
+    // From plan JSON, which fills the omitted category in: the same finding, at the same
+    // place, said as the provider's default.
+    let tf = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
+        resource \"alicloud_instance\" \"db\" {\n  image_id      = \"m-web\"\n  instance_type = \"ecs.g7.large\"\n  vswitch_id    = \"vsw-in-h\"\n\n  data_disks {\n    category = \"cloud_essd\"\n    size     = 100\n  }\n  data_disks {\n    size = 200\n  }\n}\n";
+    let plan = r#"{"format_version":"1.2","terraform_version":"1.9.8","complete":true,
+      "configuration":{"provider_config":{"alicloud":{"name":"alicloud","full_name":"registry.terraform.io/aliyun/alicloud","expressions":{"region":{"constant_value":"cn-hangzhou"}}}},
+        "root_module":{"resources":[{"address":"alicloud_instance.db","mode":"managed","type":"alicloud_instance","name":"db","provider_config_key":"alicloud"}]}},
+      "resource_changes":[{"address":"alicloud_instance.db","mode":"managed","type":"alicloud_instance","name":"db","provider_name":"registry.terraform.io/aliyun/alicloud",
+        "change":{"actions":["create"],"before":null,
+          "after":{"image_id":"m-web","instance_type":"ecs.g7.large","vswitch_id":"vsw-in-h","system_disk_category":"cloud_efficiency","data_disks":[{"category":"cloud_essd","size":100},{"category":"cloud_efficiency","size":200}]},
+          "after_unknown":{"id":true,"data_disks":[{},{}]}}}]}"#;
+    let run = run_with(
+        &[("main.tf", tf), ("tfplan.json", plan)],
+        fake.env(),
+        &["validate", "tfplan.json", "--format", "json"],
+    )
+    .await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("alicloud_instance.db", "data-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    let d = run.diagnostic("alicloud_instance.db", "data-disk-unsupported");
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("main.tf"), Some(15)),
+        "{d}"
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`cloud_efficiency`, the provider's default,"),
+        "{d}"
+    );
+
     // An instance set names them `system_disk_category` and `disk_category` (its schema).
     let set = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n\n\
         resource \"alicloud_ecs_instance_set\" \"batch\" {\n  amount               = 2\n  image_id             = \"m-web\"\n  instance_type        = \"ecs.g7.large\"\n  vswitch_id           = \"vsw-in-h\"\n  security_group_ids   = [\"sg-1\"]\n  system_disk_category = \"cloud_essd\"\n  data_disks {\n    disk_category = \"cloud_efficiency\"\n    disk_size     = 100\n  }\n}\n";
