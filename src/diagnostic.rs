@@ -81,6 +81,9 @@ pub struct Diagnostic {
     pub needs_facts: bool,
     /// Edits that would make the finding go, for `--fix` and the editor's quick fixes.
     pub fixes: Vec<Fix>,
+    /// What the finding turns on, for what groups or folds findings by it: a pairing's
+    /// `unverified` reasons, the code of a dry run's refusal. Not in any report's own format.
+    pub cause: Option<String>,
 }
 
 /// One edit of the finding's file that would make the finding go: `replacement` instead of
@@ -129,7 +132,13 @@ impl Diagnostic {
             entry_line: 0,
             unverified: false,
             needs_facts: false,
+            cause: None,
         }
+    }
+
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     pub fn with_fixes(mut self, fixes: impl IntoIterator<Item = Fix>) -> Self {

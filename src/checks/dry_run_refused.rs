@@ -68,7 +68,8 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             format!("Alibaba's dry run refuses this launch: {code}: {message}"),
             label,
         )
-        .with_help("fix what the code names and run again; the dry run sends the launch exactly as Terraform would, without creating it"),
+        .with_help("fix what the code names and run again; the dry run sends the launch exactly as Terraform would, without creating it")
+        .with_cause(code.clone()),
     )
 }
 

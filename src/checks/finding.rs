@@ -92,6 +92,7 @@ impl Diagnostic {
         d.entry = entry.name.value.clone();
         d.entry_line = entry.line;
         d.unverified = true;
+        d.cause = Some(entry.reason.clone());
         for origin in &entry.origins {
             d.point_at(origin);
         }

@@ -152,7 +152,7 @@ fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
         .iter()
         .any(|d| d.rule == "instance-type-unknown" || d.rule == "instance-type-sold-out")
     {
-        found.retain(|d| !(d.rule == "dry-run-refused" && concerns_the_type(&d.message)));
+        found.retain(|d| !(d.rule == "dry-run-refused" && concerns_the_type(d)));
     }
     // A disk category, an image or a vSwitch the describes already found wanting: the dry
     // run's refusal of it is the same cause.
@@ -160,19 +160,17 @@ fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
         (
             &["system-disk-unsupported", "data-disk-unsupported"],
             &[
-                ": InvalidSystemDiskCategory",
-                ": InvalidDataDiskCategory",
-                ": InvalidDiskCategory",
+                "InvalidSystemDiskCategory",
+                "InvalidDataDiskCategory",
+                "InvalidDiskCategory",
             ],
         ),
-        (&["image-not-found"], &[": InvalidImageId"]),
-        (&["vswitch-not-found"], &[": InvalidVSwitchId"]),
+        (&["image-not-found"], &["InvalidImageId"]),
+        (&["vswitch-not-found"], &["InvalidVSwitchId"]),
     ];
     for (rules, codes) in SAME_CAUSE {
         if found.iter().any(|d| rules.contains(&d.rule.as_str())) {
-            found.retain(|d| {
-                !(d.rule == "dry-run-refused" && codes.iter().any(|c| d.message.contains(c)))
-            });
+            found.retain(|d| !refused_with(d, codes));
         }
     }
     // A system disk below the image's minimum is the cause; the category's range is not a
@@ -186,14 +184,24 @@ fn root_causes(found: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
 }
 
 /// Whether a dry run's refusal is about the instance type's sale or stock.
-fn concerns_the_type(message: &str) -> bool {
-    const CODES: &[&str] = &[
-        "OperationDenied.NoStock",
-        "Zone.NotOnSale",
-        "InvalidInstanceType",
-        "InstanceType.Offline",
-    ];
-    CODES.iter().any(|c| message.contains(&format!(": {c}")))
+fn concerns_the_type(d: &Diagnostic) -> bool {
+    refused_with(
+        d,
+        &[
+            "OperationDenied.NoStock",
+            "Zone.NotOnSale",
+            "InvalidInstanceType",
+            "InstanceType.Offline",
+        ],
+    )
+}
+
+/// Whether `d` is a dry run's refusal with a code starting with one of `codes`.
+fn refused_with(d: &Diagnostic, codes: &[&str]) -> bool {
+    d.rule == dry_run_refused::RULE.id
+        && d.cause
+            .as_deref()
+            .is_some_and(|code| codes.iter().any(|c| code.starts_with(c)))
 }
 
 /// Per API and region, every entry that adds instances with a known type, in plan order.

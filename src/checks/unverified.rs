@@ -190,7 +190,8 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
         span,
         format!("could not check `{}`: {reasons}", instance.name.value),
         "not verified",
-    ));
+    ))
+    .with_cause(reasons);
     d.needs_facts = !only_unknown;
     if only_unknown && let Some(u) = unknown.first() {
         d = d.with_help(u.help.clone());

@@ -80,12 +80,7 @@ pub(super) fn write(report: &Report, style: &HumanStyle, out: &mut dyn Write) ->
 
 /// The reason of an `unverified` finding about one pairing ("could not check `web`: …").
 fn unverified_reason(d: &Diagnostic) -> Option<&str> {
-    if !d.unverified {
-        return None;
-    }
-    let rest = d.message.strip_prefix("could not check `")?;
-    let (_, reason) = rest.split_once("`: ")?;
-    Some(reason)
+    d.cause.as_deref().filter(|_| d.unverified)
 }
 
 /// `a`, `b`, `c`, `d`, `e` and 579 more.
