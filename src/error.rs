@@ -241,4 +241,15 @@ impl Kind {
     pub fn unreadable_code(self) -> &'static str {
         self.codes().3
     }
+
+    /// The code for a value of the wrong type (`count: three`): not a syntax error, the YAML
+    /// reads fine.
+    pub(crate) fn wrong_type_code(self) -> &'static str {
+        match self {
+            Kind::Plan => "plan::wrong-type",
+            Kind::Rules => "rules::wrong-type",
+            Kind::Config => "config::wrong-type",
+            Kind::Baseline | Kind::Facts => self.codes().0,
+        }
+    }
 }

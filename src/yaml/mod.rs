@@ -169,7 +169,7 @@ pub fn from_error(kind: Kind, file: &SourceFile, err: &serde_saphyr::Error) -> I
                 (Some(wanted), Some((key, value))) => {
                     let written = &file.text()[value.offset()..value.offset() + value.len()];
                     let error = InputError::at(
-                        code,
+                        kind.wrong_type_code(),
                         file,
                         value,
                         format!("`{key}` must be {wanted}"),
