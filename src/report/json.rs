@@ -115,14 +115,24 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             charge_type: d.charge_type.as_deref(),
             entry: &d.entry,
             help: d.help.as_deref(),
+            // The places the finding involves: beside it in its own file (the vSwitch line
+            // that decides the zone), then in other files (a tfvars line).
             related: d
-                .elsewhere
+                .related
                 .iter()
-                .filter(|(file, _, _)| file.is_file())
-                .map(|(file, span, label)| JsonRelated {
+                .map(|(span, label)| JsonRelated {
                     message: label,
-                    at: Place::of(file, *span),
+                    at: Place::of(&d.file, *span),
                 })
+                .chain(
+                    d.elsewhere
+                        .iter()
+                        .filter(|(file, _, _)| file.is_file())
+                        .map(|(file, span, label)| JsonRelated {
+                            message: label,
+                            at: Place::of(file, *span),
+                        }),
+                )
                 .collect(),
             fixes: d
                 .fixes
