@@ -84,6 +84,9 @@ pub struct Diagnostic {
     /// What the finding turns on, for what groups or folds findings by it: a pairing's
     /// `unverified` reasons, the code of a dry run's refusal. Not in any report's own format.
     pub cause: Option<String>,
+    /// The plan (a YAML plan, a Terraform root or plan JSON) whose entry it is about, for
+    /// pairing findings: one module called from two roots gives a finding per root.
+    pub plan: Option<String>,
 }
 
 /// One edit of the finding's file that would make the finding go: `replacement` instead of
@@ -133,6 +136,7 @@ impl Diagnostic {
             unverified: false,
             needs_facts: false,
             cause: None,
+            plan: None,
         }
     }
 

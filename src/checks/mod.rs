@@ -85,14 +85,17 @@ pub fn run(
             let type_unknown = found
                 .iter()
                 .any(|d| d.rule == instance_type_unknown::RULE.id);
-            out.diagnostics.extend(root_causes(&mut found));
-            out.diagnostics
-                .extend(rule_files::check(policy, &pairing, enabled));
+            let mut found = root_causes(&mut found);
+            found.extend(rule_files::check(policy, &pairing, enabled));
             if check_unverified
                 && let Some(d) = unverified::check_pairing(&pairing, &needs, type_unknown)
             {
-                out.diagnostics.push(d);
+                found.push(d);
             }
+            for d in &mut found {
+                d.plan = Some(plan.path().to_string());
+            }
+            out.diagnostics.append(&mut found);
         }
     }
 
