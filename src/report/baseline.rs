@@ -1,6 +1,6 @@
 //! Baselines: adopting the gate on a repository that already has findings. `preflight
-//! baseline` writes the current findings by identity (rule, file, entry, image, instance type,
-//! region: not the line, so an edit above does not revive them); `validate --baseline FILE`
+//! baseline` writes the current findings by identity (rule, the plan or root, file, entry,
+//! image, instance type, region: not the line, so an edit above does not revive them); `validate --baseline FILE`
 //! reports only findings beyond it and counts the rest. Identities are counted: two equal
 //! findings need two baseline entries. `unverified` is never baselined: it is no finding.
 
@@ -13,14 +13,18 @@ use crate::diagnostic::Diagnostic;
 use crate::error::InputError;
 use crate::source::SourceFile;
 
-/// The file's format version.
-pub const VERSION: u32 = 1;
+/// The file's format version. Version 2 adds the plan (root) a finding is from.
+pub const VERSION: u32 = 2;
 
 /// What a finding is, apart from where its line happens to be.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
     pub rule: String,
+    /// The plan or Terraform root the finding is from, relative to the repository root: one
+    /// module called from two roots gives two identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     /// Relative to the repository root.
     pub file: String,
     pub entry: String,
@@ -64,6 +68,7 @@ pub struct Baseline {
 fn identity(report: &Report, d: &Diagnostic) -> Identity {
     Identity {
         rule: d.rule.clone(),
+        plan: d.plan.as_deref().map(|p| report.repo_path(p)),
         file: report.repo_path(d.file.name()),
         entry: d.entry.clone(),
         image: d.image.clone(),
@@ -139,5 +144,57 @@ impl Baseline {
             kept.push(d);
         }
         report.diagnostics = kept;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    fn finding(file: &SourceFile, plan: &str) -> Diagnostic {
+        let mut d = Diagnostic::in_entry(
+            "image-not-found",
+            Severity::Error,
+            file,
+            miette::SourceSpan::new(0.into(), 1),
+            "m".into(),
+            "l".into(),
+        );
+        d.entry = "module.app.alicloud_instance.app".into();
+        d.region = "cn-hangzhou".into();
+        d.plan = Some(plan.into());
+        d
+    }
+
+    #[test]
+    fn one_module_from_two_roots_is_two_identities() {
+        let module = SourceFile::new("modules/app/main.tf", "x");
+        let report = Report {
+            diagnostics: vec![finding(&module, "envs/prod"), finding(&module, "envs/dev")],
+            ..Report::default()
+        };
+        let (total, text) = Baseline::write(&report);
+        assert_eq!(total, 2);
+        assert!(
+            text.contains("\"plan\": \"envs/prod\"") && text.contains("\"plan\": \"envs/dev\""),
+            "{text}"
+        );
+        // A baseline of prod alone leaves dev's finding reported.
+        let only_prod = text.replace("envs/dev", "envs/elsewhere");
+        let baseline = Baseline::read(&SourceFile::new("b.json", only_prod)).unwrap();
+        let mut report = report;
+        baseline.apply(&mut report);
+        assert_eq!(report.baselined, 1);
+        assert_eq!(report.diagnostics.len(), 1);
+        assert_eq!(report.diagnostics[0].plan.as_deref(), Some("envs/dev"));
+        // A version-1 baseline is refused with the way out.
+        let old = SourceFile::new("b.json", "{\"version\": 1, \"findings\": []}");
+        let err = Baseline::read(&old).map(|_| ()).unwrap_err();
+        assert!(
+            err.help_text()
+                .unwrap_or_default()
+                .contains("preflight baseline")
+        );
     }
 }
