@@ -224,8 +224,9 @@ fn say_what_was_read(options: &ValidateOptions, report: &Report) -> io::Result<(
     };
     writeln!(
         err,
-        "preflight: {} plan(s), {} pairing(s); facts from {source}",
-        report.plans, report.pairings
+        "preflight: {}, {}; facts from {source}",
+        preflight::report::plural(report.plans, "plan", "plans"),
+        preflight::report::plural(report.pairings, "pairing", "pairings")
     )?;
     Ok(())
 }

@@ -271,7 +271,7 @@ impl Report {
 }
 
 /// `1 error`, `2 errors`.
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!(
         "{} {}",
         crate::text::thousands(n),
