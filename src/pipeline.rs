@@ -414,8 +414,8 @@ fn cases(plans: &[Plan]) -> Vec<report::Case> {
                 entry: image.name.value.clone(),
                 line: image.line,
                 title: format!(
-                    "{} custom image(s) in {} {}",
-                    image.count,
+                    "{} in {} {}",
+                    report::plural(image.count as usize, "custom image", "custom images"),
                     image.api(),
                     image.region.value
                 )

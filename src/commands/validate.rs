@@ -121,7 +121,8 @@ fn run_as(
                 Ok(()) => {
                     let _ = writeln!(
                         io::stderr(),
-                        "preflight: wrote {n} finding(s) to {}; `preflight validate --baseline {}` reports only new ones",
+                        "preflight: wrote {} to {}; `preflight validate --baseline {}` reports only new ones",
+                        preflight::report::plural(n, "finding", "findings"),
                         out.display(),
                         out.display()
                     );
@@ -273,8 +274,9 @@ fn fix(how: Fixing, options: &ValidateOptions, report: Report) -> io::Result<Res
         };
         let _ = writeln!(
             io::stderr(),
-            "preflight: {flags} would apply {count} fix(es) in {} file(s){more}",
-            fixes.len()
+            "preflight: {flags} would apply {} in {}{more}",
+            preflight::report::plural(count, "fix", "fixes"),
+            preflight::report::plural(fixes.len(), "file", "files")
         );
         // A diff to apply fails the run; with none, the findings decide, as without --diff.
         let mut left = report;
@@ -306,8 +308,9 @@ fn fix(how: Fixing, options: &ValidateOptions, report: Report) -> io::Result<Res
     if count > 0 {
         let _ = writeln!(
             io::stderr(),
-            "preflight: fixed {count} finding(s) in {} file(s)",
-            fixes.len()
+            "preflight: fixed {} in {}",
+            preflight::report::plural(count, "finding", "findings"),
+            preflight::report::plural(fixes.len(), "file", "files")
         );
         // What is left, read from the fixed files.
         return Ok(Ok(preflight::validate(options)));

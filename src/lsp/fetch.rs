@@ -169,8 +169,9 @@ impl Server {
                     format!("{} requests", fetched.requests)
                 } else {
                     format!(
-                        "{} requests; {failed} fact(s) could not be fetched, so what needs them stays unverified",
-                        fetched.requests
+                        "{} requests; {} could not be fetched, so what needs them stays unverified",
+                        fetched.requests,
+                        crate::report::plural(failed, "fact", "facts")
                     )
                 }
             }
