@@ -14,33 +14,22 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(out, "{place}error [{}] {}", e.code(), one_line(e.message()))?;
     }
-    let lines: Vec<String> = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let p = d.file.position(d.span.offset());
-            format!(
-                "{}:{}:{}: {} [{}] {}",
-                d.file.name(),
-                p.line,
-                p.column,
-                d.severity,
-                d.rule,
-                one_line(&d.message)
-            )
-        })
-        .collect();
     // One module called from two roots (or two Terragrunt units) gives the same line twice:
     // such lines say which plan each is from.
-    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for line in &lines {
-        *seen.entry(line.as_str()).or_default() += 1;
-    }
-    for (line, d) in lines.iter().zip(&report.diagnostics) {
-        match &d.plan {
-            Some(plan) if seen[line.as_str()] > 1 => writeln!(out, "{line} (plan {plan})")?,
-            _ => writeln!(out, "{line}")?,
-        }
+    let plans = super::plans_to_name(report);
+    for (d, plan) in report.diagnostics.iter().zip(plans) {
+        let p = d.file.position(d.span.offset());
+        let from = plan.map(|p| format!(" (plan {p})")).unwrap_or_default();
+        writeln!(
+            out,
+            "{}:{}:{}: {} [{}] {}{from}",
+            d.file.name(),
+            p.line,
+            p.column,
+            d.severity,
+            d.rule,
+            one_line(&d.message)
+        )?;
     }
     if report.errors.is_empty() {
         let s = report.summary();

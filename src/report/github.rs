@@ -42,14 +42,18 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "preflight: error: {}", e.message().replace('\n', " "))?;
         }
     }
-    // The most severe first, so the annotations GitHub keeps are the errors.
-    let mut ordered: Vec<&crate::diagnostic::Diagnostic> = report.diagnostics.iter().collect();
-    ordered.sort_by_key(|d| match (d.unverified, d.severity) {
+    // The most severe first, so the annotations GitHub keeps are the errors. A finding that
+    // reads the same as another (one module from two roots) names its plan.
+    let plans = super::plans_to_name(report);
+    let mut ordered: Vec<(&crate::diagnostic::Diagnostic, Option<&str>)> =
+        report.diagnostics.iter().zip(plans).collect();
+    ordered.sort_by_key(|(d, _)| match (d.unverified, d.severity) {
         (false, Severity::Error) => 0,
         (false, Severity::Note) => 2,
         _ => 1,
     });
-    for d in ordered {
+    for (d, plan) in ordered {
+        let from = plan.map(|p| format!(" (plan {p})")).unwrap_or_default();
         let (start, end) = d.file.range(d.span);
         let command = match (d.unverified, d.severity) {
             (false, Severity::Error) => "error",
@@ -57,14 +61,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             _ => "warning",
         };
         let message = match &d.help {
-            Some(h) => format!("{}\n{h}", d.message),
-            None => d.message.clone(),
+            Some(h) => format!("{}{from}\n{h}", d.message),
+            None => format!("{}{from}", d.message),
         };
         if !annotate(command) {
             // Past GitHub's limit: still in the log, one line, and in the job summary.
             writeln!(
                 out,
-                "{}:{}:{}: {command} [{}] {}",
+                "{}:{}:{}: {command} [{}] {}{from}",
                 report.repo_path(d.file.name()),
                 start.line,
                 start.column,

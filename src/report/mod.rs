@@ -270,6 +270,29 @@ impl Report {
     }
 }
 
+/// For each finding, the plan to name beside it: only where another finding reads the same
+/// (file, place, rule, message), as one module called from two roots or two Terragrunt units
+/// gives it.
+fn plans_to_name(report: &Report) -> Vec<Option<&str>> {
+    let key = |d: &'_ crate::diagnostic::Diagnostic| {
+        (
+            d.file.name().to_string(),
+            d.span.offset(),
+            d.rule.clone(),
+            d.message.clone(),
+        )
+    };
+    let mut seen: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    for d in &report.diagnostics {
+        *seen.entry(key(d)).or_default() += 1;
+    }
+    report
+        .diagnostics
+        .iter()
+        .map(|d| d.plan.as_deref().filter(|_| seen[&key(d)] > 1))
+        .collect()
+}
+
 /// `1 error`, `2 errors`.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!(
