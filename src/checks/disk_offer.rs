@@ -1,7 +1,7 @@
-//! One disk against what the cloud says a type is sold with: Alibaba's
-//! `DescribeAvailableResource` in the zones the instances may land in, JD's `cloudDiskTypes`.
-//! The judgement `system-disk-unsupported` and `data-disk-unsupported` share, with the words
-//! of the disk it is about.
+//! One disk against what the cloud says is sold: Alibaba's `DescribeAvailableResource` in the
+//! zones the instances may land in, JD's `cloudDiskTypes` of the instance type, Zenlayer's
+//! `DescribeDiskCategory` of the zone. The judgement `system-disk-unsupported` and
+//! `data-disk-unsupported` share, with the words of the disk it is about.
 
 use std::collections::BTreeMap;
 
@@ -97,13 +97,7 @@ pub fn judge(
             .iter()
             .find(|c| **c == "cloud_essd")
             .or(offered.first());
-        if !category.default
-            && let Some(best) = best
-            && let Some(fix) = p.fix(category.value.span, best, format!("use `{best}`"), false)
-        {
-            d = d.with_fixes(Some(fix));
-        }
-        return Some(d);
+        return Some(offer_instead(p, d, category, best.copied()));
     }
     // The size, where the entry says one: within the range of some zone it may land in.
     let size = disk.size?;
@@ -140,9 +134,7 @@ pub fn judge(
 /// type is judged; a type not in the catalogue is `instance-type-unknown`'s, one whose answer
 /// lists no disk types `unverified`'s.
 pub fn judge_jd(p: &Pairing, rule: &'static Rule, disk: &Disk) -> Option<Diagnostic> {
-    let (what, category) = (disk.what, disk.category);
-    let name = &category.value.value;
-    if category.default {
+    if disk.category.default {
         return None;
     }
     let wanted = &p.instance.instance_type.value;
@@ -150,27 +142,95 @@ pub fn judge_jd(p: &Pairing, rule: &'static Rule, disk: &Disk) -> Option<Diagnos
         .facts
         .cloud_disk_types(p.api(), p.region(), wanted)
         .ok()??;
-    if takes.iter().any(|t| t == name) {
+    let words = Words {
+        claim: format!(
+            "type `{}` is not one `{wanted}` takes",
+            disk.category.value.value
+        ),
+        by_charge: false,
+        listing: "it takes",
+        label: "not taken by this type",
+    };
+    let d = not_listed(p, rule, disk, takes, words)?;
+    Some(d.with_help("use a cloud disk type the instance type takes"))
+}
+
+/// A Zenlayer disk's category against what the zone sells (`DescribeDiskCategory`; VM: for
+/// the charge type).
+pub fn judge_zenlayer(p: &Pairing, rule: &'static Rule, disk: &Disk) -> Option<Diagnostic> {
+    let sold = p
+        .facts
+        .disk_categories(p.api(), p.region(), p.charge())
+        .ok()?;
+    let words = Words {
+        claim: format!("category `{}` is not sold", disk.category.value.value),
+        by_charge: true,
+        listing: "it sells",
+        label: "not sold in this zone",
+    };
+    let d = not_listed(p, rule, disk, sold, words)?;
+    Some(d.with_help("use a category the zone sells"))
+}
+
+/// How a finding of `not_listed` reads: "<what> <claim> in <region>[ (<charge>)]: <listing>
+/// …", labelled `label`.
+struct Words {
+    claim: String,
+    by_charge: bool,
+    listing: &'static str,
+    label: &'static str,
+}
+
+/// The disk's category (or type) not among `listed`, with an unsafe fix to the first listed;
+/// `None` when it is listed.
+fn not_listed(
+    p: &Pairing,
+    rule: &'static Rule,
+    disk: &Disk,
+    listed: &[String],
+    words: Words,
+) -> Option<Diagnostic> {
+    let category = disk.category;
+    if listed.contains(&category.value.value) {
         return None;
     }
-    let mut d = p
-        .diagnostic(
-            rule,
-            category.value.span,
-            format!(
-                "{what} type `{name}` is not one `{wanted}` takes in {} {} `{}`: it takes {}",
-                p.api(),
-                p.api().region_word(),
-                p.region(),
-                quoted_list(&takes.iter().map(String::as_str).collect::<Vec<_>>())
-            ),
-            "not taken by this type",
-        )
-        .with_help("use a cloud disk type the instance type takes");
-    if let Some(first) = takes.first()
-        && let Some(fix) = p.fix(category.value.span, first, format!("use `{first}`"), false)
-    {
-        d = d.with_fixes(Some(fix));
-    }
-    Some(d)
+    let names: Vec<&str> = listed.iter().map(String::as_str).collect();
+    let what_is = if names.is_empty() {
+        "it lists none".to_string()
+    } else {
+        format!("{} {}", words.listing, quoted_list(&names))
+    };
+    let charge = if words.by_charge {
+        format!(" ({})", p.charge())
+    } else {
+        String::new()
+    };
+    let d = p.diagnostic(
+        rule,
+        category.value.span,
+        format!(
+            "{} {} in {} {} `{}`{charge}: {what_is}",
+            disk.what,
+            words.claim,
+            p.api(),
+            p.api().region_word(),
+            p.region()
+        ),
+        words.label,
+    );
+    Some(offer_instead(p, d, category, names.first().copied()))
+}
+
+/// `d` with an unsafe fix to `best`, where the category was written (a default has no text to
+/// replace) and the fix can be written.
+fn offer_instead(
+    p: &Pairing,
+    d: Diagnostic,
+    category: &DiskCategory,
+    best: Option<&str>,
+) -> Diagnostic {
+    let fix = best
+        .filter(|_| !category.default)
+        .and_then(|best| p.fix(category.value.span, best, format!("use `{best}`"), false));
+    d.with_fixes(fix)
 }

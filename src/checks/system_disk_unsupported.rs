@@ -47,7 +47,6 @@ use super::disk_offer::{self, Disk};
 use super::{Check, Need, Pairing, Rule};
 use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::suggest::quoted_list;
 
 pub const RULE: Rule = Rule {
     id: "system-disk-unsupported",
@@ -62,88 +61,35 @@ pub const RULE: Rule = Rule {
 pub const JD_LOCAL: &str = "local";
 
 fn check(p: &Pairing) -> Option<Diagnostic> {
+    let disk = system_disk(p)?;
     match p.api() {
-        Api::Jdcloud => jdcloud(p),
-        Api::ZenlayerVm | Api::ZenlayerZec => zenlayer(p),
-        Api::Aliyun => alibaba(p),
+        // A local system disk takes no cloud disk type.
+        Api::Jdcloud if disk.category.value.value == JD_LOCAL => None,
+        Api::Jdcloud => disk_offer::judge_jd(p, &RULE, &disk),
+        Api::ZenlayerVm | Api::ZenlayerZec => disk_offer::judge_zenlayer(p, &RULE, &disk),
+        Api::Aliyun => {
+            let offer = p
+                .facts
+                .system_disks(
+                    p.api(),
+                    p.region(),
+                    p.charge(),
+                    &p.instance.instance_type.value,
+                )
+                .ok()?;
+            disk_offer::judge(p, &RULE, offer, &disk)
+        }
     }
 }
 
-/// A Zenlayer system disk's category against what the zone sells (`DescribeDiskCategory`).
-fn zenlayer(p: &Pairing) -> Option<Diagnostic> {
-    let category = p.instance.system_disk_category.as_ref()?;
-    let name = &category.value.value;
-    let sold = p
-        .facts
-        .disk_categories(p.api(), p.region(), p.charge())
-        .ok()?;
-    if sold.iter().any(|c| c == name) {
-        return None;
-    }
-    let listed = if sold.is_empty() {
-        "it lists none".to_string()
-    } else {
-        format!(
-            "it sells {}",
-            quoted_list(&sold.iter().map(String::as_str).collect::<Vec<_>>())
-        )
-    };
-    let mut d = p
-        .diagnostic(
-            &RULE,
-            category.value.span,
-            format!(
-                "system disk category `{name}` is not sold in {} {} `{}` ({}): {listed}",
-                p.api(),
-                p.api().region_word(),
-                p.region(),
-                p.charge()
-            ),
-            "not sold in this zone",
-        )
-        .with_help("use a category the zone sells");
-    if let Some(first) = sold.first()
-        && let Some(fix) = p.fix(category.value.span, first, format!("use `{first}`"), false)
-    {
-        d = d.with_fixes(Some(fix));
-    }
-    Some(d)
-}
-
-/// A JD system disk's cloud disk type against the instance type's `cloudDiskTypes`.
-fn jdcloud(p: &Pairing) -> Option<Diagnostic> {
-    let category = p.instance.system_disk_category.as_ref()?;
-    if category.value.value == JD_LOCAL {
-        return None;
-    }
-    let disk = Disk {
+/// The entry's system disk, where it names (or takes a default) category.
+fn system_disk<'p>(p: &Pairing<'p>) -> Option<Disk<'p>> {
+    Some(Disk {
         what: "system disk",
         key: "`system_disk_category`",
-        category,
-        size: None,
-    };
-    disk_offer::judge_jd(p, &RULE, &disk)
-}
-
-fn alibaba(p: &Pairing) -> Option<Diagnostic> {
-    let instance = p.instance;
-    let category = instance.system_disk_category.as_ref()?;
-    let offer = p
-        .facts
-        .system_disks(
-            p.api(),
-            p.region(),
-            p.charge(),
-            &instance.instance_type.value,
-        )
-        .ok()?;
-    let disk = Disk {
-        what: "system disk",
-        key: "`system_disk_category`",
-        category,
-        size: instance.system_disk_gb.as_ref(),
-    };
-    disk_offer::judge(p, &RULE, offer, &disk)
+        category: p.instance.system_disk_category.as_ref()?,
+        size: p.instance.system_disk_gb.as_ref(),
+    })
 }
 
 #[cfg(test)]

@@ -105,51 +105,34 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
             .availability(api, region, p.charge())
             .is_ok_and(|a| a.types.contains_key(name))
     };
-    if needs.contains(&Need::SystemDisks)
-        && knows_type
-        && let Some(category) = &instance.system_disk_category
-        && sold(&instance.instance_type.value)
-    {
-        let name = &instance.instance_type.value;
-        let missing = match api {
-            // JD's come with the catalogue (whose own gaps are said above); a local system
-            // disk takes no cloud disk type.
-            Api::Jdcloud if category.value.value == super::system_disk_unsupported::JD_LOCAL => {
-                None
-            }
-            Api::Jdcloud => p
-                .facts
-                .instance_type(api, region, name)
-                .is_ok()
-                .then(|| p.facts.cloud_disk_types(api, region, name).err())
-                .flatten(),
-            Api::ZenlayerVm | Api::ZenlayerZec => {
-                p.facts.disk_categories(api, region, p.charge()).err()
-            }
-            Api::Aliyun => p.facts.system_disks(api, region, p.charge(), name).err(),
-        };
-        type_reasons.extend(missing);
+    // The disk facts an entry's categories are judged against: JD's come with the catalogue
+    // (a gap in it is said once, deduplicated with the catalogue's own), Zenlayer's per zone,
+    // Alibaba's per type, charge type (and for data disks the system disk beside them).
+    let name = &instance.instance_type.value;
+    let disk_facts = |system: bool| match api {
+        Api::Jdcloud => p.facts.cloud_disk_types(api, region, name).err(),
+        Api::ZenlayerVm | Api::ZenlayerZec => {
+            p.facts.disk_categories(api, region, p.charge()).err()
+        }
+        Api::Aliyun if system => p.facts.system_disks(api, region, p.charge(), name).err(),
+        Api::Aliyun => p
+            .facts
+            .data_disks(api, region, p.charge(), name, instance.system_disk_key())
+            .err(),
+    };
+    let judged = knows_type && sold(name);
+    // A local JD system disk takes no cloud disk type.
+    let system_disk = instance.system_disk_category.as_ref().filter(|c| {
+        !(api == Api::Jdcloud && c.value.value == super::system_disk_unsupported::JD_LOCAL)
+    });
+    if needs.contains(&Need::SystemDisks) && judged && system_disk.is_some() {
+        type_reasons.extend(disk_facts(true));
     }
     if needs.contains(&Need::DataDisks)
-        && knows_type
+        && judged
         && instance.data_disks.iter().any(|d| d.category.is_some())
-        && sold(&instance.instance_type.value)
     {
-        let name = &instance.instance_type.value;
-        let missing = match api {
-            // JD's come with the catalogue, whose own gaps are said above.
-            Api::Jdcloud => p
-                .facts
-                .instance_type(api, region, name)
-                .is_ok()
-                .then(|| p.facts.cloud_disk_types(api, region, name).err())
-                .flatten(),
-            _ => p
-                .facts
-                .data_disks(api, region, p.charge(), name, instance.system_disk_key())
-                .err(),
-        };
-        type_reasons.extend(missing);
+        type_reasons.extend(disk_facts(false));
     }
     if needs.contains(&Need::VSwitch)
         && let Some(vswitch) = &instance.vswitch
