@@ -1,9 +1,9 @@
 //! Reading a file past its first error. serde stops at the first key or value it cannot take,
 //! so a plan with three typos would be fixed one run at a time. Here, after each error, the
 //! smallest part of the YAML that holds it (the key and its value for an unknown or repeated
-//! key, else the whole entry of a top-level list, else the whole top-level key) is blanked out
-//! with spaces, so that every offset stays where it was, and the file is read again, until it
-//! reads or nothing more can be cut (a syntax error, anchors, a cap). What the last reading
+//! key or a wrong value, else the whole entry of a top-level list, else the whole top-level
+//! key) is blanked out with spaces, so that every offset stays where it was, and the file is
+//! read again, until it reads or nothing more can be cut (a syntax error, anchors, a cap). What the last reading
 //! gives goes on to the file's own checks, so they speak too; what was cut tells them what not
 //! to repeat (a plan entry whose `clod:` was cut does not also "have no cloud").
 
@@ -133,8 +133,12 @@ struct Step {
 
 enum What {
     /// One key of an entry of a top-level list (identified by where the entry's mapping
-    /// starts), or of the top-level mapping `top`.
-    Key { entry: Option<usize>, top: String },
+    /// starts), or of the top-level mapping `top`; `key` is the key cut.
+    Key {
+        entry: Option<usize>,
+        top: String,
+        key: Option<String>,
+    },
     /// A whole entry of the top-level list `list`, and its name where it has one.
     Entry {
         entry: usize,
@@ -160,17 +164,26 @@ impl Step {
     fn note(self, cut: &mut Cut, err: &serde_saphyr::Error) {
         match self.what {
             What::Key {
-                entry: Some(entry), ..
+                entry: Some(entry),
+                key,
+                ..
             } => {
-                if let serde_saphyr::Error::SerdeUnknownField {
-                    field, expected, ..
-                } = err.without_snippet()
-                    && let Some(meant) = crate::suggest::best(field, expected.iter().copied())
-                {
-                    cut.meant.entry(entry).or_default().push(meant.to_string());
-                }
+                use serde_saphyr::Error as E;
+                // What the cut key's absence will look like: for an unknown key, the key it
+                // was likely meant to be; for a wrong value, the key itself.
+                let meant = match err.without_snippet() {
+                    E::SerdeUnknownField {
+                        field, expected, ..
+                    } => crate::suggest::best(field, expected.iter().copied()).map(str::to_string),
+                    E::DuplicateMappingKey { .. } => None,
+                    _ => key,
+                };
+                cut.meant.entry(entry).or_default().extend(meant);
             }
-            What::Key { entry: None, top } | What::Whole { top } => {
+            What::Key {
+                entry: None, top, ..
+            }
+            | What::Whole { top } => {
                 cut.defaults |= top == "defaults";
             }
             What::Entry { list, name, .. } => {
@@ -197,7 +210,16 @@ fn where_to_cut(file: &Node, text: &str, at: usize, err: &serde_saphyr::Error) -
     let top = key.scalar.clone().unwrap_or_default();
     match &value.body {
         Body::Map(pairs) if one_key && pairs.len() > 1 => match holding(pairs, at) {
-            Some((k, v)) => pair_step(text, k, v, What::Key { entry: None, top }),
+            Some((k, v)) => pair_step(
+                text,
+                k,
+                v,
+                What::Key {
+                    entry: None,
+                    top,
+                    key: k.scalar.clone(),
+                },
+            ),
             None => pair_step(text, key, value, What::Whole { top }),
         },
         Body::Seq(items) => {
@@ -219,9 +241,13 @@ fn where_to_cut(file: &Node, text: &str, at: usize, err: &serde_saphyr::Error) -
                     },
                 );
             };
-            if one_key
+            // An unknown or repeated key, or a wrong value: that key alone. A missing key is
+            // the entry's as a whole.
+            let missing = matches!(err.without_snippet(), E::SerdeMissingField { .. });
+            if !missing
                 && pairs.len() > 1
                 && let Some((k, v)) = holding(pairs, at)
+                && (one_key || at >= v.start)
             {
                 return pair_step(
                     text,
@@ -230,6 +256,7 @@ fn where_to_cut(file: &Node, text: &str, at: usize, err: &serde_saphyr::Error) -
                     What::Key {
                         entry: Some(entry),
                         top,
+                        key: k.scalar.clone(),
                     },
                 );
             }
@@ -503,12 +530,23 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_value_drops_its_entry_and_the_next_entry_is_still_read() {
+    fn a_wrong_value_is_cut_alone_and_the_rest_is_still_read() {
         let text = "instances:\n  - name: a\n    image: i\n    instance_type: t\n    count: three\n  - {name: b, image: i, instance_type: t, cont: 2}\n";
         let e = errors(text);
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].starts_with("5: "), "{e:?}");
         assert_eq!(e[1], "6: unknown key `cont`");
+    }
+
+    #[test]
+    fn a_wrong_value_and_a_typo_in_one_entry_are_both_said_and_a_required_one_not_also_missing() {
+        let text = "instances:\n  - name: a\n    image: [1]\n    instance_type: t\n    system_disk_gb: big\n    data_disks: [{category: c, size: 1}]\n";
+        let e = errors(text);
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e[0].starts_with("3: "), "{e:?}");
+        assert!(e[1].starts_with("5: "), "{e:?}");
+        assert_eq!(e[2], "6: unknown key `size`");
+        assert!(!e.iter().any(|m| m.contains("missing")), "{e:?}");
     }
 
     #[test]
