@@ -63,6 +63,14 @@ fn plan() -> String {
     text
 }
 
+/// Every rule over the plans, on a fixed day (no suppression expires mid-benchmark).
+fn check_all(
+    plans: &[preflight::plan::Plan],
+    facts: &preflight::facts::Facts,
+) -> preflight::report::Report {
+    preflight::check(plans, facts, &Default::default(), &|_| true, "2026-01-01")
+}
+
 /// The fewest requests the needs allow, by the batching each cloud's API permits.
 fn minimum(needs: &Needs) -> usize {
     let per = |n: usize, chunk: usize| n.div_ceil(chunk);
@@ -176,13 +184,7 @@ fn main() {
                 .expect("fetch")
         });
         let wall = started.elapsed();
-        let report = preflight::check(
-            &plans,
-            &fetched.facts,
-            &Default::default(),
-            &|_| true,
-            "2026-01-01",
-        );
+        let report = check_all(&plans, &fetched.facts);
         let sent = fake.requests().len() - before;
         // The floor: waves of `concurrency` requests, each one latency long.
         let floor = min.div_ceil(concurrency) as f64 * LATENCY.as_secs_f64();
@@ -250,13 +252,7 @@ async fn throttled(images: usize, timeout: u64) {
         .await
         .expect("fetch");
     let wall = started.elapsed();
-    let report = preflight::check(
-        &plans,
-        &fetched.facts,
-        &Default::default(),
-        &|_| true,
-        "2026-01-01",
-    );
+    let report = check_all(&plans, &fetched.facts);
     let sent = fake.requests().len();
     let throttled = fake.throttled();
     // The busiest operation bounds the run: one support-list call per image.
