@@ -550,6 +550,26 @@ mod tests {
     }
 
     #[test]
+    fn a_file_past_the_cap_says_where_reading_stopped() {
+        let mut text = "instances:\n".to_string();
+        for i in 0..150 {
+            text.push_str(&format!(
+                "  - {{name: n{i}, image: i, instance_type: t, typo: 1}}\n"
+            ));
+        }
+        let r = read::<crate::plan::RawPlan>(&SourceFile::new("p.yaml", text), Kind::Plan);
+        assert!(r.value.is_none());
+        assert_eq!(r.errors.len(), MAX_ERRORS + 1);
+        let last = r.errors.last().expect("the note");
+        assert_eq!(last.code(), "input::too-many-errors");
+        assert!(
+            last.message().contains("after 100 errors"),
+            "{}",
+            last.message()
+        );
+    }
+
+    #[test]
     fn flow_entries_are_cut_with_their_commas() {
         let text = "instances: [{name: a, imagee: i, instance_type: t}, {name: b, image: i, instance_type: t, typo: 1}]\n";
         assert_eq!(

@@ -188,4 +188,18 @@ mod tests {
         );
         assert_eq!(types[1].1, None);
     }
+
+    #[test]
+    fn disk_categories_are_the_zones_own_and_a_zone_left_out_is_no_answer() {
+        let r = serde_json::json!({"categoryZoneSet": [
+            {"zoneId": "FRA-A", "categorySet": ["Standard NVMe SSD", "Basic NVMe SSD"]},
+            {"zoneId": "SEL-A", "categorySet": ["Standard NVMe SSD"]}]});
+        assert_eq!(
+            disk_categories(&r, "SEL-A").unwrap(),
+            ["Standard NVMe SSD".to_string()]
+        );
+        let err = disk_categories(&r, "HKG-A").unwrap_err();
+        assert!(err.contains("said nothing about zone `HKG-A`"), "{err}");
+        assert!(disk_categories(&serde_json::json!({}), "FRA-A").is_err());
+    }
 }
