@@ -86,7 +86,6 @@ async fn disk_categories(
     zone: &str,
     charges: &BTreeSet<crate::cloud::ChargeType>,
 ) -> BTreeMap<crate::cloud::ChargeType, crate::facts::Fetched<Vec<String>>> {
-    use crate::cloud::ChargeType;
     use crate::facts::Fetched;
     let ask = |body: Value| async move {
         let op = request::DESCRIBE_DISK_CATEGORY;
@@ -109,10 +108,7 @@ async fn disk_categories(
         }
         Service::Vm => {
             for charge in charges {
-                let name = match charge {
-                    ChargeType::Prepaid => "PREPAID",
-                    ChargeType::Postpaid | ChargeType::Spot => "POSTPAID",
-                };
+                let name = request::vm_charge(*charge);
                 let answer = ask(json!({"zoneId": zone, "instanceChargeType": name})).await;
                 out.insert(*charge, answer);
             }

@@ -40,6 +40,16 @@ pub const ZEC_OPERATIONS: &[&str] = &[
     DESCRIBE_DISK_CATEGORY,
 ];
 
+/// The VM service's `instanceChargeType` for a plan's charge type (it sells no spot
+/// instances; plans cannot ask for them).
+pub(super) fn vm_charge(charge: crate::cloud::ChargeType) -> &'static str {
+    use crate::cloud::ChargeType;
+    match charge {
+        ChargeType::Prepaid => "PREPAID",
+        ChargeType::Postpaid | ChargeType::Spot => "POSTPAID",
+    }
+}
+
 /// A signed call: POST `/api/v2/<service>`, the action in a header, the parameters as JSON.
 pub(super) async fn post(
     client: &Client,

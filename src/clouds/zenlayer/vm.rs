@@ -130,11 +130,7 @@ async fn fetch_zone(client: &Arc<Client>, zone: &str, needs: &RegionNeeds) -> Re
 /// The zone's types for one charge type (Zenlayer VM sells no spot instances; plans cannot
 /// ask for them).
 async fn types_for(client: &Client, zone: &str, charge: ChargeType) -> Result<Vec<String>, String> {
-    let charge = match charge {
-        ChargeType::Prepaid => "PREPAID",
-        ChargeType::Postpaid | ChargeType::Spot => "POSTPAID",
-    };
-    let body = json!({"instanceChargeType": charge, "zoneId": zone});
+    let body = json!({"instanceChargeType": request::vm_charge(charge), "zoneId": zone});
     let op = DESCRIBE_ZONE_INSTANCE_CONFIG_INFOS;
     match request::post(client, Service::Vm, op, &body).await {
         Ok(Answer::Json(r)) => Ok(answers::instance_types(&r, zone)
