@@ -19,8 +19,8 @@ use crate::source::SourceFile;
 /// (`zenlayer-zec` beside the three clouds) and adds `availability`; version 3 adds
 /// `vswitches` (the zone of each Alibaba vSwitch the plans launch in); version 4 adds the cloud
 /// disk types of JD instance types and the data disks of Alibaba types, which version 3 files
-/// lack.
-pub const FACTS_VERSION: u32 = 4;
+/// lack; version 5 adds JD's memory quota and the memory of JD instance types.
+pub const FACTS_VERSION: u32 = 5;
 
 /// Everything known about the clouds, per API and region (zone, for Zenlayer).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -147,8 +147,8 @@ pub struct Account {
     /// `classic`); absent when the answer has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_types: Option<BTreeSet<String>>,
-    /// Launch quotas by name: Alibaba `postpaid-vcpu` and `spot-vcpu`, JD `instance` and
-    /// `instance_cpu`.
+    /// Launch quotas by name: Alibaba `postpaid-vcpu` and `spot-vcpu`, JD `instance`,
+    /// `instance_cpu` and `instance_memory` (as the answer states them: its unit unsaid).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quotas: BTreeMap<String, Quota>,
 }
@@ -336,6 +336,9 @@ pub struct InstanceTypeInfo {
     /// vCPUs of one instance (Alibaba `CpuCoreCount`, JD `cpu`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcpus: Option<u32>,
+    /// Memory of one instance in MB (JD `memoryMB`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u32>,
     /// JD `cloudDiskTypes`: the cloud disk types the type takes (`ssd.gp1`, …); absent when
     /// the answer does not list them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -873,7 +876,7 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = r#"{
-      "version": 4,
+      "version": 5,
       "clouds": {
         "jdcloud": {
           "cn-north-1": {
@@ -959,7 +962,7 @@ mod tests {
 
     #[test]
     fn the_disk_facts_of_version_4_round_trip_and_read() {
-        let text = r#"{"version":4,"clouds":{
+        let text = r#"{"version":5,"clouds":{
             "jdcloud":{"r":{"instance_types":{"complete":true,"offered":{"t":{"cloud_disk_types":["ssd.gp1"]}}}}},
             "aliyun":{"r":{"data_disks":{"postpaid":{"t":{
                 "default":{"zones":{"r-a":{"cloud_essd":{"min":20,"max":32768}}}},
@@ -988,13 +991,13 @@ mod tests {
         assert!(err.0.contains("down"), "{}", err.0);
         // A list of something else is no list of categories.
         let bad =
-            r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"disk_categories":{"postpaid":[1]}}}}}"#;
+            r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{"disk_categories":{"postpaid":[1]}}}}}"#;
         assert!(Facts::from_json(&SourceFile::new("f", bad)).is_err());
     }
 
     #[test]
     fn region_error_explains_every_missing_fact() {
-        let text = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
+        let text = r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{"error":"no credentials"}}}}"#;
         let f = Facts::from_json(&SourceFile::new("f", text)).unwrap();
         let why = f.image(Api::ZenlayerVm, "FRA-A", "img-1").unwrap_err();
         assert_eq!(why.0, "no credentials");
@@ -1002,7 +1005,7 @@ mod tests {
 
     #[test]
     fn bad_files_point_at_the_spot() {
-        let text = "{\"version\": 4,\n \"clouds\": {\"gcp\": {}}}";
+        let text = "{\"version\": 5,\n \"clouds\": {\"gcp\": {}}}";
         let err = Facts::from_json(&SourceFile::new("f", text)).unwrap_err();
         assert_eq!(err.position().map(|p| p.line), Some(2));
         // Version 2 has no vSwitches: a plan with one would read as "nothing about it".

@@ -471,7 +471,7 @@ mod tests {
         .expect("parses");
         let facts = Facts::from_json(&SourceFile::new(
             "f.json",
-            r#"{"version":4,"clouds":{"jdcloud":{"r":{"images":{"gone":{"state":"not_found"}}}}}}"#,
+            r#"{"version":5,"clouds":{"jdcloud":{"r":{"images":{"gone":{"state":"not_found"}}}}}}"#,
         ))
         .expect("facts");
         let run = |today: &str| {

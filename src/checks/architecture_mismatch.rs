@@ -71,7 +71,7 @@ mod tests {
     #[test]
     fn flags_mismatched_architectures_only() {
         let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: arm, instance_type: x86}\n  - {name: b, image: arm, instance_type: arm}\n  - {name: c, image: old, instance_type: x86}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "images":{"arm":{"state":"found","status":"Available","usable":true,"architecture":"arm64"},
                       "old":{"state":"found","status":"Available","usable":true,"architecture":"i386"}},
             "instance_types":{"offered":{"x86":{"architecture":"X86"},"arm":{"architecture":"ARM"}}}}}}}"#;

@@ -90,7 +90,7 @@ mod tests {
             - {name: c, image: uefi, instance_type: both}\n\
             - {name: d, image: bios, instance_type: uefi-only}\n\
             - {name: e, image: uefi, instance_type: silent}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "images":{"uefi":{"state":"found","status":"Available","usable":true,"boot_mode":"UEFI"},
                       "dual":{"state":"found","status":"Available","usable":true,"boot_mode":"UEFI-Preferred"},
                       "bios":{"state":"found","status":"Available","usable":true,"boot_mode":"BIOS"}},

@@ -98,7 +98,7 @@ mod tests {
             - {name: b, image: i, instance_type: t, system_disk_category: cloud_essd, data_disks: [{category: cloud_essd, size_gb: 100}, {category: cloud_essd, size_gb: 40000}]}\n\
             - {name: c, image: i, instance_type: t, data_disks: [{category: cloud_efficiency}]}\n\
             - {name: d, image: i, instance_type: t, system_disk_category: cloud_essd, data_disks: [{category: cloud_essd, size_gb: 100}]}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "data_disks":{"postpaid":{"t":{
                 "cloud_essd":{"zones":{"r-h":{"cloud_essd":{"min":20,"max":32768}}}},
                 "default":{"zones":{"r-h":{"cloud_efficiency":{"min":20,"max":32768}}}}}}}}}}}"#;

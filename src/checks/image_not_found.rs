@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn flags_missing_images_only() {
         let plan = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: gone, instance_type: t}\n  - {name: b, image: here, instance_type: t}\n";
-        let facts = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"images":{"gone":{"state":"not_found"},"here":{"state":"found","status":"AVAILABLE","usable":true}}}}}}"#;
+        let facts = r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{"images":{"gone":{"state":"not_found"},"here":{"state":"found","status":"AVAILABLE","usable":true}}}}}}"#;
         let got = findings("image-not-found", plan, facts);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1, 3);

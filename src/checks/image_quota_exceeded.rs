@@ -121,7 +121,7 @@ mod tests {
     use crate::checks::test_support::findings;
 
     const FACTS: &str =
-        r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#;
+        r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#;
 
     #[test]
     fn reports_once_at_the_entry_that_crosses_the_limit() {

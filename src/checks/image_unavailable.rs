@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn flags_unusable_images_with_their_status() {
         let plan = "defaults: {cloud: jdcloud, region: r}\ninstances:\n  - {name: a, image: old, instance_type: t}\n  - {name: b, image: ok, instance_type: t}\n";
-        let facts = r#"{"version":4,"clouds":{"jdcloud":{"r":{"images":{"old":{"state":"found","status":"offline","usable":false},"ok":{"state":"found","status":"ready","usable":true}}}}}}"#;
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"r":{"images":{"old":{"state":"found","status":"offline","usable":false},"ok":{"state":"found","status":"ready","usable":true}}}}}}"#;
         let got = findings("image-unavailable", plan, facts);
         assert_eq!(got.len(), 1);
         assert!(got[0].2.contains("`offline`"));

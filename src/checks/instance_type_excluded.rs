@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn flags_only_excluded_types() {
-        let facts = r#"{"version":4,"clouds":{"jdcloud":{"cn-north-1":{"images":{"img-1":{"state":"found","status":"ready","usable":true,"constraint":{"excludes":["g.n4.large"]}}}}}}}"#;
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"cn-north-1":{"images":{"img-1":{"state":"found","status":"ready","usable":true,"constraint":{"excludes":["g.n4.large"]}}}}}}}"#;
         let got = findings("instance-type-excluded", PLAN, facts);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1, 5);
@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn includes_lists_are_not_this_rule() {
-        let facts = r#"{"version":4,"clouds":{"jdcloud":{"cn-north-1":{"images":{"img-1":{"state":"found","status":"ready","usable":true,"constraint":{"includes":["g.n4.xlarge"]}}}}}}}"#;
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"cn-north-1":{"images":{"img-1":{"state":"found","status":"ready","usable":true,"constraint":{"includes":["g.n4.xlarge"]}}}}}}}"#;
         assert!(findings("instance-type-excluded", PLAN, facts).is_empty());
     }
 }

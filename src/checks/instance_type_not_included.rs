@@ -73,7 +73,7 @@ mod tests {
     #[test]
     fn flags_types_missing_from_an_includes_list() {
         let plan = "instances:\n  - name: a\n    cloud: aliyun\n    region: r\n    image: m-1\n    instance_type: ecs.t1.large\n  - name: b\n    cloud: aliyun\n    region: r\n    image: m-1\n    instance_type: ecs.t1.small\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{"images":{"m-1":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["ecs.t1.small","ecs.t1.xsmall"]}}}}}}}"#;
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{"images":{"m-1":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["ecs.t1.small","ecs.t1.xsmall"]}}}}}}}"#;
         let got = findings("instance-type-not-included", plan, facts);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1, 6);

@@ -153,7 +153,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
 mod tests {
     use crate::checks::test_support::{facts, plan};
 
-    const FACTS: &str = r#"{"version":4,"clouds":{"aliyun":{"cn-hangzhou":{
+    const FACTS: &str = r#"{"version":5,"clouds":{"aliyun":{"cn-hangzhou":{
         "availability":{"postpaid":{"types":{
           "ecs.g7.large":{"cn-hangzhou-h":true,"cn-hangzhou-i":false},
           "ecs.g6.large":{"cn-hangzhou-h":false,"cn-hangzhou-i":false},

@@ -202,7 +202,7 @@ fn suggestions(p: &Pairing) -> Vec<String> {
 mod tests {
     use crate::checks::test_support::findings;
 
-    const FACTS: &str = r#"{"version":4,"clouds":{"jdcloud":{"r":{
+    const FACTS: &str = r#"{"version":5,"clouds":{"jdcloud":{"r":{
         "instance_types":{"complete":true,"offered":{"g.n4.xlarge":{},"g.n4.large":{}}},
         "availability":{"postpaid":{"types":{"g.n4.xlarge":null,"g.n4.large":null}}}}}}}"#;
 
@@ -228,7 +228,7 @@ mod tests {
     }
 
     /// A type the catalogue has that the region sells only by subscription.
-    const BY_CHARGE: &str = r#"{"version":4,"clouds":{"aliyun":{"cn-hangzhou":{
+    const BY_CHARGE: &str = r#"{"version":5,"clouds":{"aliyun":{"cn-hangzhou":{
         "instance_types":{"offered":{"ecs.g7.large":{},"ecs.sub.large":{},"ecs.far.large":{}}},
         "availability":{
           "postpaid":{"types":{"ecs.g7.large":{"cn-hangzhou-h":true}}},

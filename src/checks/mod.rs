@@ -23,6 +23,7 @@ mod instance_type_excluded;
 mod instance_type_not_included;
 mod instance_type_sold_out;
 mod instance_type_unknown;
+mod launches;
 mod nvme_unsupported;
 mod pairing;
 mod rule;
@@ -33,7 +34,8 @@ mod unverified;
 mod vswitch_not_found;
 mod vswitch_zone_mismatch;
 
-pub use pairing::{LaunchQuota, Pairing, RegionImages, RegionLaunches, Takes, family};
+pub use launches::{Counts, LaunchQuota, RegionLaunches, Takes, Tally, Unit};
+pub use pairing::{Pairing, RegionImages, family};
 pub use rule::{BUILTIN, Check, Need, Rule, UNVERIFIED, builtin, ids};
 
 use std::collections::BTreeMap;
@@ -403,7 +405,7 @@ mod tests {
     #[test]
     fn a_type_the_region_does_not_sell_is_one_finding_not_also_not_included() {
         let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: i, instance_type: ecs.g7.larg}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "images":{"i":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["ecs.g7.large"]}}},
             "instance_types":{"offered":{"ecs.g7.large":{}},"not_offered":["ecs.g7.larg"]},
             "availability":{"postpaid":{"types":{"ecs.g7.large":{"r-h":true}}}}}}}}"#;
@@ -418,7 +420,7 @@ mod tests {
     #[test]
     fn a_disk_below_the_images_minimum_is_not_also_outside_the_categorys_range() {
         let plan = "defaults: {cloud: aliyun, region: r}\ninstances:\n  - {name: a, image: i, instance_type: t, system_disk_category: cloud_essd, system_disk_gb: 10}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "images":{"i":{"state":"found","status":"Available","usable":true,"min_system_disk_gb":20}},
             "instance_types":{"offered":{"t":{}}},
             "availability":{"postpaid":{"types":{"t":{"r-h":true}}}},

@@ -83,7 +83,7 @@ mod tests {
             - {name: b, image: new, instance_type: g8i}\n\
             - {name: c, image: silent, instance_type: g8i}\n\
             - {name: d, image: old, instance_type: g6}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "images":{"old":{"state":"found","status":"Available","usable":true,"nvme":"unsupported"},
                       "new":{"state":"found","status":"Available","usable":true,"nvme":"supported"},
                       "silent":{"state":"found","status":"Available","usable":true}},

@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn compares_against_the_image_minimum() {
         let plan = "defaults: {cloud: jdcloud, region: r}\ninstances:\n  - {name: a, image: i, instance_type: t, system_disk_gb: 39}\n  - {name: b, image: i, instance_type: t, system_disk_gb: 40}\n  - {name: c, image: i, instance_type: t}\n";
-        let facts = r#"{"version":4,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true,"min_system_disk_gb":40}}}}}}"#;
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true,"min_system_disk_gb":40}}}}}}"#;
         let got = findings("system-disk-too-small", plan, facts);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].1, 3);

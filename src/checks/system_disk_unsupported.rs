@@ -105,7 +105,7 @@ mod tests {
             - {name: d, image: i, instance_type: t, system_disk_category: cloud_efficiency, zone: r-h}\n\
             - {name: e, image: i, instance_type: t, system_disk_category: cloud_efficiency, zone: r-i}\n\
             - {name: f, image: i, instance_type: t}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "system_disks":{"postpaid":{"t":{"zones":{
                 "r-h":{"cloud_essd":{"min":20,"max":2048},"cloud_efficiency":{"min":20,"max":2048}},
                 "r-i":{"cloud_essd":{"min":20,"max":2048}}}}}}}}}}"#;
@@ -129,7 +129,7 @@ mod tests {
             - {name: c, image: i, instance_type: t, system_disk_category: local}\n\
             - {name: d, image: i, instance_type: quiet, system_disk_category: ssd.io2}\n\
             - {name: e, image: i, instance_type: t}\n";
-        let facts = r#"{"version":4,"clouds":{"jdcloud":{"r":{
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"r":{
             "instance_types":{"complete":true,"offered":{
                 "t":{"cloud_disk_types":["ssd.gp1","hdd.std1"]},"quiet":{}}}}}}}"#;
         let got = findings("system-disk-unsupported", plan, facts);

@@ -29,7 +29,7 @@
 //! then run again. To let unverified pairings pass on purpose, use `--allow-unverified`, or a
 //! `# preflight-ignore: unverified -- why` comment for one entry.
 
-use super::{Check, Need, Pairing, RegionImages, RegionLaunches, Rule};
+use super::{Check, Counts, Need, Pairing, RegionImages, RegionLaunches, Rule, Unit};
 use crate::cloud::Api;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::{ImageState, Missing};
@@ -212,8 +212,9 @@ pub(super) fn check_region(r: &RegionImages, needs: &[Need]) -> Option<Diagnosti
 }
 
 /// Whether the launch quotas of a region could be checked: the account's quotas fetched, each
-/// quota the entries fall under known, and the vCPUs of every type it counts. Said once per
-/// region, at the first entry it could not count.
+/// quota the entries fall under known, the size of every type it counts, and (JD memory) the
+/// unit its numbers are in wherever that decides. Said once per region, at the first entry it
+/// could not count.
 pub(super) fn check_launches(r: &RegionLaunches, needs: &[Need]) -> Option<Diagnostic> {
     if !needs.contains(&Need::Account) {
         return None;
@@ -221,29 +222,44 @@ pub(super) fn check_launches(r: &RegionLaunches, needs: &[Need]) -> Option<Diagn
     // An account that could not be fetched is said at each pairing that needs it.
     let account = r.facts.account(r.api, r.region).ok()?;
     let place = format!("{} {} `{}`", r.api, r.api.region_word(), r.region);
-    let (at, why) = {
-        r.quotas().iter().find_map(|quota| {
-            let mut covered = r.covered(quota).peekable();
-            let head = *covered.peek()?;
-            if !account.quotas.contains_key(quota.key) {
-                return Some((
-                    head,
-                    format!("the cloud's answer has no {} quota", quota.what),
-                ));
-            }
-            r.covered(quota)
-                .find(|e| r.each(quota, e) == super::Takes::Unknown)
-                .map(|e| {
-                    (
-                        e,
-                        format!(
-                            "the facts do not say how many vCPUs `{}` has",
-                            e.instance_type.value
-                        ),
-                    )
-                })
-        })?
-    };
+    let (at, why, fetch) = r.quotas().iter().find_map(|quota| {
+        let head = r.covered(quota).next()?;
+        let Some(tally) = r.tally(quota, account) else {
+            return Some((
+                head,
+                format!("the cloud's answer has no {} quota", quota.what),
+                true,
+            ));
+        };
+        if let Some(entry) = tally.unknown {
+            let size = match quota.counts {
+                Counts::Memory => "how much memory",
+                Counts::Instances | Counts::Vcpus => "how many vCPUs",
+            };
+            return Some((
+                entry,
+                format!(
+                    "the facts do not say {size} `{}` has",
+                    entry.instance_type.value
+                ),
+                true,
+            ));
+        }
+        let unsure = tally.unsure?;
+        Some((
+            unsure.at,
+            format!(
+                "JD's answer does not say whether its {} quota ({} of {} in use) counts GB or MB, \
+                 nor do its numbers tell; from here on the plans fit it counted in GB, not in MB \
+                 ({} planned up to here)",
+                quota.what,
+                tally.numbers.used,
+                tally.numbers.limit,
+                Unit::Gb.show(unsure.planned)
+            ),
+            false,
+        ))
+    })?;
     let mut d = unverified(Diagnostic::for_instance(
         RULE.id,
         RULE.severity,
@@ -252,7 +268,7 @@ pub(super) fn check_launches(r: &RegionLaunches, needs: &[Need]) -> Option<Diagn
         format!("could not check the launch quotas of {place}: {why}"),
         "not verified",
     ));
-    d.needs_facts = true;
+    d.needs_facts = fetch;
     Some(d)
 }
 
@@ -305,7 +321,7 @@ mod tests {
 
     #[test]
     fn missing_region_makes_every_pairing_unverified() {
-        let got = findings("unverified", PLAN, r#"{"version":4}"#);
+        let got = findings("unverified", PLAN, r#"{"version":5}"#);
         assert_eq!(got.len(), 1);
         assert!(
             got[0].2.contains("nothing about jdcloud region `r`"),
@@ -317,7 +333,7 @@ mod tests {
     #[test]
     fn only_facts_that_enabled_rules_need_count() {
         // The constraint is missing, but no enabled rule needs it.
-        let json = r#"{"version":4,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
+        let json = r#"{"version":5,"clouds":{"jdcloud":{"r":{"images":{"i":{"state":"found","status":"ready","usable":true}},"instance_types":{"complete":true}}}}}"#;
         let plans = [plan(PLAN)];
         let f = facts(json);
         let only_unverified = crate::checks::run(&plans, &f, &Default::default(), &|id| {
@@ -333,7 +349,7 @@ mod tests {
 
     #[test]
     fn region_error_is_said_once() {
-        let json = r#"{"version":4,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
+        let json = r#"{"version":5,"clouds":{"jdcloud":{"r":{"error":"no credentials"}}}}"#;
         let got = findings("unverified", PLAN, json);
         assert!(
             got[0].2.ends_with("could not check `a`: no credentials"),
@@ -345,7 +361,7 @@ mod tests {
     #[test]
     fn zenlayer_pairings_do_not_need_constraints() {
         let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n  - {name: a, image: i, instance_type: t}\n";
-        let json = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
+        let json = r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{"images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},"instance_types":{"offered":{"t":{}}},"availability":{"postpaid":{"types":{"t":null}}}}}}}"#;
         let plans = [plan(plan_text)];
         let out = crate::checks::run(&plans, &facts(json), &Default::default(), &|_| true);
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
@@ -357,7 +373,7 @@ mod tests {
         let plan_text = "defaults: {cloud: aliyun, region: r}\ninstances:\n\
             - {name: with-disks, image: i, instance_type: t, data_disks: [{category: cloud_essd}]}\n\
             - {name: without, image: i, instance_type: t}\n";
-        let json = r#"{"version":4,"clouds":{"aliyun":{"r":{
+        let json = r#"{"version":5,"clouds":{"aliyun":{"r":{
             "images":{"i":{"state":"found","status":"Available","usable":true,"constraint":{"includes":["t"]}}},
             "instance_types":{"complete":true,"offered":{"t":{}}},
             "availability":{"postpaid":{"types":{"t":null}}},
@@ -387,7 +403,7 @@ mod tests {
         let plan_text = "defaults: {cloud: zenlayer, region: FRA-A}\ninstances:\n\
             - {name: with-category, image: i, instance_type: t, system_disk_category: Standard NVMe SSD}\n\
             - {name: without, image: i, instance_type: t}\n";
-        let json = r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{
+        let json = r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{
             "images":{"i":{"state":"found","status":"AVAILABLE","usable":true}},
             "instance_types":{"complete":true,"offered":{"t":{}}},
             "availability":{"postpaid":{"types":{"t":null}}},

@@ -78,7 +78,7 @@ mod tests {
                     - {name: a, image: i, instance_type: t, vswitch: vsw-gone}\n\
                     - {name: b, image: i, instance_type: t, vswitch: vsw-here}\n\
                     - {name: c, image: i, instance_type: t, vswitch: vsw-flaky}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"cn-hangzhou":{"vswitches":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"cn-hangzhou":{"vswitches":{
             "vsw-gone":{"state":"not_found"},
             "vsw-here":{"state":"found","zone":"cn-hangzhou-i"},
             "vsw-flaky":{"state":"error","reason":"HTTP 503"}}}}}}"#;

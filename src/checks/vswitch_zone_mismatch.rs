@@ -89,7 +89,7 @@ mod tests {
                     - {name: a, image: i, instance_type: t, zone: cn-hangzhou-h, vswitch: vsw-i}\n\
                     - {name: b, image: i, instance_type: t, zone: cn-hangzhou-i, vswitch: vsw-i}\n\
                     - {name: c, image: i, instance_type: t, vswitch: vsw-i}\n";
-        let facts = r#"{"version":4,"clouds":{"aliyun":{"cn-hangzhou":{"vswitches":{
+        let facts = r#"{"version":5,"clouds":{"aliyun":{"cn-hangzhou":{"vswitches":{
             "vsw-i":{"state":"found","zone":"cn-hangzhou-i"}}}}}}"#;
         let got = findings("vswitch-zone-mismatch", plan, facts);
         assert_eq!(got.len(), 1, "{got:?}");

@@ -21,7 +21,7 @@ fn check(file: &Path, scratch: &Path) -> (Option<i32>, Option<u64>, String) {
         .to_string_lossy()
         .into_owned();
     let facts = scratch.join("facts.json");
-    std::fs::write(&facts, r#"{"version":4}"#).expect("facts");
+    std::fs::write(&facts, r#"{"version":5}"#).expect("facts");
     let mut cmd = crate::support::run::command(scratch, Vec::new(), &[], Default::default());
     let common = ["--facts", "facts.json", "--format", "json"];
     if name.ends_with(".plan.yaml") {

@@ -371,7 +371,7 @@ fn fix_applies_the_safe_fixes_and_keeps_every_other_byte() {
 
 #[test]
 fn fix_edits_terraform_literals_and_never_a_value_from_a_variable() {
-    let facts = r#"{"version": 4, "clouds": {"aliyun": {"cn-hangzhou": {
+    let facts = r#"{"version": 5, "clouds": {"aliyun": {"cn-hangzhou": {
         "images": {"m-1": {"state": "found", "status": "Available", "usable": true, "architecture": "x86_64",
                    "constraint": {"includes": ["ecs.g7.large"]}}},
         "instance_types": {"offered": {"ecs.g7.large": {"architecture": "x86_64"}}, "not_offered": ["ecs.g7.larg"]},

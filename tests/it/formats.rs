@@ -331,12 +331,13 @@ fn many_findings(n: usize) -> (Scratch, PathBuf) {
         ));
     }
     std::fs::write(scratch.0.join("plan.yaml"), plan).expect("plan");
-    let facts = r#"{"version": 4, "clouds": {"jdcloud": {"cn-north-1": {
+    let facts = r#"{"version": 5, "clouds": {"jdcloud": {"cn-north-1": {
         "images": {"img-gone": {"state": "not_found"}},
-        "instance_types": {"complete": true, "offered": {"g.n4.xlarge": {"architecture": "x86_64", "vcpus": 4}}},
+        "instance_types": {"complete": true, "offered": {"g.n4.xlarge": {"architecture": "x86_64", "vcpus": 4, "memory_mb": 16384}}},
         "availability": {"postpaid": {"types": {"g.n4.xlarge": null}}},
         "quota": {"used": 0, "limit": 10},
-        "account": {"quotas": {"instance": {"used": 0, "limit": 100000}, "instance_cpu": {"used": 0, "limit": 1000000}}}}}}}"#;
+        "account": {"quotas": {"instance": {"used": 0, "limit": 100000}, "instance_cpu": {"used": 0, "limit": 1000000},
+            "instance_memory": {"used": 0, "limit": 4000000}}}}}}}"#;
     std::fs::write(scratch.0.join("facts.json"), facts).expect("facts");
     let dir = scratch.0.clone();
     (scratch, dir)

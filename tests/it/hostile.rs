@@ -789,7 +789,7 @@ fn quota_over_a_hundred_thousand_image_entries_is_summed_right() {
             ("p.plan.yaml", &plan),
             (
                 "facts.json",
-                r#"{"version":4,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#,
+                r#"{"version":5,"clouds":{"zenlayer":{"FRA-A":{"quota":{"used":3,"limit":5}}}}}"#,
             ),
         ],
     );

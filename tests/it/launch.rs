@@ -372,6 +372,108 @@ async fn jd_instance_quotas_and_a_terraform_count_are_checked() {
     );
 }
 
+/// JD's `cn-north-1` with `g.n4.xlarge` (4 vCPUs, 16384 MB in the fake's catalogue), for the
+/// memory quota tests.
+async fn north_g4() -> FakeCloud {
+    let fake = FakeCloud::start().await;
+    fake.jd_image("cn-north-1", "img-web", "ready", "x86_64", 40, None);
+    fake.jd_type("cn-north-1", "g.n4.xlarge", "x86_64");
+    fake
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jd_memory_quota_is_checked_in_whichever_unit_jd_counts_it() {
+    for in_gb in [false, true] {
+        let fake = north_g4().await;
+        fake.set_jd_memory_in_gb(in_gb);
+        // Two instances of 4 vCPUs and 16 GB running; 80 GB of memory allowed.
+        fake.launch_quota("jdcloud", "cn-north-1", "instance_cpu", 8, 100);
+        fake.launch_quota("jdcloud", "cn-north-1", "instance_memory", 32768, 81920);
+        let yaml = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n\
+            - {name: one, image: img-web, instance_type: g.n4.xlarge, count: 2}\n\
+            - {name: two, image: img-web, instance_type: g.n4.xlarge, count: 2}\n";
+        let run = validate(&fake, "plan.yaml", yaml).await;
+        assert_eq!(run.code, 1, "{}", run.stdout);
+        // 32 in use + 32 (one) fits 80; + 32 (two) does not. 24 vCPUs fit 100.
+        assert_eq!(
+            run.findings(),
+            pairs(&[("two", "instance-quota-exceeded")]),
+            "in GB: {in_gb}: {}",
+            run.stdout
+        );
+        let d = run.diagnostic("two", "instance-quota-exceeded");
+        let message = d["message"].as_str().unwrap_or_default();
+        let arithmetic = if in_gb {
+            "32 GB in use + 64 GB planned up to here (2 × 16 GB for `two`) = 96 GB > 80 GB"
+        } else {
+            "32768 MB in use + 65536 MB planned up to here (2 × 16384 MB for `two`) = 98304 MB > 81920 MB"
+        };
+        assert!(
+            message.contains(&format!(
+                "the memory quota of jdcloud region `cn-north-1` does not fit: {arithmetic}"
+            )),
+            "{message}"
+        );
+        assert_eq!(d["line"], 4);
+        // The same in Terraform: the fourth instance of `count = 4` no longer fits.
+        let tf = "provider \"jdcloud\" {\n  region = \"cn-north-1\"\n}\n\n\
+            resource \"jdcloud_instance\" \"web\" {\n  count         = 4\n  az            = \"cn-north-1a\"\n  instance_name = \"web\"\n  image_id      = \"img-web\"\n  instance_type = \"g.n4.xlarge\"\n  subnet_id     = \"subnet-1\"\n}\n";
+        let run = validate(&fake, "main.tf", tf).await;
+        assert_eq!(
+            run.findings(),
+            pairs(&[("jdcloud_instance.web[3]", "instance-quota-exceeded")]),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            run.diagnostic("jdcloud_instance.web[3]", "instance-quota-exceeded")["line"],
+            5
+        );
+        // The clean control: three fit.
+        let run = validate(
+            &fake,
+            "main.tf",
+            &tf.replace("count         = 4", "count         = 3"),
+        )
+        .await;
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert_eq!(fake.count("jdcloud.describeQuotas"), 3, "one call per run");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_memory_quota_whose_numbers_do_not_tell_their_unit_is_unverified_where_it_decides() {
+    let fake = north_g4().await;
+    // Nothing in use; 10000 of memory per 100 vCPUs is 100 per vCPU: neither GB (at most 64)
+    // nor MB (at least 256) for any type JD sells.
+    fake.launch_quota("jdcloud", "cn-north-1", "instance_cpu", 0, 100);
+    fake.launch_quota("jdcloud", "cn-north-1", "instance_memory", 0, 10000);
+    let yaml = "defaults: {cloud: jdcloud, region: cn-north-1}\ninstances:\n\
+        - {name: web, image: img-web, instance_type: g.n4.xlarge}\n";
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("web", "unverified")]),
+        "{}",
+        run.stdout
+    );
+    let message = run.diagnostic("web", "unverified")["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("could not check the launch quotas of jdcloud region `cn-north-1`")
+            && message.contains("counts GB or MB")
+            && message.contains("(0 of 10000 in use)"),
+        "{message}"
+    );
+    // 16384 MB fits 20000 counted in MB, and so in GB: it passes whatever the unit.
+    fake.launch_quota("jdcloud", "cn-north-1", "instance_memory", 0, 20000);
+    let run = validate(&fake, "plan.yaml", yaml).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
 const CLASSIC_TF: &str = r#"provider "alicloud" {
   region = "cn-hangzhou"
 }

@@ -86,6 +86,8 @@ pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String
                     vcpus: t["CpuCoreCount"]
                         .as_u64()
                         .and_then(|n| u32::try_from(n).ok()),
+                    // No memory quota is checked on Alibaba: `MemorySize` is not kept.
+                    memory_mb: None,
                     cloud_disk_types: None,
                 },
             ))

@@ -126,6 +126,7 @@ pub fn instance_types(
             InstanceTypeInfo {
                 architecture: Arch::parse(&t["architecture"]),
                 vcpus: t["cpu"].as_u64().and_then(|n| u32::try_from(n).ok()),
+                memory_mb: t["memoryMB"].as_u64().and_then(|n| u32::try_from(n).ok()),
                 // An empty list says nothing: the field is optional in the SDK model.
                 cloud_disk_types: t["cloudDiskTypes"]
                     .as_array()
@@ -177,10 +178,10 @@ pub fn quota(json: &Value) -> Fetched<Quota> {
 }
 
 /// The launch quotas asked of `describeQuotas` where plans launch instances.
-pub const LAUNCH_QUOTAS: [&str; 2] = ["instance", "instance_cpu"];
+pub const LAUNCH_QUOTAS: [&str; 3] = ["instance", "instance_cpu", "instance_memory"];
 
-/// `describeQuotas`: the `instance` and `instance_cpu` quotas; one the answer lacks is left
-/// out (its pairings are then unverified).
+/// `describeQuotas`: the `instance`, `instance_cpu` and `instance_memory` quotas, numbers as
+/// stated; one the answer lacks is left out (its pairings are then unverified).
 pub fn launch_quotas(json: &Value) -> Fetched<Account> {
     let Some(list) = json["result"]["quotas"].as_array() else {
         return Fetched::Error(
@@ -267,6 +268,7 @@ mod tests {
     fn granted_types_are_offered_and_state_says_where_they_are_in_stock() {
         let answer = json!({"result": {
             "instanceTypes": [{"instanceType": "g.n4.xlarge", "architecture": "x86_64",
+                               "cpu": 4, "memoryMB": 16384,
                                "state": [{"az": "cn-north-1a", "inStock": true}, {"az": "cn-north-1b", "inStock": false}]}],
             "specificInstanceTypes": [{"instanceType": "p.granted.large", "architecture": "x86_64"}],
             "totalCount": 1}});
@@ -280,5 +282,36 @@ mod tests {
         let zones = sold["g.n4.xlarge"].as_ref().expect("state");
         assert_eq!((zones["cn-north-1a"], zones["cn-north-1b"]), (true, false));
         assert_eq!(sold["p.granted.large"], None, "no state: stock unknown");
+        let sizes = &known.offered["g.n4.xlarge"];
+        assert_eq!((sizes.vcpus, sizes.memory_mb), (Some(4), Some(16384)));
+        assert_eq!(known.offered["p.granted.large"].memory_mb, None);
+    }
+
+    #[test]
+    fn launch_quotas_keep_the_three_asked_for_as_stated() {
+        let answer = json!({"result": {"quotas": [
+            {"resourceType": "instance", "used": 2, "limit": 20},
+            {"resourceType": "instance_cpu", "used": 8, "limit": 80},
+            {"resourceType": "instance_memory", "used": 32, "limit": 160},
+            {"resourceType": "keypair", "used": 1, "limit": 20},
+            {"resourceType": "instance_local_disk", "limit": 5}]}});
+        let Fetched::Known(account) = launch_quotas(&answer) else {
+            panic!("reads");
+        };
+        assert_eq!(
+            account.quotas.keys().collect::<Vec<_>>(),
+            ["instance", "instance_cpu", "instance_memory"]
+        );
+        assert_eq!(
+            account.quotas["instance_memory"],
+            Quota {
+                used: 32,
+                limit: 160
+            }
+        );
+        assert!(matches!(
+            launch_quotas(&json!({"result": {}})),
+            Fetched::Error(_)
+        ));
     }
 }

@@ -98,8 +98,9 @@ struct World {
     unknown_regions: std::collections::HashSet<(String, String)>,
     /// (cloud, region) → (used, limit).
     quotas: BTreeMap<(String, String), (u32, u32)>,
-    /// (cloud, region) → launch quota name (`instance`, `instance_cpu`; Alibaba
-    /// `postpaid-vcpu`, `spot-vcpu`) → (used, limit). Unset: 0 used of a large limit.
+    /// (cloud, region) → launch quota name (`instance`, `instance_cpu`, `instance_memory` in
+    /// MB; Alibaba `postpaid-vcpu`, `spot-vcpu`) → (used, limit). Unset: 0 used of a large
+    /// limit.
     launch_quotas: BTreeMap<(String, String), BTreeMap<String, (u32, u32)>>,
     /// Alibaba `DescribeAvailableResource` for `SystemDisk`: (region, charge, type) → zone →
     /// (category, min, max). Unset: `cloud_efficiency` and `cloud_essd`, 20–2048 GiB, in
@@ -123,6 +124,9 @@ struct World {
     /// Alibaba writes a vCPU count in `Count` and leaves `Value` empty (the model does not
     /// say which field holds it).
     ali_number_in_count: bool,
+    /// JD states `instance_memory` in GB (the set MB / 1024) rather than MB: neither the SDK
+    /// model nor JD's documentation says which.
+    jd_memory_in_gb: bool,
     faults: HashMap<String, VecDeque<Fault>>,
     /// Faults that apply to every request of an operation.
     always: HashMap<String, Fault>,
@@ -358,8 +362,8 @@ impl FakeCloud {
         });
     }
 
-    /// A launch quota (`instance`, `instance_cpu` for JD; `postpaid-vcpu`, `spot-vcpu` for
-    /// Alibaba).
+    /// A launch quota (`instance`, `instance_cpu`, `instance_memory` in MB for JD;
+    /// `postpaid-vcpu`, `spot-vcpu` for Alibaba).
     pub fn launch_quota(&self, cloud: &str, region: &str, name: &str, used: u32, limit: u32) {
         self.with(|w| {
             w.launch_quotas
@@ -432,6 +436,10 @@ impl FakeCloud {
 
     pub fn set_ali_number_in_count(&self, on: bool) {
         self.with(|w| w.ali_number_in_count = on);
+    }
+
+    pub fn set_jd_memory_in_gb(&self, on: bool) {
+        self.with(|w| w.jd_memory_in_gb = on);
     }
 
     pub fn quota(&self, cloud: &str, region: &str, used: u32, limit: u32) {
@@ -958,6 +966,11 @@ impl FakeCloud {
                             "image" => w.quotas.get(&key).copied().unwrap_or((0, 10)),
                             "instance" => launch.get("instance").copied().unwrap_or((0, 1000)),
                             "instance_cpu" => launch.get("instance_cpu").copied().unwrap_or((0, 10000)),
+                            // Set in MB: 4 GB per vCPU of the vCPU limit unless a test says.
+                            "instance_memory" => {
+                                let (used, limit) = launch.get("instance_memory").copied().unwrap_or((0, 10000 * 4096));
+                                if w.jd_memory_in_gb { (used / 1024, limit / 1024) } else { (used, limit) }
+                            }
                             _ => return None,
                         };
                         Some(json!({"resourceType": kind, "limit": limit, "used": used}))
