@@ -10,7 +10,9 @@
 //!
 //! On JD Cloud, flags a data disk whose cloud disk type (`data_disk.disk_type` in Terraform,
 //! the `category` of a plan's data disk) is not one the instance type takes, as
-//! `describeInstanceTypes` lists them (`cloudDiskTypes`).
+//! `describeInstanceTypes` lists them (`cloudDiskTypes`), or whose size is outside the
+//! 20–32000 GiB JD's model states for a cloud data disk (`CloudDiskSpec.diskSizeGB`; the disk
+//! service's model says 16000 for some types: the wider range is kept).
 //!
 //! ## Why it matters
 //! `InvalidDataDiskCategory.ValueNotSupported` and `InvalidDiskCategory.ZoneNotSupported` fail
@@ -70,7 +72,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
     if p.api() == Api::Jdcloud {
         return disks
             .into_iter()
-            .find_map(|disk| disk_offer::judge_jd(p, &RULE, &disk));
+            .find_map(|disk| disk_offer::judge_jd(p, &RULE, &disk, disk_offer::JD_DATA_DISK_GB));
     }
     let offer = p
         .facts
@@ -118,6 +120,34 @@ mod tests {
             got[1]
                 .2
                 .contains("40000 GiB is outside the range of `cloud_essd`"),
+            "{}",
+            got[1].2
+        );
+    }
+
+    #[test]
+    fn a_jd_data_disk_is_judged_by_its_type_and_by_jds_size_range() {
+        let plan = "defaults: {cloud: jdcloud, region: r}\ninstances:\n\
+            - {name: a, image: i, instance_type: t, data_disks: [{category: ssd.gp1, size_gb: 100}, {category: ssd.io2, size_gb: 100}]}\n\
+            - {name: b, image: i, instance_type: t, data_disks: [{category: ssd.gp1, size_gb: 10}]}\n\
+            - {name: c, image: i, instance_type: t, data_disks: [{category: hdd.std1, size_gb: 32000}]}\n";
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"r":{
+            "instance_types":{"complete":true,"offered":{
+                "t":{"cloud_disk_types":["ssd.gp1","hdd.std1"]}}}}}}}"#;
+        let got = findings("data-disk-unsupported", plan, facts);
+        // a's second disk is not taken; b's is under 20 GiB; c's at the top of the range.
+        assert_eq!(
+            got.iter().map(|g| g.1).collect::<Vec<_>>(),
+            [3, 4],
+            "{got:?}"
+        );
+        assert!(
+            got[0].2.contains("`ssd.io2` is not one `t` takes"),
+            "{}",
+            got[0].2
+        );
+        assert!(
+            got[1].2.contains("a data disk of 10 GiB is outside the range of a JD Cloud cloud data disk: 20–32000 GiB"),
             "{}",
             got[1].2
         );

@@ -108,51 +108,85 @@ pub fn judge(
         return None;
     }
     let range = ranges[0];
-    let shown = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
-    Some(
-        p.diagnostic(
-            rule,
-            size.span,
-            format!(
-                "a {what} of {} GiB is outside the range of {how} for `{wanted}` {place}: {}–{} GiB",
-                size.value,
-                shown(range.min),
-                shown(range.max)
-            ),
-            "outside the category's range",
-        )
-        .with_related(category.value.span, format!("{name} disk"))
-        .with_help(format!(
-            "give the {what} {} to {} GiB",
-            shown(range.min),
-            shown(range.max)
-        )),
-    )
+    let of = format!("{how} for `{wanted}` {place}");
+    Some(outside(p, rule, disk, (range.min, range.max), &of))
 }
+
+/// The finding for a disk size outside `range` (GiB), "the range of `of`".
+fn outside(
+    p: &Pairing,
+    rule: &'static Rule,
+    disk: &Disk,
+    (min, max): (Option<u32>, Option<u32>),
+    of: &str,
+) -> Diagnostic {
+    let size = disk.size.expect("judged only with a size");
+    let what = disk.what;
+    let shown = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
+    p.diagnostic(
+        rule,
+        size.span,
+        format!(
+            "a {what} of {} GiB is outside the range of {of}: {}–{} GiB",
+            size.value,
+            shown(min),
+            shown(max)
+        ),
+        "outside the category's range",
+    )
+    .with_related(
+        disk.category.value.span,
+        format!("{} disk", disk.category.value.value),
+    )
+    .with_help(format!(
+        "give the {what} {} to {} GiB",
+        shown(min),
+        shown(max)
+    ))
+}
+
+/// JD's cloud disk sizes in GiB (`vm/models/CloudDiskSpec.py` `diskSizeGB`): a system disk
+/// 40–500 ("系统盘容量范围：[40-500]").
+pub const JD_SYSTEM_DISK_GB: (u32, u32) = (40, 500);
+/// A data disk 20–32000 ("数据盘容量范围：[20-32000]"; the disk service's `DiskSpec` says at
+/// most 16000 for `ssd.gp1`, `ssd.io1` and `hdd.std1`: the wider range is kept, so only a
+/// size no source allows fails).
+pub const JD_DATA_DISK_GB: (u32, u32) = (20, 32000);
 
 /// A JD disk's cloud disk type against the instance type's `cloudDiskTypes`. Only a written
 /// type is judged; a type not in the catalogue is `instance-type-unknown`'s, one whose answer
 /// lists no disk types `unverified`'s.
-pub fn judge_jd(p: &Pairing, rule: &'static Rule, disk: &Disk) -> Option<Diagnostic> {
+pub fn judge_jd(
+    p: &Pairing,
+    rule: &'static Rule,
+    disk: &Disk,
+    (min, max): (u32, u32),
+) -> Option<Diagnostic> {
     if disk.category.default {
         return None;
     }
     let wanted = &p.instance.instance_type.value;
-    let takes = p
-        .facts
-        .cloud_disk_types(p.api(), p.region(), wanted)
-        .ok()??;
-    let words = Words {
-        claim: format!(
-            "type `{}` is not one `{wanted}` takes",
-            disk.category.value.value
-        ),
-        by_charge: false,
-        listing: "it takes",
-        label: "not taken by this type",
-    };
-    let d = not_listed(p, rule, disk, takes, words)?;
-    Some(d.with_help("use a cloud disk type the instance type takes"))
+    if let Ok(Some(takes)) = p.facts.cloud_disk_types(p.api(), p.region(), wanted) {
+        let words = Words {
+            claim: format!(
+                "type `{}` is not one `{wanted}` takes",
+                disk.category.value.value
+            ),
+            by_charge: false,
+            listing: "it takes",
+            label: "not taken by this type",
+        };
+        if let Some(d) = not_listed(p, rule, disk, takes, words) {
+            return Some(d.with_help("use a cloud disk type the instance type takes"));
+        }
+    }
+    // The size, against the range JD's model states for every cloud disk.
+    let size = disk.size?.value;
+    if (min..=max).contains(&size) {
+        return None;
+    }
+    let of = format!("a JD Cloud cloud {}", disk.what);
+    Some(outside(p, rule, disk, (Some(min), Some(max)), &of))
 }
 
 /// A Zenlayer disk's category against what the zone sells (`DescribeDiskCategory`; VM: for

@@ -10,8 +10,10 @@
 //!
 //! On JD Cloud, flags a system disk whose cloud disk type (`system_disk.disk_type` in
 //! Terraform, `system_disk_category` in a plan) is not one the instance type takes, as
-//! `describeInstanceTypes` lists them (`cloudDiskTypes`). Only a written type is checked: the
-//! image decides whether the system disk is a cloud disk at all (`local` is not checked).
+//! `describeInstanceTypes` lists them (`cloudDiskTypes`), or whose size is outside the 40–500
+//! GiB JD's model states for a cloud system disk (`CloudDiskSpec.diskSizeGB`). Only a written
+//! type is checked: the image decides whether the system disk is a cloud disk at all (`local`
+//! is not checked).
 //!
 //! On Zenlayer, flags a system disk category (`system_disk_category` of a
 //! `zenlayercloud_zec_instance` or a plan) the zone does not sell, as `DescribeDiskCategory`
@@ -65,7 +67,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
     match p.api() {
         // A local system disk takes no cloud disk type.
         Api::Jdcloud if disk.category.value.value == JD_LOCAL => None,
-        Api::Jdcloud => disk_offer::judge_jd(p, &RULE, &disk),
+        Api::Jdcloud => disk_offer::judge_jd(p, &RULE, &disk, disk_offer::JD_SYSTEM_DISK_GB),
         Api::ZenlayerVm | Api::ZenlayerZec => disk_offer::judge_zenlayer(p, &RULE, &disk),
         Api::Aliyun => {
             let offer = p
@@ -128,13 +130,27 @@ mod tests {
             - {name: b, image: i, instance_type: t, system_disk_category: ssd.gp1}\n\
             - {name: c, image: i, instance_type: t, system_disk_category: local}\n\
             - {name: d, image: i, instance_type: quiet, system_disk_category: ssd.io2}\n\
-            - {name: e, image: i, instance_type: t}\n";
+            - {name: e, image: i, instance_type: t}\n\
+            - {name: f, image: i, instance_type: t, system_disk_category: ssd.gp1, system_disk_gb: 600}\n\
+            - {name: g, image: i, instance_type: t, system_disk_category: ssd.gp1, system_disk_gb: 500}\n";
         let facts = r#"{"version":5,"clouds":{"jdcloud":{"r":{
             "instance_types":{"complete":true,"offered":{
                 "t":{"cloud_disk_types":["ssd.gp1","hdd.std1"]},"quiet":{}}}}}}}"#;
         let got = findings("system-disk-unsupported", plan, facts);
-        // a only: b is taken, c is local, d's type lists none (unverified's), e writes none.
-        assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [3], "{got:?}");
+        // a: not taken; b is taken, c is local, d's type lists none (unverified's), e writes
+        // none; f is over JD's 500 GiB, g at it.
+        assert_eq!(
+            got.iter().map(|g| g.1).collect::<Vec<_>>(),
+            [3, 8],
+            "{got:?}"
+        );
+        assert!(
+            got[1].2.contains(
+                "a system disk of 600 GiB is outside the range of a JD Cloud cloud system disk: 40–500 GiB"
+            ),
+            "{}",
+            got[1].2
+        );
         assert!(
             got[0].2.contains("`ssd.io2` is not one `t` takes")
                 && got[0].2.contains("it takes `ssd.gp1` or `hdd.std1`"),

@@ -1088,6 +1088,23 @@ async fn jd_data_disk_types_are_checked_against_what_the_type_takes() {
         run.diagnostic("jdcloud_instance.web", "data-disk-unsupported")["line"],
         17
     );
+    // A size outside JD's range for a cloud data disk, at `disk_size_gb`; 32000 is in it.
+    let sized = tf
+        .replace("disk_type     = \"ssd.io1\"", "disk_type     = \"ssd.gp1\"")
+        .replace("disk_size_gb  = 100", "disk_size_gb  = 40000");
+    let run = validate(&fake, "main.tf", &sized).await;
+    let d = run.diagnostic("jdcloud_instance.web", "data-disk-unsupported");
+    assert_eq!(d["line"], 18, "{}", run.stdout);
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("a data disk of 40000 GiB is outside the range of a JD Cloud cloud data disk: 20–32000 GiB"),
+        "{}",
+        run.stdout
+    );
+    let run = validate(&fake, "main.tf", &sized.replace("40000", "32000")).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]
