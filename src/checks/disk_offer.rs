@@ -34,11 +34,17 @@ pub fn judge(
     if offer.zones.is_empty() {
         return None;
     }
-    // Where the instances land; a vSwitch whose zone is not known is `unverified`'s.
+    // Where the instances land; a vSwitch whose zone is not known is `unverified`'s. A scaling
+    // configuration launches in its group's zones.
     let planned = p.zone().ok()?;
-    let zones: Vec<&BTreeMap<String, DiskRange>> = match &planned {
-        Some(zone) => offer.zones.get(zone.value).into_iter().collect(),
-        None => offer.zones.values().collect(),
+    let group = match planned {
+        Some(_) => None,
+        None => p.group_zones().ok()?.filter(|(zones, _)| !zones.is_empty()),
+    };
+    let zones: Vec<&BTreeMap<String, DiskRange>> = match (&planned, &group) {
+        (Some(zone), _) => offer.zones.get(zone.value).into_iter().collect(),
+        (None, Some((names, _))) => names.iter().filter_map(|z| offer.zones.get(*z)).collect(),
+        (None, None) => offer.zones.values().collect(),
     };
     // In a zone that does not sell the type, stock rules speak.
     if zones.is_empty() {
@@ -54,9 +60,13 @@ pub fn judge(
         format!("`{name}`")
     };
     let region = format!("{} {} `{}`", p.api(), p.api().region_word(), p.region());
-    let place = match &planned {
-        Some(zone) => format!("in {} of {region} ({charge})", zone.describe()),
-        None => format!("in {region} ({charge})"),
+    let place = match (&planned, &group) {
+        (Some(zone), _) => format!("in {} of {region} ({charge})", zone.describe()),
+        (None, Some((names, _))) => format!(
+            "in its scaling group's zones ({}) of {region} ({charge})",
+            quoted_list(names)
+        ),
+        (None, None) => format!("in {region} ({charge})"),
     };
     let ranges: Vec<&DiskRange> = zones.iter().filter_map(|cats| cats.get(name)).collect();
     if ranges.is_empty() {
@@ -92,6 +102,12 @@ pub fn judge(
             });
         if let Some(zone) = &planned {
             d = d.with_related(zone.span, zone.label());
+        }
+        if let Some((names, span)) = &group {
+            d = d.with_related(
+                *span,
+                format!("its scaling group launches in {}", quoted_list(names)),
+            );
         }
         let best = offered
             .iter()

@@ -251,7 +251,7 @@ fn add_resource(
             _ => Attr::Absent,
         };
         let group_vswitches = match ty.launches().and_then(|l| l.group) {
-            Some(g) => of_referenced(ev, block, g.attr, g.vswitches, source, &scope),
+            Some(g) => g.vswitches_by(|key| of_referenced(ev, block, g.attr, key, source, &scope)),
             None => Attr::Absent,
         };
         builder.add(Resource {

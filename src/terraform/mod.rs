@@ -165,6 +165,17 @@ pub(crate) enum Attr {
     Absent,
 }
 
+impl Attr {
+    /// A list as it is; one value as a list of one; nothing as nothing.
+    pub(crate) fn into_list(self) -> Attr {
+        match self {
+            Attr::Absent => Attr::Absent,
+            list @ Attr::List(_) => list,
+            one => Attr::List(vec![one]),
+        }
+    }
+}
+
 /// One data disk's attributes.
 #[derive(Debug, Clone)]
 pub(crate) struct DiskAttrs {

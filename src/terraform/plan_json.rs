@@ -212,7 +212,7 @@ pub(super) fn read(
         }
         if let Some(g) = ty.launches().and_then(|l| l.group) {
             resource.group_vswitches =
-                regions.of_referenced(&rc, g.attr, g.vswitches, &afters, &source);
+                g.vswitches_by(|key| regions.of_referenced(&rc, g.attr, key, &afters, &source));
         }
         if let Some(ev) = &ev {
             let module = rc.module_address.as_deref().unwrap_or("");

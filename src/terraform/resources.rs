@@ -47,6 +47,21 @@ pub struct GroupRef {
     pub attr: &'static str,
     /// The referenced resource's vSwitch list (`vswitch_ids`).
     pub vswitches: &'static str,
+    /// Its deprecated single vSwitch (`vswitch_id`), read when the list is not set.
+    pub vswitch: Option<&'static str>,
+}
+
+impl GroupRef {
+    /// The group's vSwitches, each attribute of the group read by `read`: the list, else the
+    /// deprecated single one as a list of one.
+    pub(crate) fn vswitches_by(&self, read: impl Fn(&'static str) -> super::Attr) -> super::Attr {
+        match read(self.vswitches) {
+            super::Attr::Absent => self
+                .vswitch
+                .map_or(super::Attr::Absent, |one| read(one).into_list()),
+            found => found,
+        }
+    }
 }
 
 /// Data disks as a resource writes them: one block each, with a category and a size.
@@ -442,13 +457,17 @@ pub const TYPES: &[ResourceType] = &[
             // The scaling group's vSwitches decide the zones.
             zone: None,
             vswitch: None,
+            // `alicloud_ess_scaling_group`: `vswitch_ids`, or the deprecated `vswitch_id`
+            // (the provider's schema: "deprecated from provider version 1.7.1").
             group: Some(&GroupRef {
                 attr: "scaling_group_id",
                 vswitches: "vswitch_ids",
+                vswitch: Some("vswitch_id"),
             }),
             // Its data disks are not read.
             data_disks: None,
-            disk_category: Some((&["system_disk_category"], None)),
+            // The schema's `Default: DiskCloudEfficiency` (`resource_alicloud_ess_scaling_configuration.go`).
+            disk_category: Some((&["system_disk_category"], Some("cloud_efficiency"))),
             charge: ChargeFrom::Alibaba {
                 charge: None,
                 spot: "spot_strategy",

@@ -1191,6 +1191,81 @@ resource "alicloud_ess_scaling_configuration" "fine" {
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_scaling_configurations_system_disk_is_judged_in_its_groups_zones() {
+    // In stock in both zones; `cloud_efficiency` (the provider's default) sold only in h.
+    let fake = hangzhou_g7().await;
+    fake.ali_vswitch("cn-hangzhou", "vsw-in-i", "cn-hangzhou-i");
+    fake.ali_stock(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-i",
+        "ecs.g7.large",
+        "Available",
+    );
+    let both = [("cloud_efficiency", 20, 2048), ("cloud_essd", 20, 2048)];
+    fake.ali_system_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-h",
+        "ecs.g7.large",
+        &both,
+    );
+    fake.ali_system_disks(
+        "cn-hangzhou",
+        "PostPaid",
+        "cn-hangzhou-i",
+        "ecs.g7.large",
+        &[("cloud_essd", 20, 2048)],
+    );
+    let run = validate(&fake, "main.tf", SCALING_TF).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[(
+            "alicloud_ess_scaling_configuration.sold_out",
+            "system-disk-unsupported"
+        )]),
+        "zone h of `fine`'s group sells it: {}",
+        run.stdout
+    );
+    let d = run.diagnostic(
+        "alicloud_ess_scaling_configuration.sold_out",
+        "system-disk-unsupported",
+    );
+    let message = d["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(
+            "system disk category `cloud_efficiency`, the provider's default, is not sold with `ecs.g7.large` in its scaling group's zones (`cn-hangzhou-i`)"
+        ) && message.contains("it is sold with `cloud_essd`"),
+        "{message}"
+    );
+    assert_eq!(
+        d["line"], 19,
+        "at the resource, which leaves the default: {d}"
+    );
+    let related = d["related"].to_string();
+    assert!(
+        related.contains("its scaling group launches in `cn-hangzhou-i`"),
+        "{related}"
+    );
+    // A group with the deprecated single `vswitch_id` launches in that vSwitch's zone alike.
+    let single = SCALING_TF.replace(
+        "vswitch_ids        = [\"vsw-in-i\"]",
+        "vswitch_id         = \"vsw-in-i\"",
+    );
+    assert_ne!(single, SCALING_TF);
+    let run = validate(&fake, "main.tf", &single).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[(
+            "alicloud_ess_scaling_configuration.sold_out",
+            "system-disk-unsupported"
+        )]),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_scaling_configuration_launches_in_its_groups_zones() {
     let fake = hangzhou().await;
     let run = validate(&fake, "main.tf", SCALING_TF).await;
