@@ -269,6 +269,13 @@ pub(super) fn check_launches(r: &RegionLaunches, needs: &[Need]) -> Option<Diagn
         "not verified",
     ));
     d.needs_facts = fetch;
+    // Nothing in the plans or the facts can settle JD's unit: say what would.
+    if !fetch {
+        d = d.with_help(
+            "the plans fit if JD counts the memory quota in GB: check the quota in JD's \
+             console; --allow-unverified lets unverified pairings pass",
+        );
+    }
     Some(d)
 }
 
