@@ -1144,6 +1144,23 @@ async fn zenlayer_system_disk_categories_are_checked_against_what_the_zone_sells
     assert_eq!(fake.count("zenlayer.DescribeDiskCategory"), 1);
     assert_eq!(fake.count("zenlayer-zec.DescribeDiskCategory"), 1);
 
+    // VM: each charge type judged by its own answer, asked at once.
+    fake.zl_disk_categories("vm", "FRA-A", "PREPAID", &["Basic NVMe SSD"]);
+    let vm = "image: img-vm, instance_type: z2a.cpu.4, system_disk_category: Basic NVMe SSD";
+    let yaml = format!(
+        "defaults: {{cloud: zenlayer, region: FRA-A}}\ninstances:\n\
+         - {{name: postpaid, {vm}}}\n\
+         - {{name: prepaid, charge_type: prepaid, {vm}}}\n"
+    );
+    let run = validate(&fake, "plan.yaml", &yaml).await;
+    assert_eq!(
+        run.findings(),
+        pairs(&[("postpaid", "system-disk-unsupported")]),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(fake.count("zenlayer.DescribeDiskCategory"), 1 + 2);
+
     // Terraform: `zenlayercloud_zec_instance.system_disk_category`, at its line.
     let tf = "resource \"zenlayercloud_zec_instance\" \"web\" {\n  availability_zone    = \"FRA-A\"\n  image_id             = \"img-zec\"\n  instance_type        = \"z2a.cpu.4\"\n  system_disk_size     = 40\n  system_disk_category = \"Premium\"\n}\n";
     let run = validate(&fake, "main.tf", tf).await;

@@ -13,13 +13,14 @@ pub mod vm;
 pub mod zec;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::cloud::Service;
+use crate::cloud::{ChargeType, Service};
 use crate::clouds::http::Answer;
 use crate::clouds::{Client, MAX_PAGES, chunks};
-use crate::facts::{ImageFact, ImageInfo};
+use crate::facts::{Fetched, ImageFact, ImageInfo};
 
 /// `DescribeImages` takes up to this many ids a page.
 const PAGE: usize = 1000;
@@ -79,40 +80,62 @@ async fn image_pages(
 
 /// The zone's disk categories: `DescribeDiskCategory` with `zoneId` (and, for the VM service,
 /// `instanceChargeType`, which its model has and ZEC's does not), once per charge type the
-/// plans' entries with a system disk category use. ZEC's one answer serves every charge type.
+/// plans' entries with a system disk category use, all at once. ZEC's one answer serves every
+/// charge type.
 async fn disk_categories(
+    client: &Arc<Client>,
+    service: Service,
+    zone: &str,
+    charges: &BTreeSet<ChargeType>,
+) -> BTreeMap<ChargeType, Fetched<Vec<String>>> {
+    // Each request with the charge types its answer is for.
+    let asks: Vec<(Vec<ChargeType>, Value)> = match service {
+        Service::Zec if charges.is_empty() => Vec::new(),
+        Service::Zec => vec![(charges.iter().copied().collect(), json!({"zoneId": zone}))],
+        Service::Vm => charges
+            .iter()
+            .map(|&c| {
+                let charge = request::vm_charge(c);
+                (
+                    vec![c],
+                    json!({"zoneId": zone, "instanceChargeType": charge}),
+                )
+            })
+            .collect(),
+    };
+    let answers = crate::clouds::all(
+        asks.into_iter()
+            .map(|(covers, body)| {
+                let (client, zone) = (Arc::clone(client), zone.to_string());
+                async move {
+                    (
+                        covers,
+                        ask_disk_categories(&client, service, &zone, body).await,
+                    )
+                }
+            })
+            .collect(),
+    )
+    .await;
+    answers
+        .into_iter()
+        .flat_map(|(covers, answer)| covers.into_iter().map(move |c| (c, answer.clone())))
+        .collect()
+}
+
+async fn ask_disk_categories(
     client: &Client,
     service: Service,
     zone: &str,
-    charges: &BTreeSet<crate::cloud::ChargeType>,
-) -> BTreeMap<crate::cloud::ChargeType, crate::facts::Fetched<Vec<String>>> {
-    use crate::facts::Fetched;
-    let ask = |body: Value| async move {
-        let op = request::DESCRIBE_DISK_CATEGORY;
-        match request::post(client, service, op, &body).await {
-            Ok(Answer::Json(r)) => match answers::disk_categories(&r, zone) {
-                Ok(list) => Fetched::Known(list),
-                Err(reason) => Fetched::Error(reason),
-            },
-            Ok(Answer::NotFound(m)) => Fetched::Error(format!("{op}: {m}")),
-            Err(reason) => Fetched::Error(format!("{op}: {reason}")),
-        }
-    };
-    let mut out = BTreeMap::new();
-    match service {
-        Service::Zec => {
-            if !charges.is_empty() {
-                let answer = ask(json!({"zoneId": zone})).await;
-                out.extend(charges.iter().map(|c| (*c, answer.clone())));
-            }
-        }
-        Service::Vm => {
-            for charge in charges {
-                let name = request::vm_charge(*charge);
-                let answer = ask(json!({"zoneId": zone, "instanceChargeType": name})).await;
-                out.insert(*charge, answer);
-            }
-        }
+    body: Value,
+) -> Fetched<Vec<String>> {
+    let op = request::DESCRIBE_DISK_CATEGORY;
+    match request::post(client, service, op, &body).await {
+        Ok(Answer::Json(r)) => match answers::disk_categories(&r, zone) {
+            Ok(list) => Fetched::Known(list),
+            Err(reason) => Fetched::Error(reason),
+        },
+        Ok(Answer::NotFound(m)) => Fetched::Error(format!("{op}: {m}")),
+        Err(reason) => Fetched::Error(format!("{op}: {reason}")),
     }
-    out
 }
