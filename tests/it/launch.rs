@@ -347,9 +347,7 @@ async fn jd_instance_quotas_and_a_terraform_count_are_checked() {
         run.stdout
     );
     assert!(
-        run.diagnostic("two", "instance-quota-exceeded")["message"]
-            .as_str()
-            .unwrap_or_default()
+        run.message("two", "instance-quota-exceeded")
             .contains("the instance quota of jdcloud region `cn-north-1`"),
         "{}",
         run.stdout
@@ -458,10 +456,7 @@ async fn a_memory_quota_whose_numbers_do_not_tell_their_unit_is_unverified_where
         "{}",
         run.stdout
     );
-    let message = run.diagnostic("web", "unverified")["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let message = run.message("web", "unverified");
     assert!(
         message.contains("could not check the launch quotas of jdcloud region `cn-north-1`")
             && message.contains("counts GB or MB")
@@ -890,9 +885,7 @@ async fn jd_system_disk_types_are_checked_against_what_the_type_takes() {
     );
     // A type whose answer lists no disk types: unverified, with the reason, never a pass.
     assert!(
-        run.diagnostic("unlisted", "unverified")["message"]
-            .as_str()
-            .unwrap_or_default()
+        run.message("unlisted", "unverified")
             .contains("does not list the cloud disk types `g.n2.large` takes"),
         "{}",
         run.stdout
@@ -965,9 +958,7 @@ async fn data_disk_categories_and_sizes_are_checked_beside_the_system_disk() {
         "{ultra}"
     );
     assert!(
-        run.diagnostic("huge", "data-disk-unsupported")["message"]
-            .as_str()
-            .unwrap_or_default()
+        run.message("huge", "data-disk-unsupported")
             .contains("40000 GiB is outside the range of `cloud_essd`"),
         "{}",
         run.stdout
@@ -1067,9 +1058,7 @@ async fn jd_data_disk_types_are_checked_against_what_the_type_takes() {
         run.stdout
     );
     assert!(
-        run.diagnostic("io2", "data-disk-unsupported")["message"]
-            .as_str()
-            .unwrap_or_default()
+        run.message("io2", "data-disk-unsupported")
             .contains("data disk type `ssd.io2` is not one `g.n4.xlarge` takes"),
         "{}",
         run.stdout

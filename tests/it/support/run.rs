@@ -55,6 +55,15 @@ impl Run {
             .clone()
     }
 
+    /// The message of the finding `rule` at `entry` (panics, with the report, when there is
+    /// none).
+    pub fn message(&self, entry: &str, rule: &str) -> String {
+        self.diagnostic(entry, rule)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The `unverified` message of an entry, or empty.
     pub fn reason(&self, entry: &str) -> String {
         self.json()["diagnostics"]
