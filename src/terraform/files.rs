@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 pub use crate::files::normalize;
 
 use hcl_edit::structure::Body;
-use miette::SourceSpan;
 
 use crate::error::{self, InputError};
 use crate::files::Reader;
@@ -118,20 +117,10 @@ pub fn read_hcl(path: &Path, reader: Reader, errors: &mut Vec<InputError>) -> Op
             return None;
         }
     };
-    match hcl_edit::parser::parse_body(source.text()) {
+    match super::recover::parse(&source) {
         Ok(body) => Some(TfFile { source, body }),
-        Err(e) => {
-            let at = source.offset_of(e.location().line(), e.location().column());
-            errors.push(
-                InputError::at(
-                    "terraform::syntax",
-                    &source,
-                    SourceSpan::new(at.into(), 0),
-                    format!("cannot read `{}`: {}", source.name(), e.message()),
-                    "here",
-                )
-                .with_help("`terraform validate` says more about the configuration"),
-            );
+        Err(mut found) => {
+            errors.append(&mut found);
             None
         }
     }

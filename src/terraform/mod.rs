@@ -25,6 +25,7 @@ mod locate;
 mod modules;
 mod plan_json;
 mod providers;
+mod recover;
 mod resources;
 mod roots;
 mod terragrunt;

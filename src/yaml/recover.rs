@@ -19,12 +19,12 @@ use crate::source::SourceFile;
 
 /// Past this many errors in one file, the rest is not read: a file this broken is better
 /// fixed from the top.
-const MAX_ERRORS: usize = 100;
+pub(crate) const MAX_ERRORS: usize = 100;
 
 /// Each reading is another pass over the whole file: past this many bytes read in all, the
 /// rest is not read (a large generated plan with an error in every entry would otherwise take
 /// minutes to say what its first errors already say).
-const MAX_BYTES_READ: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_BYTES_READ: usize = 64 * 1024 * 1024;
 
 /// What reading a file gave: the value when some reading succeeded, and every structural
 /// error found on the way.
@@ -101,18 +101,7 @@ pub fn read<T: DeserializeOwned>(source: &SourceFile, kind: Kind) -> Recovered<T
             errors.push(error);
         }
         if errors.len() >= MAX_ERRORS || bytes_read >= MAX_BYTES_READ {
-            errors.push(
-                InputError::in_file(
-                    "input::too-many-errors",
-                    source.name(),
-                    format!(
-                        "preflight stopped reading the {} after {} errors",
-                        kind.name(),
-                        errors.len()
-                    ),
-                )
-                .with_help("fix these and run again: the rest of the file was not read"),
-            );
+            errors.push(too_many(source.name(), kind.name(), errors.len()));
             return Recovered {
                 value: None,
                 errors,
@@ -123,6 +112,16 @@ pub fn read<T: DeserializeOwned>(source: &SourceFile, kind: Kind) -> Recovered<T
         step.note(&mut cut, &err);
         last_spot = spot;
     }
+}
+
+/// The note that reading stopped at a cap, after `count` errors in `file` (a `what`: "plan").
+pub(crate) fn too_many(file: &str, what: &str, count: usize) -> InputError {
+    InputError::in_file(
+        "input::too-many-errors",
+        file,
+        format!("preflight stopped reading the {what} after {count} errors"),
+    )
+    .with_help("fix these and run again: the rest of the file was not read")
 }
 
 /// One cut: the bytes to blank and what they were.
@@ -325,7 +324,7 @@ fn after_comma(text: &str, end: usize) -> usize {
 
 /// Spaces for every character in `range` but line breaks: the YAML around reads as before
 /// and every offset stays the same.
-fn blank(text: &mut String, range: Range<usize>) {
+pub(crate) fn blank(text: &mut String, range: Range<usize>) {
     let spaces: String = text[range.clone()]
         .chars()
         .flat_map(|c| {

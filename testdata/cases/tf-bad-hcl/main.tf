@@ -7,3 +7,8 @@ resource "jdcloud_instance" "api" {
   image_id = "img-m5s0****29"
   instance_type = "g.n4.large
 }
+
+resource "jdcloud_instance" "db" {
+  image_id      = = "img-m5s0****29"
+  instance_type = "g.n4.large"
+}
