@@ -294,15 +294,12 @@ fn unverified(mut d: Diagnostic) -> Diagnostic {
 /// One sentence per distinct reason: a region-wide failure is said once, not per fact.
 /// Facts an `--offline` run did not find in the cache are one reason, naming the calls.
 fn join_reasons(reasons: impl Iterator<Item = Missing>) -> String {
-    const OFFLINE: &str = " is not in the cache, and --offline forbids asking ";
     let mut seen: Vec<String> = Vec::new();
     let mut offline: Vec<(String, String)> = Vec::new();
     for Missing(reason) in reasons {
-        // "…: DescribeImages: DescribeImages is not in the cache, and --offline forbids asking X"
-        if let Some((before, cloud)) = reason.split_once(OFFLINE) {
-            let call = before.rsplit(": ").next().unwrap_or(before).to_string();
-            if !offline.iter().any(|(c, _)| *c == call) {
-                offline.push((call, cloud.to_string()));
+        if let Some((call, cloud)) = crate::facts::reason::offline_parts(&reason) {
+            if !offline.iter().any(|(c, _)| c == call) {
+                offline.push((call.to_string(), cloud.to_string()));
             }
             continue;
         }

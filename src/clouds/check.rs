@@ -10,6 +10,7 @@ use super::credentials::{self, Found};
 use super::provider::Probe;
 use super::{Api, Cloud, FetchConfig, Needs, RegionNeeds, fetch};
 use crate::facts::Fetched;
+use crate::facts::reason;
 
 /// What the check showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +76,7 @@ pub fn check(cloud: Cloud, place: &str, found: &Found, config: &FetchConfig) -> 
             // Any signed answer but an authentication error proves the key: an answer that
             // lacks the place (Zenlayer's `DescribeImageQuota` lists the account's zones and
             // takes none), or an error about the request rather than the key.
-            if answered(&why) {
+            if reason::is_answered(&why) {
                 return Verdict::Works(format!(
                     "{operation} answered, so the key was accepted ({why})"
                 ));
@@ -85,16 +86,10 @@ pub fn check(cloud: Cloud, place: &str, found: &Found, config: &FetchConfig) -> 
     }
 }
 
-/// Whether a failure's reason says the cloud answered the signed call (not its credentials).
-fn answered(why: &str) -> bool {
-    !why.contains("refused the credentials")
-        && (why.contains("said nothing about") || why.contains(" answered HTTP 4"))
-}
-
-/// A failed call's reason as a verdict: the clouds' clients all say "refused the
-/// credentials" for their authentication errors.
+/// A failed call's reason as a verdict: the clouds' clients all word their authentication
+/// errors with `reason::refused`.
 fn judge(why: &str) -> Verdict {
-    if why.contains("refused the credentials") || why.contains("STS refused") {
+    if reason::is_refused(why) {
         Verdict::Refused(why.to_string())
     } else {
         Verdict::Unclear(why.to_string())
@@ -140,16 +135,19 @@ fn caller_identity(found: &Found, config: &FetchConfig) -> Verdict {
                 text("AccountId"),
                 text("Arn")
             )),
-            400 | 401 | 403 | 404 => Verdict::Refused(format!(
-                "Alibaba Cloud refused the credentials (HTTP {} {}: {})",
-                answer.status,
-                text("Code"),
-                text("Message")
+            400 | 401 | 403 | 404 => Verdict::Refused(reason::refused(
+                "Alibaba Cloud",
+                &format!(
+                    "HTTP {} {}: {}",
+                    answer.status,
+                    text("Code"),
+                    text("Message")
+                ),
             )),
-            status => Verdict::Unclear(format!(
-                "STS answered HTTP {status} {}: {}",
-                text("Code"),
-                text("Message")
+            status => Verdict::Unclear(reason::answered(
+                "STS",
+                status,
+                &format!("{}: {}", text("Code"), text("Message")),
             )),
         }
     })

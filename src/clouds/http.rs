@@ -70,9 +70,7 @@ impl Class {
 }
 
 fn answered(cloud: &str, status: u16, code: &str) -> String {
-    format!("{cloud} answered HTTP {status} {code}")
-        .trim_end()
-        .to_string()
+    crate::facts::reason::answered(cloud, status, code)
 }
 
 /// What the transport saw, before the cloud classifies it.
@@ -182,9 +180,9 @@ impl Http {
             });
         }
         if self.offline {
-            return Err(format!(
-                "{operation} is not in the cache, and --offline forbids asking {}",
-                cloud.display_name()
+            return Err(crate::facts::reason::offline(
+                operation,
+                cloud.display_name(),
             ));
         }
         let cache = cache.cloned();

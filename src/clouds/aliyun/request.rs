@@ -10,6 +10,7 @@ use crate::clouds::http::{Answer, Call, Class, Response};
 use crate::clouds::sign::{now, query_string, sha256_hex};
 use crate::clouds::slots::Priority;
 use crate::clouds::{Client, text_field};
+use crate::facts::reason;
 
 pub const VERSION: &str = "2014-05-26";
 
@@ -230,8 +231,9 @@ pub fn classify(r: &Response) -> Class {
     match (r.status, json) {
         (200, Some(j)) if code.is_empty() => Class::Ok(j),
         (200, None) => Class::Fail("Alibaba Cloud's answer is not valid JSON".to_string()),
-        _ if auth => Class::Fail(format!(
-            "Alibaba Cloud refused the credentials ({code}: {message})"
+        _ if auth => Class::Fail(reason::refused(
+            "Alibaba Cloud",
+            &format!("{code}: {message}"),
         )),
         _ if code.starts_with("Throttling") || (r.status == 429 && code.is_empty()) => {
             Class::throttled("Alibaba Cloud", r, &code)
@@ -248,8 +250,10 @@ pub fn classify(r: &Response) -> Class {
             Class::retry("Alibaba Cloud", r, &code)
         }
         _ if code.ends_with(".NotFound") || r.status == 404 => Class::NotFound(message),
-        (status, _) => Class::Fail(format!(
-            "Alibaba Cloud answered HTTP {status} {code}: {message}"
+        (status, _) => Class::Fail(reason::answered(
+            "Alibaba Cloud",
+            status,
+            &format!("{code}: {message}"),
         )),
     }
 }

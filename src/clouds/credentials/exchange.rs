@@ -209,15 +209,15 @@ fn sts_credentials(
     if r.status != 200 {
         let code = json["Code"].as_str().unwrap_or("");
         let message = scrub(json["Message"].as_str().unwrap_or(""), secrets);
-        return Err(format!(
-            "STS refused {action} into {role}: HTTP {} {code}{}",
+        return Err(crate::facts::reason::sts_refused(&format!(
+            "{action} into {role}: HTTP {} {code}{}",
             r.status,
             if message.is_empty() {
                 String::new()
             } else {
                 format!(": {message}")
             }
-        ));
+        )));
     }
     temporary(&json["Credentials"])
         .ok_or_else(|| format!("STS's {action} answer has no Credentials"))

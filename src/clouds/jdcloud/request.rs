@@ -10,6 +10,7 @@ use crate::clouds::http::{Answer, Call, Class, Response};
 use crate::clouds::sign::{now, query_string};
 use crate::clouds::slots::Priority;
 use crate::clouds::{Client, text_field};
+use crate::facts::reason;
 
 /// Every operation preflight calls: `preflight permissions` lists exactly these.
 pub const OPERATIONS: &[&str] = &[
@@ -91,9 +92,11 @@ pub fn classify(r: &Response) -> Class {
         (200, Some(j)) if !has_error => Class::Ok(j),
         (200, None) => Class::Fail("JD Cloud's answer is not valid JSON".to_string()),
         (404, _) => Class::NotFound(message),
-        (429, _) if word == "QUOTA_EXCEEDED" => {
-            Class::Fail(format!("JD Cloud answered HTTP 429 QUOTA_EXCEEDED{said}"))
-        }
+        (429, _) if word == "QUOTA_EXCEEDED" => Class::Fail(reason::answered(
+            "JD Cloud",
+            429,
+            &format!("QUOTA_EXCEEDED{said}"),
+        )),
         _ if word == "RATE_LIMIT" || r.status == 429 => Class::throttled("JD Cloud", r, &word),
         _ if matches!(
             word.as_str(),
@@ -102,10 +105,14 @@ pub fn classify(r: &Response) -> Class {
         {
             Class::retry("JD Cloud", r, &word)
         }
-        (401 | 403, _) => Class::Fail(format!(
-            "JD Cloud refused the credentials (HTTP {} {word}{said})",
-            r.status
+        (401 | 403, _) => Class::Fail(reason::refused(
+            "JD Cloud",
+            &format!("HTTP {} {word}{said}", r.status),
         )),
-        (status, _) => Class::Fail(format!("JD Cloud answered HTTP {status} {word}{said}")),
+        (status, _) => Class::Fail(reason::answered(
+            "JD Cloud",
+            status,
+            &format!("{word}{said}"),
+        )),
     }
 }

@@ -110,7 +110,11 @@ pub fn disk_categories(r: &Value, zone: &str) -> Result<Vec<String>, String> {
         .iter()
         .find(|z| z["zoneId"].as_str() == Some(zone))
         .ok_or_else(|| {
-            format!("DescribeDiskCategory: Zenlayer said nothing about zone `{zone}`")
+            crate::facts::reason::said_nothing(
+                "DescribeDiskCategory",
+                "Zenlayer",
+                &format!("zone `{zone}`"),
+            )
         })?;
     let set = entry["categorySet"]
         .as_array()

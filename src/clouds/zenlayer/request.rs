@@ -12,6 +12,7 @@ use crate::clouds::http::{Answer, Call, Class, Response};
 use crate::clouds::sign::now;
 use crate::clouds::slots::Priority;
 use crate::clouds::{Client, text_field};
+use crate::facts::reason;
 
 const VM_VERSION: &str = "2026-04-01";
 const ZEC_VERSION: &str = "2025-09-01";
@@ -124,13 +125,17 @@ pub fn classify(r: &Response) -> Class {
         (403, _) if r.headers.contains_key("cf-mitigated") => Class::Fail(
             "Zenlayer's Cloudflare front blocked the request with a challenge".to_string(),
         ),
-        (401 | 403, _) => Class::Fail(format!(
-            "Zenlayer refused the credentials (HTTP {} {code}: {message})",
-            r.status
+        (401 | 403, _) => Class::Fail(reason::refused(
+            "Zenlayer",
+            &format!("HTTP {} {code}: {message}", r.status),
         )),
         _ if r.status == 404 || code.ends_with("_NOT_FOUND") => {
             Class::NotFound(format!("{code}: {message}"))
         }
-        (status, _) => Class::Fail(format!("Zenlayer answered HTTP {status} {code}: {message}")),
+        (status, _) => Class::Fail(reason::answered(
+            "Zenlayer",
+            status,
+            &format!("{code}: {message}"),
+        )),
     }
 }

@@ -71,8 +71,10 @@ async fn fetch(client: Arc<Client>, zones: Vec<(String, RegionNeeds)>) -> Answer
                     Err(reason) => Fetched::Error(reason.clone()),
                     Ok(map) => match map.get(&zone) {
                         Some(q) => Fetched::Known(*q),
-                        None => Fetched::Error(format!(
-                            "DescribeImageQuota: Zenlayer said nothing about zone `{zone}`"
+                        None => Fetched::Error(crate::facts::reason::said_nothing(
+                            "DescribeImageQuota",
+                            "Zenlayer",
+                            &format!("zone `{zone}`"),
                         )),
                     },
                 });

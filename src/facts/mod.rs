@@ -15,6 +15,8 @@ use crate::cloud::{Api, ChargeType};
 use crate::error::InputError;
 use crate::source::SourceFile;
 
+pub mod reason;
+
 /// The facts-file format version this build reads and writes. Version 2 keys facts by API
 /// (`zenlayer-zec` beside the three clouds) and adds `availability`; version 3 adds
 /// `vswitches` (the zone of each Alibaba vSwitch the plans launch in); version 4 adds the cloud
