@@ -58,14 +58,22 @@ pub fn read_capped(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
         return read_open(path, limit);
     }
     let deadline = blocking_deadline();
+    // A read of this path still blocked from before: this one would block the same way, and
+    // a long-running server asked again and again would pile up threads.
+    if !lock(in_flight()).insert(path.to_path_buf()) {
+        return Err(ReadError::Blocked(deadline));
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     let owned = path.to_path_buf();
     let spawned = std::thread::Builder::new()
         .name("preflight-read".into())
         .spawn(move || {
-            let _ = tx.send(read_open(&owned, limit));
+            let read = read_open(&owned, limit);
+            lock(in_flight()).remove(&owned);
+            let _ = tx.send(read);
         });
     if let Err(e) = spawned {
+        lock(in_flight()).remove(path);
         return Err(ReadError::Io(e));
     }
     // A thread still blocked at the deadline is left to the end of the process: nothing
@@ -84,6 +92,17 @@ fn read_open(path: &Path, limit: usize) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooBig(None));
     }
     Ok(bytes)
+}
+
+/// Paths (not regular files) whose read is running on a thread of its own.
+fn in_flight() -> &'static Mutex<HashSet<PathBuf>> {
+    static IN_FLIGHT: OnceLock<Mutex<HashSet<PathBuf>>> = OnceLock::new();
+    IN_FLIGHT.get_or_init(Default::default)
+}
+
+/// A lock a panicking holder cannot make unusable: the set stays right either way.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The files this process has read, by identity, so a report is never written over one.
@@ -292,6 +311,22 @@ fn read_source(
 mod tests {
     use super::*;
     use crate::files::tests::scratch;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_whose_read_is_still_blocked_is_not_read_again() {
+        // A device of this test's own (other tests read /dev/zero at the same time).
+        let path = scratch("in-flight").join("null");
+        std::os::unix::fs::symlink("/dev/null", &path).expect("symlink");
+        // As if an earlier read of it were still blocked on its thread.
+        lock(in_flight()).insert(path.clone());
+        let again = read_capped(&path, 1024);
+        lock(in_flight()).remove(&path);
+        assert!(matches!(again, Err(ReadError::Blocked(_))), "{again:?}");
+        // Once it is not, it is read as ever, and leaves nothing in flight.
+        assert!(matches!(read_capped(&path, 1024), Ok(ref b) if b.is_empty()));
+        assert!(!lock(in_flight()).contains(&path));
+    }
 
     #[test]
     fn endless_streams_stop_at_the_cap() {
