@@ -62,11 +62,11 @@ pub fn parse(source: &SourceFile) -> Result<hcl_edit::structure::Body, Vec<Input
                 at,
             ),
         };
-        errors.push(error);
         // The same spot again: cutting did not help, and nothing after it can be trusted.
         if last_spot == Some(spot) {
             return Err(errors);
         }
+        errors.push(error);
         if errors.len() >= MAX_ERRORS || bytes_read >= MAX_BYTES_READ {
             errors.push(too_many(source.name(), "Terraform file", errors.len()));
             return Err(errors);
@@ -319,6 +319,12 @@ mod tests {
                     if let Some(span) = e.span() {
                         proptest::prop_assert!(span.offset() + span.len() <= text.len());
                     }
+                }
+                // Never the same error twice.
+                for pair in errors.windows(2) {
+                    proptest::prop_assert!(
+                        (pair[0].span(), pair[0].message()) != (pair[1].span(), pair[1].message())
+                    );
                 }
             }
         }
