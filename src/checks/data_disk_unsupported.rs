@@ -12,7 +12,9 @@
 //! the `category` of a plan's data disk) is not one the instance type takes, as
 //! `describeInstanceTypes` lists them (`cloudDiskTypes`), or whose size is outside the
 //! 20–32000 GiB JD's model states for a cloud data disk (`CloudDiskSpec.diskSizeGB`; the disk
-//! service's model says 16000 for some types: the wider range is kept).
+//! service's model says 16000 for some types: the wider range is kept), or that is one more
+//! than the type takes (`cloudDiskCountLimit`, the system disk included when the entry names
+//! a cloud disk type for it).
 //!
 //! ## Why it matters
 //! `InvalidDataDiskCategory.ValueNotSupported` and `InvalidDiskCategory.ZoneNotSupported` fail
@@ -48,7 +50,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 
 pub const RULE: Rule = Rule {
     id: "data-disk-unsupported",
-    summary: "a data disk's category or size is not sold with the instance type there",
+    summary: "a data disk's category or size is not sold with the instance type there, or it is one too many",
     severity: Severity::Error,
     needs: &[Need::DataDisks, Need::VSwitch],
     source: include_str!("data_disk_unsupported.rs"),
@@ -70,6 +72,9 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
         })
     });
     if p.api() == Api::Jdcloud {
+        if let Some(d) = too_many_jd(p) {
+            return Some(d);
+        }
         return disks
             .into_iter()
             .find_map(|disk| disk_offer::judge_jd(p, &RULE, &disk, disk_offer::JD_DATA_DISK_GB));
@@ -87,6 +92,53 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
     disks
         .into_iter()
         .find_map(|disk| disk_offer::judge(p, &RULE, offer, &disk))
+}
+
+/// More cloud disks than the JD type takes (`cloudDiskCountLimit`, "包括云盘系统盘": the system
+/// disk counts when it is a cloud disk). The image decides that, so it is counted only where the
+/// entry names a cloud disk type for it; else the data disks alone are held to the limit.
+fn too_many_jd(p: &Pairing) -> Option<Diagnostic> {
+    let instance = p.instance;
+    let wanted = &instance.instance_type.value;
+    let limit = p
+        .facts
+        .instance_type(p.api(), p.region(), wanted)
+        .ok()??
+        .cloud_disk_limit?;
+    let system = instance
+        .system_disk_category
+        .as_ref()
+        .is_some_and(|c| c.value.value != super::system_disk_unsupported::JD_LOCAL);
+    let room = limit.saturating_sub(u32::from(system)) as usize;
+    let first_over = instance.data_disks.get(room)?;
+    let span = first_over
+        .category
+        .as_ref()
+        .map(|c| c.value.span)
+        .or(first_over.size_gb.as_ref().map(|s| s.span))
+        .unwrap_or(instance.instance_type.span);
+    let counted = if system {
+        format!(
+            "{} data disks and the cloud system disk",
+            instance.data_disks.len()
+        )
+    } else {
+        format!("{} data disks", instance.data_disks.len())
+    };
+    Some(
+        p.diagnostic(
+            &RULE,
+            span,
+            format!(
+                "`{wanted}` takes at most {limit} cloud disks, its system disk included; the entry has {counted}"
+            ),
+            "one more than the type takes",
+        )
+        .with_related(instance.instance_type.span, format!("takes {limit} cloud disks"))
+        .with_help(format!(
+            "keep to {room} data disks, or pick a type that takes more"
+        )),
+    )
 }
 
 #[cfg(test)]
@@ -148,6 +200,40 @@ mod tests {
         );
         assert!(
             got[1].2.contains("a data disk of 10 GiB is outside the range of a JD Cloud cloud data disk: 20–32000 GiB"),
+            "{}",
+            got[1].2
+        );
+    }
+
+    #[test]
+    fn jd_data_disks_past_the_types_cloud_disk_limit_fail_at_the_first_too_many() {
+        let plan = "defaults: {cloud: jdcloud, region: r}\ninstances:\n\
+            - {name: a, image: i, instance_type: t, system_disk_category: ssd.gp1, data_disks: [{category: ssd.gp1}, {category: ssd.gp1}]}\n\
+            - {name: b, image: i, instance_type: t, data_disks: [{category: ssd.gp1}, {category: ssd.gp1}]}\n\
+            - {name: c, image: i, instance_type: t, system_disk_category: local, data_disks: [{category: ssd.gp1}, {category: ssd.gp1}]}\n\
+            - {name: d, image: i, instance_type: t, data_disks: [{category: ssd.gp1}, {category: ssd.gp1}, {category: ssd.gp1, size_gb: 40}]}\n\
+            - {name: e, image: i, instance_type: quiet, data_disks: [{category: ssd.gp1}, {category: ssd.gp1}, {category: ssd.gp1}]}\n";
+        let facts = r#"{"version":5,"clouds":{"jdcloud":{"r":{
+            "instance_types":{"complete":true,"offered":{
+                "t":{"cloud_disk_types":["ssd.gp1"],"cloud_disk_limit":2},
+                "quiet":{"cloud_disk_types":["ssd.gp1"]}}}}}}}"#;
+        let got = findings("data-disk-unsupported", plan, facts);
+        // a: the cloud system disk makes three; b: the image decides the system disk, two data
+        // disks fit; c: a local system disk; d: the third data disk; e: no limit.
+        assert_eq!(
+            got.iter().map(|g| g.1).collect::<Vec<_>>(),
+            [3, 6],
+            "{got:?}"
+        );
+        assert!(
+            got[0].2.contains(
+                "`t` takes at most 2 cloud disks, its system disk included; the entry has 2 data disks and the cloud system disk"
+            ),
+            "{}",
+            got[0].2
+        );
+        assert!(
+            got[1].2.contains("the entry has 3 data disks"),
             "{}",
             got[1].2
         );

@@ -21,7 +21,7 @@ pub mod reason;
 /// (`zenlayer-zec` beside the three clouds) and adds `availability`; version 3 adds
 /// `vswitches` (the zone of each Alibaba vSwitch the plans launch in); version 4 adds the cloud
 /// disk types of JD instance types and the data disks of Alibaba types, which version 3 files
-/// lack; version 5 adds JD's memory quota and the memory of JD instance types.
+/// lack; version 5 adds JD's memory quota, and the memory and cloud disk limit of JD types.
 pub const FACTS_VERSION: u32 = 5;
 
 /// Everything known about the clouds, per API and region (zone, for Zenlayer).
@@ -345,6 +345,10 @@ pub struct InstanceTypeInfo {
     /// the answer does not list them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_disk_types: Option<Vec<String>>,
+    /// JD `cloudDiskCountLimit`: how many cloud disks an instance of the type takes, its
+    /// system disk included; absent when the answer does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_disk_limit: Option<u32>,
 }
 
 /// The instance types a region sells for one charge type: every type it sells, with where it

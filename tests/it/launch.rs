@@ -1094,6 +1094,30 @@ async fn jd_data_disk_types_are_checked_against_what_the_type_takes() {
     );
     let run = validate(&fake, "main.tf", &sized.replace("40000", "32000")).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
+
+    // Two cloud disks at most: a cloud system disk and two data disks are one too many, said
+    // at the second data disk; without the system disk's type (the image decides) they fit.
+    fake.jd_cloud_disk_limit("cn-north-1", "g.n4.xlarge", 2);
+    let counted = sized.replace("40000", "100").replace(
+        "  data_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"hdd.std1\"\n  }\n",
+        "  system_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"ssd.gp1\"\n  }\n  data_disk {\n    disk_category = \"cloud\"\n    disk_type     = \"hdd.std1\"\n  }\n",
+    );
+    assert_ne!(counted, sized.replace("40000", "100"));
+    let run = validate(&fake, "main.tf", &counted).await;
+    let d = run.diagnostic("jdcloud_instance.web", "data-disk-unsupported");
+    assert_eq!(
+        d["line"], 21,
+        "at the second data disk's type: {}",
+        run.stdout
+    );
+    assert!(
+        run.message("jdcloud_instance.web", "data-disk-unsupported")
+            .contains("`g.n4.xlarge` takes at most 2 cloud disks, its system disk included"),
+        "{}",
+        run.stdout
+    );
+    let run = validate(&fake, "main.tf", &sized.replace("40000", "100")).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -88,6 +88,8 @@ pub fn catalogue(json: &Value) -> Result<Vec<(String, InstanceTypeInfo)>, String
                         .and_then(|n| u32::try_from(n).ok()),
                     // No memory quota is checked on Alibaba: `MemorySize` is not kept.
                     memory_mb: None,
+                    // `DiskQuantity`'s model says nothing of the system disk: not kept.
+                    cloud_disk_limit: None,
                     cloud_disk_types: None,
                 },
             ))

@@ -127,6 +127,9 @@ pub fn instance_types(
                 architecture: Arch::parse(&t["architecture"]),
                 vcpus: t["cpu"].as_u64().and_then(|n| u32::try_from(n).ok()),
                 memory_mb: t["memoryMB"].as_u64().and_then(|n| u32::try_from(n).ok()),
+                cloud_disk_limit: t["cloudDiskCountLimit"]
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok()),
                 // An empty list says nothing: the field is optional in the SDK model.
                 cloud_disk_types: t["cloudDiskTypes"]
                     .as_array()

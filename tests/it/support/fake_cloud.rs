@@ -325,13 +325,23 @@ impl FakeCloud {
     /// The cloud disk types (`cloudDiskTypes`) a JD type added before takes; without this the
     /// answer lists none, as the SDK model allows (the field is optional).
     pub fn jd_cloud_disk_types(&self, region: &str, name: &str, types: &[&str]) {
+        self.set_jd_type_field(region, name, "cloudDiskTypes", json!(types));
+    }
+
+    /// How many cloud disks (`cloudDiskCountLimit`, the system disk included) a JD type added
+    /// before takes; without this the answer does not say, as the SDK model allows.
+    pub fn jd_cloud_disk_limit(&self, region: &str, name: &str, limit: u32) {
+        self.set_jd_type_field(region, name, "cloudDiskCountLimit", json!(limit));
+    }
+
+    fn set_jd_type_field(&self, region: &str, name: &str, field: &str, value: Value) {
         self.with(|w| {
             let t = w
                 .types
                 .get_mut(&("jdcloud".to_string(), region.to_string()))
                 .and_then(|types| types.get_mut(name))
                 .expect("the JD type is added first");
-            t["cloudDiskTypes"] = json!(types);
+            t[field] = value;
         });
     }
 
