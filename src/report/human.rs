@@ -153,7 +153,12 @@ fn summary_line(report: &Report) -> String {
             plural(s.plans, "plan", "plans")
         )
     } else if problems == 0 && s.unverified == 0 {
-        format!("All {scope} passed")
+        // "All 1 pairing" reads as a slip: one is just one.
+        if s.pairings == 1 {
+            format!("{scope} passed")
+        } else {
+            format!("All {scope} passed")
+        }
     } else if problems == 0 {
         format!(
             "No problems found in {scope}, but {} could not be made (unverified)",
