@@ -429,3 +429,20 @@ fn used_modules(text: &str, prefix: &str) -> Vec<String> {
     }
     out
 }
+
+/// The facts-file page's example is a facts file this preflight reads, of the version it
+/// writes, so the page cannot drift from the format.
+#[test]
+fn the_facts_file_example_reads() {
+    let page = std::fs::read_to_string(docs().join("facts-file.md")).expect("facts-file.md");
+    let example = page
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a json example");
+    let source = preflight::source::SourceFile::new("facts-file.md", example);
+    match preflight::facts::Facts::from_json(&source) {
+        Ok(facts) => assert_eq!(facts.version, preflight::facts::FACTS_VERSION),
+        Err(e) => panic!("{}", e.message()),
+    }
+}
