@@ -156,6 +156,11 @@ impl Api {
         self.cloud().region_word()
     }
 
+    /// A region as messages name it: "aliyun region `cn-hangzhou`", "zenlayer zone `FRA-A`".
+    pub fn place(self, region: &str) -> String {
+        format!("{self} {} `{region}`", self.region_word())
+    }
+
     /// Whether the API says which instance types an image allows. Zenlayer's do not: their
     /// pairings are checked for everything else.
     pub fn knows_image_constraints(self) -> bool {

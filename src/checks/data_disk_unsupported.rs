@@ -63,7 +63,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
     if instance.data_disks.is_empty() {
         return None;
     }
-    let disks = instance.data_disks.iter().filter_map(|d| {
+    let mut disks = instance.data_disks.iter().filter_map(|d| {
         Some(Disk {
             what: "data disk",
             key: "the data disk's `category`",
@@ -76,7 +76,6 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             return Some(d);
         }
         return disks
-            .into_iter()
             .find_map(|disk| disk_offer::judge_jd(p, &RULE, &disk, disk_offer::JD_DATA_DISK_GB));
     }
     let offer = p
@@ -89,9 +88,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
             instance.system_disk_key(),
         )
         .ok()?;
-    disks
-        .into_iter()
-        .find_map(|disk| disk_offer::judge(p, &RULE, offer, &disk))
+    disks.find_map(|disk| disk_offer::judge(p, &RULE, offer, &disk))
 }
 
 /// More cloud disks than the JD type takes (`cloudDiskCountLimit`, "包括云盘系统盘": the system
@@ -105,10 +102,7 @@ fn too_many_jd(p: &Pairing) -> Option<Diagnostic> {
         .instance_type(p.api(), p.region(), wanted)
         .ok()??
         .cloud_disk_limit?;
-    let system = instance
-        .system_disk_category
-        .as_ref()
-        .is_some_and(|c| c.value.value != super::system_disk_unsupported::JD_LOCAL);
+    let system = disk_offer::judged_system_disk(instance).is_some();
     let room = limit.saturating_sub(u32::from(system)) as usize;
     let first_over = instance.data_disks.get(room)?;
     let span = first_over

@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 
 use super::{Pairing, Rule};
+use crate::cloud::Api;
 use crate::diagnostic::Diagnostic;
 use crate::facts::{DiskOffer, DiskRange};
-use crate::plan::{DiskCategory, Value};
+use crate::plan::{DiskCategory, Instance, Value};
 use crate::suggest::quoted_list;
 
 /// Which disk, in the words its messages use.
@@ -19,6 +20,19 @@ pub struct Disk<'a> {
     pub key: &'static str,
     pub category: &'a DiskCategory,
     pub size: Option<&'a Value<u32>>,
+}
+
+/// JD's system disk category for a local disk.
+const JD_LOCAL: &str = "local";
+
+/// The entry's system disk category where the disk is a cloud disk to judge: any the entry
+/// names or takes by default, but JD's `local` (a local system disk takes no cloud disk type
+/// and counts toward no cloud disk limit).
+pub fn judged_system_disk(instance: &Instance) -> Option<&DiskCategory> {
+    instance
+        .system_disk_category
+        .as_ref()
+        .filter(|c| !(instance.api() == Api::Jdcloud && c.value.value == JD_LOCAL))
 }
 
 /// The disk's category not sold with the type where the instances land, or its size outside
@@ -59,7 +73,7 @@ pub fn judge(
     } else {
         format!("`{name}`")
     };
-    let region = format!("{} {} `{}`", p.api(), p.api().region_word(), p.region());
+    let region = p.api().place(p.region());
     let place = match (&planned, &group) {
         (Some(zone), _) => format!("in {} of {region} ({charge})", zone.describe()),
         (None, Some((names, _))) => format!(
@@ -125,18 +139,18 @@ pub fn judge(
     }
     let range = ranges[0];
     let of = format!("{how} for `{wanted}` {place}");
-    Some(outside(p, rule, disk, (range.min, range.max), &of))
+    Some(outside(p, rule, disk, size, (range.min, range.max), &of))
 }
 
-/// The finding for a disk size outside `range` (GiB), "the range of `of`".
+/// The finding for a disk of `size` outside `range` (GiB), "the range of `of`".
 fn outside(
     p: &Pairing,
     rule: &'static Rule,
     disk: &Disk,
+    size: &Value<u32>,
     (min, max): (Option<u32>, Option<u32>),
     of: &str,
 ) -> Diagnostic {
-    let size = disk.size.expect("judged only with a size");
     let what = disk.what;
     let shown = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
     p.diagnostic(
@@ -197,12 +211,12 @@ pub fn judge_jd(
         }
     }
     // The size, against the range JD's model states for every cloud disk.
-    let size = disk.size?.value;
-    if (min..=max).contains(&size) {
+    let size = disk.size?;
+    if (min..=max).contains(&size.value) {
         return None;
     }
     let of = format!("a JD Cloud cloud {}", disk.what);
-    Some(outside(p, rule, disk, (Some(min), Some(max)), &of))
+    Some(outside(p, rule, disk, size, (Some(min), Some(max)), &of))
 }
 
 /// A Zenlayer disk's category against what the zone sells (`DescribeDiskCategory`; VM: for
@@ -259,12 +273,10 @@ fn not_listed(
         rule,
         category.value.span,
         format!(
-            "{} {} in {} {} `{}`{charge}: {what_is}",
+            "{} {} in {}{charge}: {what_is}",
             disk.what,
             words.claim,
-            p.api(),
-            p.api().region_word(),
-            p.region()
+            p.api().place(p.region())
         ),
         words.label,
     );

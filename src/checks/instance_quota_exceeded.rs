@@ -55,7 +55,7 @@ fn check(r: &RegionLaunches) -> Vec<Diagnostic> {
     let Ok(account) = r.facts.account(r.api, r.region) else {
         return Vec::new();
     };
-    let place = format!("{} {} `{}`", r.api, r.api.region_word(), r.region);
+    let place = r.api.place(r.region);
     r.quotas()
         .iter()
         .filter_map(|quota| r.tally(quota, account))

@@ -56,7 +56,7 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
         .filter(|(_, stock)| **stock)
         .map(|(zone, _)| zone.as_str())
         .collect();
-    let place = format!("{} {} `{}`", p.api(), p.api().region_word(), p.region());
+    let place = p.api().place(p.region());
     // A scaling configuration launches in its group's zones: stock in any of them will do.
     match p.group_zones() {
         Ok(Some((group, span))) if !group.is_empty() => {

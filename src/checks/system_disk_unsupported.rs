@@ -59,14 +59,9 @@ pub const RULE: Rule = Rule {
     check: Check::Pairing(check),
 };
 
-/// JD's system disk category for a local disk: no cloud disk type to check.
-pub const JD_LOCAL: &str = "local";
-
 fn check(p: &Pairing) -> Option<Diagnostic> {
     let disk = system_disk(p)?;
     match p.api() {
-        // A local system disk takes no cloud disk type.
-        Api::Jdcloud if disk.category.value.value == JD_LOCAL => None,
         Api::Jdcloud => disk_offer::judge_jd(p, &RULE, &disk, disk_offer::JD_SYSTEM_DISK_GB),
         Api::ZenlayerVm | Api::ZenlayerZec => disk_offer::judge_zenlayer(p, &RULE, &disk),
         Api::Aliyun => {
@@ -89,7 +84,7 @@ fn system_disk<'p>(p: &Pairing<'p>) -> Option<Disk<'p>> {
     Some(Disk {
         what: "system disk",
         key: "`system_disk_category`",
-        category: p.instance.system_disk_category.as_ref()?,
+        category: disk_offer::judged_system_disk(p.instance)?,
         size: p.instance.system_disk_gb.as_ref(),
     })
 }

@@ -121,11 +121,10 @@ pub(super) fn check_pairing(p: &Pairing, needs: &[Need], type_unknown: bool) -> 
             .err(),
     };
     let judged = knows_type && sold(name);
-    // A local JD system disk takes no cloud disk type.
-    let system_disk = instance.system_disk_category.as_ref().filter(|c| {
-        !(api == Api::Jdcloud && c.value.value == super::system_disk_unsupported::JD_LOCAL)
-    });
-    if needs.contains(&Need::SystemDisks) && judged && system_disk.is_some() {
+    if needs.contains(&Need::SystemDisks)
+        && judged
+        && super::disk_offer::judged_system_disk(instance).is_some()
+    {
         type_reasons.extend(disk_facts(true));
     }
     if needs.contains(&Need::DataDisks)
@@ -221,7 +220,7 @@ pub(super) fn check_launches(r: &RegionLaunches, needs: &[Need]) -> Option<Diagn
     }
     // An account that could not be fetched is said at each pairing that needs it.
     let account = r.facts.account(r.api, r.region).ok()?;
-    let place = format!("{} {} `{}`", r.api, r.api.region_word(), r.region);
+    let place = r.api.place(r.region);
     let (at, why, fetch) = r.quotas().iter().find_map(|quota| {
         let head = r.covered(quota).next()?;
         let Some(tally) = r.tally(quota, account) else {
@@ -423,6 +422,55 @@ mod tests {
                     .contains("the disk categories of zone `FRA-A` could not be fetched"),
             "{}",
             unverified[0].message
+        );
+    }
+
+    #[test]
+    fn a_launch_quota_the_answer_lacks_or_a_size_the_facts_lack_is_said_once_per_region() {
+        let plan = "defaults: {cloud: jdcloud, region: r}\ninstances:\n\
+            - {name: a, image: i, instance_type: t}\n- {name: b, image: i, instance_type: t}\n";
+        let region = |quotas: &str, sizes: &str| {
+            format!(
+                r#"{{"version":5,"clouds":{{"jdcloud":{{"r":{{
+                "images":{{"i":{{"state":"found","status":"ready","usable":true,"constraint":"none"}}}},
+                "instance_types":{{"complete":true,"offered":{{"t":{{{sizes}}}}}}},
+                "availability":{{"postpaid":{{"types":{{"t":null}}}}}},
+                "account":{{"quotas":{{{quotas}}}}}}}}}}}}}"#
+            )
+        };
+        let two = r#""instance":{"used":0,"limit":9},"instance_cpu":{"used":0,"limit":99}"#;
+        let memory = r#","instance_memory":{"used":0,"limit":400}"#;
+        let sized = r#""vcpus":4,"memory_mb":16384"#;
+        // No memory quota in the answer: once, at the first entry.
+        let got = findings("unverified", plan, &region(two, sized));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].2.contains("the cloud's answer has no memory quota"),
+            "{}",
+            got[0].2
+        );
+        // A type whose memory the facts do not say.
+        let got = findings(
+            "unverified",
+            plan,
+            &region(&format!("{two}{memory}"), r#""vcpus":4"#),
+        );
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0]
+                .2
+                .contains("the facts do not say how much memory `t` has"),
+            "{}",
+            got[0].2
+        );
+        // Everything known: nothing to say.
+        assert!(
+            findings(
+                "unverified",
+                plan,
+                &region(&format!("{two}{memory}"), sized)
+            )
+            .is_empty()
         );
     }
 }
