@@ -18,50 +18,17 @@ use crate::yaml::recover::{MAX_BYTES_READ, MAX_ERRORS, blank, too_many};
 
 /// Every syntax error of `source`, in file order; the body when there is none.
 pub fn parse(source: &SourceFile) -> Result<hcl_edit::structure::Body, Vec<InputError>> {
+    // A clean file is parsed once, from the source itself; only a broken one is copied to cut.
+    let mut e = match hcl_edit::parser::parse_body(source.text()) {
+        Ok(body) => return Ok(body),
+        Err(e) => e,
+    };
     let mut text = source.text().to_string();
     let mut errors = Vec::new();
-    let mut bytes_read = 0;
+    let mut bytes_read = text.len();
     let mut last_spot = None;
     loop {
-        bytes_read += text.len();
-        let e = match hcl_edit::parser::parse_body(&text) {
-            Ok(body) if errors.is_empty() => return Ok(body),
-            Ok(_) => return Err(errors),
-            Err(e) => e,
-        };
-        let at = source.offset_of(e.location().line(), e.location().column());
-        // The parser may report the attribute that holds the string: its line counts too.
-        let line_end_at = line_end(text.as_bytes(), at.min(text.len()));
-        let (error, spot) = match unclosed_string(&text, line_end_at) {
-            Some(quote) => (
-                InputError::at(
-                    "terraform::syntax",
-                    source,
-                    SourceSpan::new(quote.into(), 1),
-                    format!(
-                        "cannot read `{}`: this quoted string is not closed on its line",
-                        source.name()
-                    ),
-                    "opened here",
-                )
-                .with_help(
-                    "close it with `\"` on the same line; text over several lines is a heredoc \
-                     (`<<EOT` … `EOT`)",
-                ),
-                quote,
-            ),
-            None => (
-                InputError::at(
-                    "terraform::syntax",
-                    source,
-                    SourceSpan::new(at.into(), 0),
-                    format!("cannot read `{}`: {}", source.name(), e.message()),
-                    "here",
-                )
-                .with_help("`terraform validate` says more about the configuration"),
-                at,
-            ),
-        };
+        let (error, spot) = said(source, &text, &e);
         // The same spot again: cutting did not help, and nothing after it can be trusted.
         if last_spot == Some(spot) {
             return Err(errors);
@@ -74,7 +41,46 @@ pub fn parse(source: &SourceFile) -> Result<hcl_edit::structure::Body, Vec<Input
         let item = top_level_item(&text, spot);
         blank(&mut text, item);
         last_spot = Some(spot);
+        bytes_read += text.len();
+        e = match hcl_edit::parser::parse_body(&text) {
+            Ok(_) => return Err(errors),
+            Err(e) => e,
+        };
     }
+}
+
+/// The error `e` as the user sees it, and the spot whose top-level item is cut next: an open
+/// quoted string where one is at fault, else where the parser stopped.
+fn said(source: &SourceFile, text: &str, e: &hcl_edit::parser::Error) -> (InputError, usize) {
+    let at = source.offset_of(e.location().line(), e.location().column());
+    // The parser may report the attribute that holds the string: its line counts too.
+    let line_end_at = line_end(text.as_bytes(), at.min(text.len()));
+    if let Some(quote) = unclosed_string(text, line_end_at) {
+        let error = InputError::at(
+            "terraform::syntax",
+            source,
+            SourceSpan::new(quote.into(), 1),
+            format!(
+                "cannot read `{}`: this quoted string is not closed on its line",
+                source.name()
+            ),
+            "opened here",
+        )
+        .with_help(
+            "close it with `\"` on the same line; text over several lines is a heredoc \
+             (`<<EOT` … `EOT`)",
+        );
+        return (error, quote);
+    }
+    let error = InputError::at(
+        "terraform::syntax",
+        source,
+        SourceSpan::new(at.into(), 0),
+        format!("cannot read `{}`: {}", source.name(), e.message()),
+        "here",
+    )
+    .with_help("`terraform validate` says more about the configuration");
+    (error, at)
 }
 
 /// The top-level item (a block, or an attribute) that holds `spot`: from where it starts to
@@ -259,6 +265,19 @@ mod tests {
         assert!(errors("a = 1\nb { c = 2 }\n").is_empty());
         // An unclosed block runs to the end: one error, nothing after it.
         assert_eq!(errors("b {\n  c = \n").len(), 1);
+    }
+
+    #[test]
+    fn a_file_past_the_cap_says_where_reading_stopped() {
+        let text: String = (0..150)
+            .map(|i| format!("resource \"a\" \"r{i}\" {{\n  x = = 1\n}}\n"))
+            .collect();
+        let got = errors(&text);
+        assert_eq!(got.len(), super::MAX_ERRORS + 1);
+        assert_eq!(got[0].0, 2);
+        assert_eq!(got[99].0, 2 + 99 * 3, "one error per block, in file order");
+        let last = &got[super::MAX_ERRORS].1;
+        assert!(last.contains("after 100 errors"), "{last}");
     }
 
     #[test]
