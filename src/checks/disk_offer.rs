@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Pairing, Rule};
+use super::{Landing, Pairing, Rule};
 use crate::cloud::Api;
 use crate::diagnostic::Diagnostic;
 use crate::facts::{DiskOffer, DiskRange};
@@ -48,17 +48,12 @@ pub fn judge(
     if offer.zones.is_empty() {
         return None;
     }
-    // Where the instances land; a vSwitch whose zone is not known is `unverified`'s. A scaling
-    // configuration launches in its group's zones.
-    let planned = p.zone().ok()?;
-    let group = match planned {
-        Some(_) => None,
-        None => p.group_zones().ok()?.filter(|(zones, _)| !zones.is_empty()),
-    };
-    let zones: Vec<&BTreeMap<String, DiskRange>> = match (&planned, &group) {
-        (Some(zone), _) => offer.zones.get(zone.value).into_iter().collect(),
-        (None, Some((names, _))) => names.iter().filter_map(|z| offer.zones.get(*z)).collect(),
-        (None, None) => offer.zones.values().collect(),
+    // Where the instances land; a vSwitch whose zone is not known is `unverified`'s.
+    let landing = p.landing().ok()?;
+    let zones: Vec<&BTreeMap<String, DiskRange>> = match &landing {
+        Landing::Zone(zone) => offer.zones.get(zone.value).into_iter().collect(),
+        Landing::Group { zones, .. } => zones.iter().filter_map(|z| offer.zones.get(*z)).collect(),
+        Landing::Region => offer.zones.values().collect(),
     };
     // In a zone that does not sell the type, stock rules speak.
     if zones.is_empty() {
@@ -74,13 +69,13 @@ pub fn judge(
         format!("`{name}`")
     };
     let region = p.api().place(p.region());
-    let place = match (&planned, &group) {
-        (Some(zone), _) => format!("in {} of {region} ({charge})", zone.describe()),
-        (None, Some((names, _))) => format!(
+    let place = match &landing {
+        Landing::Zone(zone) => format!("in {} of {region} ({charge})", zone.describe()),
+        Landing::Group { zones, .. } => format!(
             "in its scaling group's zones ({}) of {region} ({charge})",
-            quoted_list(names)
+            quoted_list(zones)
         ),
-        (None, None) => format!("in {region} ({charge})"),
+        Landing::Region => format!("in {region} ({charge})"),
     };
     let ranges: Vec<&DiskRange> = zones.iter().filter_map(|cats| cats.get(name)).collect();
     if ranges.is_empty() {
@@ -114,14 +109,15 @@ pub fn judge(
             } else {
                 "use a category the type is sold with there".to_string()
             });
-        if let Some(zone) = &planned {
-            d = d.with_related(zone.span, zone.label());
-        }
-        if let Some((names, span)) = &group {
-            d = d.with_related(
-                *span,
-                format!("its scaling group launches in {}", quoted_list(names)),
-            );
+        match &landing {
+            Landing::Zone(zone) => d = d.with_related(zone.span, zone.label()),
+            Landing::Group { zones, span } => {
+                d = d.with_related(
+                    *span,
+                    format!("its scaling group launches in {}", quoted_list(zones)),
+                );
+            }
+            Landing::Region => {}
         }
         let best = offered
             .iter()

@@ -31,7 +31,7 @@
 //! Plan the instance in a zone that has the type in stock (the help names them), pick another
 //! type, or try again later: stock changes.
 
-use super::{Check, Need, Pairing, Rule};
+use super::{Check, Landing, Need, Pairing, Rule};
 use crate::cloud::Cloud;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::suggest::quoted_list;
@@ -57,9 +57,16 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
         .map(|(zone, _)| zone.as_str())
         .collect();
     let place = p.api().place(p.region());
-    // A scaling configuration launches in its group's zones: stock in any of them will do.
-    match p.group_zones() {
-        Ok(Some((group, span))) if !group.is_empty() => {
+    // A vSwitch whose zone could not be read: `unverified` says so, unless the region has it
+    // nowhere (then any zone is wrong).
+    let landing = match p.landing() {
+        Ok(landing) => landing,
+        Err(_) if !in_stock.is_empty() => return None,
+        Err(_) => Landing::Region,
+    };
+    let planned = match landing {
+        // A scaling configuration launches in its group's zones: stock in any of them will do.
+        Landing::Group { zones: group, span } => {
             if group.iter().any(|z| zones.get(*z) == Some(&true)) {
                 return None;
             }
@@ -90,17 +97,8 @@ fn check(p: &Pairing) -> Option<Diagnostic> {
                 .with_help(help);
             return Some(d);
         }
-        // A group vSwitch whose zone could not be read: `unverified` says so, unless the
-        // region has it nowhere.
-        Err(_) if !in_stock.is_empty() => return None,
-        _ => {}
-    }
-    // A vSwitch whose zone could not be read: `unverified` says so, unless the region has it
-    // nowhere (then any zone is wrong).
-    let planned = match p.zone() {
-        Ok(planned) => planned,
-        Err(_) if !in_stock.is_empty() => return None,
-        Err(_) => None,
+        Landing::Zone(zone) => Some(zone),
+        Landing::Region => None,
     };
     let (message, label) = match (&planned, p.api().cloud()) {
         (Some(zone), _) => match zones.get(zone.value) {

@@ -35,7 +35,7 @@ mod vswitch_not_found;
 mod vswitch_zone_mismatch;
 
 pub use launches::{Counts, LaunchQuota, RegionLaunches, Takes, Tally, Unit};
-pub use pairing::{Pairing, RegionImages, family};
+pub use pairing::{Landing, Pairing, RegionImages, family};
 pub use rule::{BUILTIN, Check, Need, Rule, UNVERIFIED, builtin, ids};
 
 use std::collections::BTreeMap;

@@ -36,6 +36,20 @@ impl PlannedZone<'_> {
     }
 }
 
+/// Where an entry's instances may land, as the checks of stock and disks judge it.
+pub enum Landing<'a> {
+    /// One zone: the vSwitch's, or the one written.
+    Zone(PlannedZone<'a>),
+    /// A scaling configuration: any zone of its group's vSwitches (those that exist), the
+    /// group named at `span`.
+    Group {
+        zones: Vec<&'a str>,
+        span: miette::SourceSpan,
+    },
+    /// Anywhere in the region: nothing says where.
+    Region,
+}
+
 /// One instance entry with the facts about it.
 pub struct Pairing<'a> {
     pub plan: &'a Plan,
@@ -99,6 +113,16 @@ impl Pairing<'_> {
             span: zone.span,
             vswitch: None,
         }))
+    }
+
+    /// Where the instances may land: a scaling group's zones, else the planned zone, else the
+    /// region (a group whose vSwitches all do not exist says nothing). `Err` when a vSwitch's
+    /// zone could not be looked up.
+    pub fn landing(&self) -> Result<Landing<'_>, crate::facts::Missing> {
+        if let Some((zones, span)) = self.group_zones()?.filter(|(z, _)| !z.is_empty()) {
+            return Ok(Landing::Group { zones, span });
+        }
+        Ok(self.zone()?.map_or(Landing::Region, Landing::Zone))
     }
 
     /// The zones a scaling configuration may launch in: those of its group's vSwitches (the
